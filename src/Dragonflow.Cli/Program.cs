@@ -1,4 +1,19 @@
 using System.CommandLine;
+using Dragonflow.Cli;
+using Dragonflow.Cli.Verbs;
+using Dragonflow.Configuration;
 
-var root = new RootCommand("Dragonflow: a distributed SDN control plane for OpenStack Neutron");
-return root.Parse(args).Invoke();
+var root = new RootCommand("Dragonflow: a distributed SDN control plane for OpenStack Neutron.");
+GlobalOptions.AddTo(root);
+root.Subcommands.Add(ConfigVerb.Create());
+
+var parse = root.Parse(args);
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.Usage;
+}

@@ -1,0 +1,10 @@
+namespace Dragonflow.Cli;
+
+static class ExitCodes
+{
+    public const int Ok = 0;
+    /// <summary>The request named something that does not exist, or the operation failed.</summary>
+    public const int Failure = 1;
+    /// <summary>The command line or the configuration is wrong.</summary>
+    public const int Usage = 2;
+}

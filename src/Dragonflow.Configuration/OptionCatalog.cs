@@ -1,0 +1,69 @@
+namespace Dragonflow.Configuration;
+
+/// <summary>
+/// Every option Dragonflow understands. Names follow upstream Dragonflow's `[df]` options
+/// where one exists, so an operator's existing dragonflow.ini keeps its meaning.
+/// </summary>
+public static class OptionCatalog
+{
+    public const string Df = "df";
+    public const string Api = "api";
+    public const string Default = "DEFAULT";
+
+    static readonly Dictionary<string, string> DbDriverAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["dragonflow.db.drivers.etcd_db_driver.EtcdDbDriver"] = "etcd",
+        ["etcd_nb_db_driver"] = "etcd",
+        ["dragonflow.db.drivers.redis_db_driver.RedisDbDriver"] = "redis",
+        ["redis_nb_db_driver"] = "redis",
+        ["dragonflow.db.drivers.zookeeper_db_driver.ZookeeperDbDriver"] = "zookeeper",
+        ["zookeeper_nb_db_driver"] = "zookeeper",
+        ["dragonflow.db.drivers.ovsdb_db_driver.OvsdbDbDriver"] = "ovsdb",
+        ["ovsdb_nb_db_driver"] = "ovsdb",
+    };
+
+    static readonly Dictionary<string, string> PubSubAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["zmq_pubsub_driver"] = "zmq",
+        ["zmq_pubsub_multiproc_driver"] = "zmq",
+        ["redis_db_pubsub_driver"] = "redis",
+        ["etcd_pubsub_driver"] = "etcd",
+    };
+
+    public static readonly IReadOnlyList<OptionDefinition> All =
+    [
+        new(Default, "debug", OptionKind.Boolean, "false", "Log at debug level."),
+        new(Default, "log_format", OptionKind.Choice, "text", "Console log format.", ["text", "json"]),
+
+        new(Df, "host", OptionKind.String, null, "This chassis' name (defaults to the machine's host name)."),
+        new(Df, "nb_db_class", OptionKind.Choice, "sqlite", "Northbound database driver.",
+            ["sqlite", "etcd", "redis", "zookeeper", "ovsdb"], Aliases: DbDriverAliases),
+        new(Df, "nb_db_path", OptionKind.String, "/var/lib/dragonflow/nb.db", "File of the sqlite northbound database."),
+        new(Df, "remote_db_hosts", OptionKind.EndpointList, "127.0.0.1:2379", "host:port list of a networked northbound database."),
+        new(Df, "enable_df_pub_sub", OptionKind.Boolean, "true", "Publish every northbound write to the controllers."),
+        new(Df, "pub_sub_driver", OptionKind.Choice, "zmq", "Pub/sub transport.", ["zmq", "redis", "etcd"], Aliases: PubSubAliases),
+        new(Df, "publisher_port", OptionKind.Integer, "8866", "Port of this server's publisher socket (0 = any free port).", Min: 0, Max: 65535),
+        new(Df, "publisher_bind_address", OptionKind.String, "127.0.0.1", "Address the publisher socket binds ('*' = all)."),
+        new(Df, "publisher_timeout", OptionKind.Integer, "300", "Seconds after which a silent publisher is considered gone.", Min: 1),
+        new(Df, "apps_list", OptionKind.List, "l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling", "Controller apps to run."),
+        new(Df, "tunnel_types", OptionKind.List, "geneve", "Tunnel encapsulations to offer (geneve, vxlan)."),
+        new(Df, "local_ip", OptionKind.IpAddress, "127.0.0.1", "This chassis' tunnel endpoint address."),
+        new(Df, "management_ip", OptionKind.IpAddress, "127.0.0.1", "Address other services use to reach this node."),
+        new(Df, "integration_bridge", OptionKind.String, "br-int", "OVS bridge the VMs are plugged into."),
+        new(Df, "external_bridge", OptionKind.String, "br-ex", "OVS bridge that carries external (floating IP) traffic."),
+        new(Df, "bridge_mappings", OptionKind.List, "public:br-ex", "physical_network:bridge pairs."),
+        new(Df, "datapath_type", OptionKind.Choice, "system", "OVS datapath of the bridges the controller creates.", ["system", "netdev"]),
+        new(Df, "ovsdb_connection", OptionKind.Connection, "unix:/var/run/openvswitch/db.sock", "Where the local ovsdb-server listens."),
+        new(Df, "of_listen", OptionKind.Connection, "tcp:127.0.0.1:6653", "Where the controller listens for OpenFlow connections from the switch."),
+
+        new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
+        new(Api, "auth_strategy", OptionKind.Choice, "noauth", "noauth, or token (static tokens from token_file).", ["noauth", "token"]),
+        new(Api, "token_file", OptionKind.String, null, "File of 'token project_id role' lines for auth_strategy = token."),
+    ];
+
+    static readonly Dictionary<string, OptionDefinition> ByKey =
+        All.ToDictionary(o => o.Key, StringComparer.OrdinalIgnoreCase);
+
+    public static OptionDefinition? Find(string section, string name) =>
+        ByKey.GetValueOrDefault($"{section}.{name}");
+}

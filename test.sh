@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing (Debian packages, NuGet), builds, tests.
+# Exits non-zero if anything fails. Extra arguments go to `dotnet test` (e.g. --filter Name~Sqlite).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+scripts/install-deps.sh
+dotnet restore Dragonflow.slnx --nologo -v quiet
+dotnet build Dragonflow.slnx -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
+./dragonflow --help >/dev/null
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test Dragonflow.slnx -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/log" || status=$?
+
+# One closing line for the whole run, summed over the test assemblies.
+awk '/^(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+       }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$results/log"
+exit $status

@@ -1,0 +1,38 @@
+using Dragonflow.Server.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Dragonflow.Server.Http;
+
+/// <summary>
+/// Turns every failure into Neutron's error body. A <see cref="NeutronException"/> keeps its status;
+/// anything else is a bug, logged with the request, and answered 500 without internals.
+/// </summary>
+sealed class NeutronErrorMiddleware(RequestDelegate next, ILogger<NeutronErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+            if (context.Response is { StatusCode: 404, HasStarted: false } && context.GetEndpoint() is null)
+                await NeutronErrorBody.WriteAsync(context, NeutronErrors.ResourceNotFound(context.Request.Path));
+            else if (context.Response is { StatusCode: 405, HasStarted: false })
+                await NeutronErrorBody.WriteAsync(context, NeutronErrors.MethodNotAllowed(context.Request.Method));
+        }
+        catch (NeutronException e) when (!context.Response.HasStarted)
+        {
+            await NeutronErrorBody.WriteAsync(context, e);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await NeutronErrorBody.WriteAsync(context, NeutronErrors.BadRequest(e.Message));
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            await NeutronErrorBody.WriteAsync(context,
+                new NeutronException(500, "HTTPInternalServerError", "Request Failed: internal server error while processing your request."));
+        }
+    }
+}

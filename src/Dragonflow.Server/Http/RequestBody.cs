@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dragonflow.Server.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Dragonflow.Server.Http;
+
+/// <summary>Reads a request body as <c>{"&lt;resource&gt;": {...}}</c>, refusing anything else with a 400.</summary>
+static class RequestBody
+{
+    const int MaxBytes = 1 << 20;
+
+    public static async Task<JsonObject> ReadResourceAsync(HttpRequest request, string resource)
+    {
+        var root = await ReadObjectAsync(request);
+        if (root[resource] is not JsonObject body)
+            throw NeutronErrors.BadRequest($"Resource body required: expected an object under '{resource}'.");
+        return body;
+    }
+
+    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request)
+    {
+        if (request.ContentLength > MaxBytes)
+            throw NeutronErrors.BadRequest("Request body too large.");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        if (buffer.Length == 0)
+            throw NeutronErrors.MalformedBody("the body is empty");
+        try
+        {
+            return JsonNode.Parse(buffer.ToArray()) as JsonObject
+                ?? throw NeutronErrors.MalformedBody("the body is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw NeutronErrors.MalformedBody(e.Message);
+        }
+    }
+}

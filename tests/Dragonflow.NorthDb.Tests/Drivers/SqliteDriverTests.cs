@@ -1,0 +1,37 @@
+using Dragonflow.NorthDb.Drivers;
+using Dragonflow.NorthDb.Drivers.Sqlite;
+using Dragonflow.Testing.NorthDb;
+
+namespace Dragonflow.NorthDb.Tests.Drivers;
+
+/// <summary>The conformance suite against the embedded sqlite driver on a fresh file per test.</summary>
+public sealed class SqliteDriverTests : NbDriverConformance, IDisposable
+{
+    private readonly ScratchDirectory _dir = new();
+
+    private string DbPath => _dir.File("nb.db");
+
+    protected override Task<INbDriver> OpenEmptyDatabaseAsync() => Task.FromResult<INbDriver>(new SqliteNbDriver(DbPath));
+
+    protected override Task<INbDriver> OpenSameDatabaseAsync() => Task.FromResult<INbDriver>(new SqliteNbDriver(DbPath));
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void AnUnopenableFileIsBackendUnavailable()
+    {
+        var e = Assert.Throws<NbBackendUnavailableException>(() => new SqliteNbDriver(_dir.Path));
+        Assert.Equal("sqlite", e.Backend);
+    }
+
+    [Fact]
+    public async Task TheFileIsInWalMode()
+    {
+        await Driver.CreateAsync("lport", "p", "1", null);
+        using var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath}");
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", cmd.ExecuteScalar());
+    }
+}

@@ -6,6 +6,7 @@ using Dragonflow.Configuration;
 var root = new RootCommand("Dragonflow: a distributed SDN control plane for OpenStack Neutron.");
 GlobalOptions.AddTo(root);
 root.Subcommands.Add(ConfigVerb.Create());
+root.Subcommands.Add(DbVerb.Create());
 
 var parse = root.Parse(args);
 try

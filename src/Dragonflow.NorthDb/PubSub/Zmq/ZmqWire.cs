@@ -1,0 +1,35 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Dragonflow.NorthDb.PubSub.Zmq;
+
+/// <summary>
+/// The ZeroMQ message of one DbUpdate: two frames, [topic + NUL, JSON]. ZeroMQ SUB sockets
+/// filter on a prefix of the first frame; the NUL ends the topic so that a subscription to
+/// "t1" does not also match "t10". Subscribing to the empty prefix receives every topic.
+/// </summary>
+internal static class ZmqWire
+{
+    public static byte[] TopicFrame(string topic)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(topic) + 1];
+        Encoding.UTF8.GetBytes(topic, bytes);
+        return bytes;
+    }
+
+    public static byte[] Body(DbUpdate update) => JsonSerializer.SerializeToUtf8Bytes(update, PubSubJsonContext.Default.DbUpdate);
+
+    /// <summary>Parses a body; null (never an exception) when it is not a DbUpdate.</summary>
+    public static DbUpdate? TryParse(byte[] body)
+    {
+        try
+        {
+            var update = JsonSerializer.Deserialize(body, PubSubJsonContext.Default.DbUpdate);
+            return update is { Table.Length: > 0, PublisherId.Length: > 0 } ? update : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace Dragonflow.Testing.NorthDb;
+
+/// <summary>Waits for a condition with a deadline instead of sleeping a fixed time.</summary>
+public static class Poll
+{
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
+            }
+            await Task.Delay(20);
+        }
+    }
+}

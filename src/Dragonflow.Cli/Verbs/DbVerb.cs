@@ -123,7 +123,7 @@ static class DbVerb
         var config = GlobalOptions.LoadConfig(parse);
         try
         {
-            using var nb = NbConnection.Open(config, publish: false);
+            using var nb = await NbConnection.OpenAsync(config, publish: false);
             return await verb(nb);
         }
         catch (NbException e)

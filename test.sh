@@ -15,11 +15,7 @@ status=0
 dotnet test Dragonflow.slnx -c Release --no-build --nologo \
   --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/log" || status=$?
 
-# One closing line for the whole run, summed over the test assemblies.
-awk '/^(Passed|Failed)!/ {
-       for (i = 1; i <= NF; i++) {
-         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
-       }
-     }
+# One closing line for the whole run, summed over the test assemblies' summaries.
+awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$results/log"
 exit $status

@@ -40,6 +40,7 @@ public sealed partial class OpenFlowConnection : IAsyncDisposable
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<OpenFlowConnection>? _onReady;
     private int _xid;
+    private Task _writeLoop = Task.CompletedTask;
     private int _closeStarted;
     private long _lastReceivedTicks;
     private uint _featuresXid;
@@ -98,7 +99,7 @@ public sealed partial class OpenFlowConnection : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var writer = WriteLoopAsync();
+        var writer = _writeLoop = WriteLoopAsync();
         var liveness = LivenessLoopAsync();
         try
         {
@@ -195,7 +196,7 @@ public sealed partial class OpenFlowConnection : IAsyncDisposable
         {
             _log.LogWarning("{Switch}: dropped malformed {Type} message: {Reason}", this, (OfpType)msg[1], e.Message);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException and not OpenFlowConnectionClosedException)
         {
             // An event handler of the layer above failed; the session must survive it.
             _log.LogError(e, "{Switch}: handler for {Type} failed", this, (OfpType)msg[1]);
@@ -484,6 +485,7 @@ public sealed partial class OpenFlowConnection : IAsyncDisposable
         // Let queued bytes go out before the socket closes (bounded wait).
         await _writeLock.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await Task.WhenAny(_writeLoop, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         _socket.Dispose();
         var closed = ClosedError();

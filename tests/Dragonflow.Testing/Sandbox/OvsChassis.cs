@@ -166,24 +166,6 @@ public sealed class OvsChassis : IDisposable
         $"=== {Name} ovsdb-server log ({OvsdbLogPath}) ===\n{OvsdbServerProcess.Tail(OvsdbLogPath, lines)}\n" +
         $"=== {Name} ovs-vswitchd log ({VswitchdLogPath}) ===\n{OvsdbServerProcess.Tail(VswitchdLogPath, lines)}";
 
-    private static void RemoveDirectory(string path)
-    {
-        // A daemon that just exited may still be unlinking its sockets; retry briefly.
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-                return;
-            }
-            catch (IOException ex) when (attempt < 20)
-            {
-                if (attempt == 19) Console.Error.WriteLine($"cannot remove {path}: {ex.Message}");
-                Thread.Sleep(50);
-            }
-        }
-    }
-
     public void Dispose()
     {
         if (_disposed) return;
@@ -194,7 +176,7 @@ public sealed class OvsChassis : IDisposable
         _exitGuard.Dispose();
         if (Environment.GetEnvironmentVariable("DF_KEEP_SANDBOX") != "1")
         {
-            RemoveDirectory(RunDirectory);
+            OvsdbServerProcess.RemoveDirectory(RunDirectory);
         }
     }
 }

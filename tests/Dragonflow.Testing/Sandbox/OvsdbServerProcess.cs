@@ -18,6 +18,7 @@ public sealed class OvsdbServerProcess : IDisposable
     private readonly IDisposable _exitGuard;
     private DaemonProcess? _daemon;
     private bool _disposed;
+    private bool _ownsDirectory;
 
     private OvsdbServerProcess(string runDirectory, NetworkNamespace? netns, int? tcpPort, string schemaPath)
     {
@@ -68,6 +69,18 @@ public sealed class OvsdbServerProcess : IDisposable
             server.Dispose();
             throw;
         }
+        return server;
+    }
+
+    /// <summary>
+    /// A standalone server in the host namespace with a fresh run directory under /tmp
+    /// (removed on Dispose), listening on its unix socket and on a free loopback TCP port.
+    /// </summary>
+    public static OvsdbServerProcess StartTemporary(string schemaPath = VswitchSchema)
+    {
+        var dir = SandboxNames.RunDirectory(new SandboxNames().Next('s'));
+        var server = Start(dir, netns: null, tcpPort: FreeTcpPort(), schemaPath);
+        server._ownsDirectory = true;
         return server;
     }
 
@@ -138,5 +151,25 @@ public sealed class OvsdbServerProcess : IDisposable
         _disposed = true;
         _daemon?.Stop();
         _exitGuard.Dispose();
+        if (_ownsDirectory && System.Environment.GetEnvironmentVariable("DF_KEEP_SANDBOX") != "1")
+            RemoveDirectory(RunDirectory);
+    }
+
+    internal static void RemoveDirectory(string path)
+    {
+        // A daemon that just exited may still be unlinking its sockets; retry briefly.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+                return;
+            }
+            catch (IOException ex) when (attempt < 20)
+            {
+                if (attempt == 19) Console.Error.WriteLine($"cannot remove {path}: {ex.Message}");
+                Thread.Sleep(50);
+            }
+        }
     }
 }

@@ -82,9 +82,10 @@ public sealed class OvsdbClient : IAsyncDisposable
     /// <summary>§4.1.1 list_dbs.</summary>
     public async Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken cancellationToken = default)
     {
-        var result = await RequestAsync("list_dbs", new JsonArray(), cancellationToken);
-        return result is JsonArray a ? a.Select(n => n!.GetValue<string>()).ToArray()
-            : throw new OvsdbProtocolException("list_dbs result is not an array");
+        return await RequestAsync("list_dbs", new JsonArray(), result =>
+            result is JsonArray a && a.All(n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                ? a.Select(n => n!.GetValue<string>()).ToArray()
+                : throw new OvsdbProtocolException("list_dbs result is not an array of strings"), cancellationToken);
     }
 
     /// <summary>§4.1.2 get_schema (cached per database after the first call).</summary>
@@ -92,7 +93,7 @@ public sealed class OvsdbClient : IAsyncDisposable
     {
         lock (_schemas)
             if (_schemas.TryGetValue(database, out var cached)) return cached;
-        var schema = DatabaseSchema.FromJson(await RequestAsync("get_schema", new JsonArray(database), cancellationToken));
+        var schema = await RequestAsync("get_schema", new JsonArray(database), DatabaseSchema.FromJson, cancellationToken);
         lock (_schemas) _schemas[database] = schema;
         return schema;
     }
@@ -109,26 +110,31 @@ public sealed class OvsdbClient : IAsyncDisposable
     {
         var @params = new JsonArray(database);
         foreach (var op in operations) @params.Add(op.Json.DeepClone());
-        var result = await RequestAsync("transact", @params, cancellationToken);
-        if (result is not JsonArray results) throw new OvsdbProtocolException("transact result is not an array");
+        var outcome = await RequestAsync("transact", @params, r => ParseTransactResult(r, operations), cancellationToken);
+        return outcome.Error is { } error ? throw error : outcome.Results!;
+    }
 
+    private static (IReadOnlyList<OperationResult>? Results, OvsdbTransactionException? Error) ParseTransactResult(
+        JsonNode? result, IReadOnlyList<Operation> operations)
+    {
+        if (result is not JsonArray results) throw new OvsdbProtocolException("transact result is not an array");
         for (var i = 0; i < results.Count; i++)
         {
             if (results[i] is JsonObject o && o["error"] is { } error)
             {
                 var details = o["details"] is JsonValue d && d.GetValueKind() == JsonValueKind.String ? d.GetValue<string>() : o["details"]?.ToJsonString();
                 var errorText = error is JsonValue ev && ev.GetValueKind() == JsonValueKind.String ? ev.GetValue<string>() : error.ToJsonString();
-                throw new OvsdbTransactionException(i, i < operations.Count ? operations[i].Op : null, errorText, details);
+                return (null, new OvsdbTransactionException(i, i < operations.Count ? operations[i].Op : null, errorText, details));
             }
         }
         if (results.Count < operations.Count) throw new OvsdbProtocolException("transact returned fewer results than operations");
-        return results.Take(operations.Count).Select(r => r is JsonObject o ? OperationResult.FromJson(o)
-            : throw new OvsdbProtocolException("transact result element is not an object")).ToArray();
+        return (results.Take(operations.Count).Select(r => r is JsonObject o ? OperationResult.FromJson(o)
+            : throw new OvsdbProtocolException("transact result element is not an object")).ToArray(), null);
     }
 
     /// <summary>§4.1.11 echo, as a liveness check.</summary>
     public async Task EchoAsync(CancellationToken cancellationToken = default) =>
-        await RequestAsync("echo", new JsonArray("ping"), cancellationToken);
+        await RequestAsync("echo", new JsonArray("ping"), r => r, cancellationToken);
 
     /// <summary>
     /// Starts a monitor (monitor_cond when <paramref name="conditional"/>, else RFC 7047
@@ -198,10 +204,14 @@ public sealed class OvsdbClient : IAsyncDisposable
     private static Task SubscribeAsync(JsonRpcConnection connection, OvsdbMonitor monitor, CancellationToken cancellationToken) =>
         connection.RequestAsync(monitor.Method, monitor.BuildParams(), monitor.ApplyInitial, cancellationToken);
 
-    private async Task<JsonNode?> RequestAsync(string method, JsonArray @params, CancellationToken cancellationToken)
+    /// <summary>Sends a request on the current session. <paramref name="parse"/> runs on the read
+    /// loop, so a reply of the wrong shape resets the session like any malformed input.</summary>
+    private async Task<T> RequestAsync<T>(string method, JsonArray @params, Func<JsonNode?, T> parse, CancellationToken cancellationToken)
     {
         var connection = await CurrentSessionAsync(cancellationToken);
-        return await connection.RequestAsync(method, @params, null, cancellationToken);
+        T value = default!;
+        await connection.RequestAsync(method, @params, r => value = parse(r), cancellationToken);
+        return value;
     }
 
     private async Task<JsonRpcConnection> CurrentSessionAsync(CancellationToken cancellationToken)

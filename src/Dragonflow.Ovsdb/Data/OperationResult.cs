@@ -9,7 +9,12 @@ public sealed record OperationResult(Guid? Uuid, int? Count, IReadOnlyList<Ovsdb
     internal static OperationResult FromJson(JsonObject o)
     {
         Guid? uuid = o["uuid"] is { } u ? OvsdbAtom.FromJson(u).AsUuid() : null;
-        int? count = o["count"] is JsonValue c ? c.GetValue<int>() : null;
+        int? count = o["count"] switch
+        {
+            null => null,
+            JsonValue c when c.TryGetValue<int>(out var n) => n,
+            var other => throw new OvsdbProtocolException($"bad count {OvsdbAtom.Truncate(other)}"),
+        };
         var rows = o["rows"] is JsonArray r ? r.Select(OvsdbRow.FromJson).ToArray() : Array.Empty<OvsdbRow>();
         return new OperationResult(uuid, count, rows);
     }

@@ -167,7 +167,9 @@ public sealed class OvsdbMonitor : IAsyncDisposable
             before = Normalize(table, OvsdbRow.Empty);
         }
         var schema = Schema.Table(table);
-        return before.With(diff.Select(c => KeyValuePair.Create(c.Key, before[c.Key].ApplyDiff(c.Value, schema.ColumnTypeOf(c.Key)))));
+        return before.With(diff.Select(c => KeyValuePair.Create(c.Key, before[c.Key].ApplyDiff(c.Value,
+            schema.Columns.TryGetValue(c.Key, out var column) ? column.Type
+            : throw new OvsdbProtocolException($"modify of unknown column {table}.{c.Key}")))));
     }
 
     /// <summary>Fills in the monitored columns the server left out because they hold defaults.</summary>

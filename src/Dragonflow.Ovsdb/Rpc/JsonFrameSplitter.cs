@@ -4,8 +4,9 @@ namespace Dragonflow.Ovsdb.Rpc;
 /// Cuts a byte stream into JSON-RPC messages. OVSDB (RFC 7047 §4) sends JSON objects back to
 /// back with no delimiter, so a message ends where the brace depth, counted outside strings,
 /// returns to zero. Scanning resumes where it stopped, so bytes arriving one at a time cost
-/// no rescans. Anything but whitespace between messages, or a message above the size limit,
-/// is a protocol error: the caller resets the connection.
+/// no rescans. Anything but whitespace between messages, a closing bracket that does not
+/// match its opener, nesting deeper than <see cref="MaxDepth"/> or a message above the size
+/// limit is a protocol error: the caller resets the connection.
 /// </summary>
 internal sealed class JsonFrameSplitter
 {
@@ -14,6 +15,7 @@ internal sealed class JsonFrameSplitter
     private int _end;   // end of buffered data
     private int _scan;  // next byte to scan
     private int _depth;
+    private readonly byte[] _openers = new byte[MaxDepth]; // '{' or '[' per open level
     private bool _inMessage;
     private bool _inString;
     private bool _escape;
@@ -25,6 +27,8 @@ internal sealed class JsonFrameSplitter
     }
 
     public int MaxMessageBytes { get; }
+
+    public const int MaxDepth = 256;
 
     /// <summary>Bytes buffered that do not yet form a whole message.</summary>
     public int Pending => _end - _start;
@@ -77,6 +81,7 @@ internal sealed class JsonFrameSplitter
                 }
                 if (b != (byte)'{') throw new OvsdbProtocolException($"unexpected byte 0x{b:x2} between JSON-RPC messages");
                 _inMessage = true;
+                _openers[0] = b;
                 _depth = 1;
                 _start = _scan++;
                 continue;
@@ -96,10 +101,14 @@ internal sealed class JsonFrameSplitter
                     _inString = true;
                     break;
                 case (byte)'{' or (byte)'[':
-                    _depth++;
+                    if (_depth == MaxDepth) throw new OvsdbProtocolException($"JSON nested deeper than {MaxDepth} levels");
+                    _openers[_depth++] = b;
                     break;
                 case (byte)'}' or (byte)']':
-                    if (--_depth == 0)
+                    var opener = _openers[--_depth];
+                    if ((b == (byte)'}') != (opener == (byte)'{'))
+                        throw new OvsdbProtocolException($"'{(char)b}' closes '{(char)opener}'");
+                    if (_depth == 0)
                     {
                         message = buf.AsMemory(_start, _scan - _start);
                         _start = _scan;

@@ -190,10 +190,12 @@ internal sealed class JsonRpcConnection : IAsyncDisposable
                 {
                     pending.OnResult?.Invoke(message.Result);
                 }
-                catch (OvsdbProtocolException ex)
+                catch (Exception ex)
                 {
-                    pending.Completion.TrySetException(ex);
-                    throw;
+                    var error = ex as OvsdbProtocolException
+                        ?? new OvsdbProtocolException($"malformed {pending.Method} reply: {ex.Message}", ex);
+                    pending.Completion.TrySetException(error);
+                    throw error;
                 }
                 pending.Completion.TrySetResult(message.Result);
                 break;

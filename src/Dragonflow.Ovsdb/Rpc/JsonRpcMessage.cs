@@ -16,11 +16,18 @@ internal sealed record JsonRpcMessage(JsonRpcMessageKind Kind, string? Method, J
     JsonNode? Result, JsonNode? Error)
 {
     private static readonly JsonNodeOptions NodeOptions = new();
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = Rpc.JsonFrameSplitter.MaxDepth + 1,
+        // JsonNode would otherwise fail lazily, deep inside whoever first reads a duplicated name.
+        AllowDuplicateProperties = false,
+    };
 
     /// <exception cref="OvsdbProtocolException">Not a well-formed JSON-RPC message.</exception>
     public static JsonRpcMessage Parse(ReadOnlyMemory<byte> utf8)
     {
+        // JsonNode transcodes strings lazily; reject invalid UTF-8 now rather than on first use.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span)) throw new OvsdbProtocolException("message is not valid UTF-8");
         JsonNode? node;
         try
         {

@@ -1,0 +1,89 @@
+using System.Net.Sockets;
+using System.Text;
+using Dragonflow.Testing.Sandbox;
+
+namespace Dragonflow.Ovsdb.Tests;
+
+/// <summary>
+/// A real unix-socket peer whose every byte the test writes, to play a misbehaving OVSDB
+/// server (silent, echoing, sending garbage) that ovsdb-server itself would never be.
+/// </summary>
+internal sealed class ScriptedPeer : IDisposable
+{
+    private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly string _dir;
+
+    public ScriptedPeer()
+    {
+        _dir = SandboxNames.RunDirectory(new SandboxNames().Next('q'));
+        Directory.CreateDirectory(_dir);
+        Path = System.IO.Path.Combine(_dir, "peer.sock");
+        _listener.Bind(new UnixDomainSocketEndPoint(Path));
+        _listener.Listen(8);
+    }
+
+    public string Path { get; }
+    public string Remote => "unix:" + Path;
+
+    public async Task<Session> AcceptAsync(TimeSpan? timeout = null) =>
+        new(await _listener.AcceptAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(10)));
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    public sealed class Session(Socket socket) : IDisposable
+    {
+        private readonly StringBuilder _received = new();
+
+        public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
+
+        public async Task SendAsync(byte[] bytes) => await socket.SendAsync(bytes, SocketFlags.None);
+
+        /// <summary>Reads until the text received so far contains <paramref name="fragment"/>.</summary>
+        public async Task<string> ReceiveUntilAsync(string fragment, TimeSpan? timeout = null)
+        {
+            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+            var buf = new byte[4096];
+            while (!_received.ToString().Contains(fragment))
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) throw new TimeoutException($"peer never received '{fragment}'; got: {_received}");
+                var n = await socket.ReceiveAsync(buf, SocketFlags.None).WaitAsync(left);
+                if (n == 0) throw new IOException($"client closed before sending '{fragment}'; got: {_received}");
+                _received.Append(Encoding.UTF8.GetString(buf, 0, n));
+            }
+            return _received.ToString();
+        }
+
+        /// <summary>True when the client closed its end (read returns 0) within the timeout.</summary>
+        public async Task<bool> WaitClosedAsync(TimeSpan timeout)
+        {
+            var buf = new byte[4096];
+            var deadline = DateTime.UtcNow + timeout;
+            try
+            {
+                while (DateTime.UtcNow < deadline)
+                {
+                    var n = await socket.ReceiveAsync(buf, SocketFlags.None).WaitAsync(deadline - DateTime.UtcNow);
+                    if (n == 0) return true;
+                    _received.Append(Encoding.UTF8.GetString(buf, 0, n));
+                }
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+            catch (TimeoutException)
+            {
+            }
+            return false;
+        }
+
+        public string Received => _received.ToString();
+
+        public void Dispose() => socket.Dispose();
+    }
+}

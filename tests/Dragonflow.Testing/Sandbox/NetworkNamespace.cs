@@ -1,0 +1,63 @@
+namespace Dragonflow.Testing.Sandbox;
+
+/// <summary>
+/// A named Linux network namespace, created by us and deleted by its recorded name on
+/// Dispose (veths inside die with it). Commands run inside through `ip netns exec`.
+/// </summary>
+public sealed class NetworkNamespace : IDisposable
+{
+    private readonly IDisposable _exitGuard;
+    private bool _disposed;
+
+    private NetworkNamespace(string name)
+    {
+        Name = name;
+        _exitGuard = ExitCleanup.Register($"netns {name}", () => Delete(name));
+    }
+
+    public string Name { get; }
+
+    public static NetworkNamespace Create(string name)
+    {
+        if (name.Length > 15) throw new ArgumentException($"namespace name '{name}' is longer than 15 characters");
+        ProcessRunner.RunChecked("ip", "netns", "add", name);
+        var ns = new NetworkNamespace(name);
+        try
+        {
+            ns.ExecChecked("ip", "link", "set", "lo", "up");
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+        return ns;
+    }
+
+    /// <summary>Runs a program inside the namespace.</summary>
+    public ProcessResult Exec(string program, params string[] args) => Exec(program, args, timeout: null);
+
+    public ProcessResult Exec(string program, IEnumerable<string> args, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null, string? stdin = null) =>
+        ProcessRunner.Run("ip", new[] { "netns", "exec", Name, program }.Concat(args), timeout, environment, stdin);
+
+    public Task<ProcessResult> ExecAsync(string program, IEnumerable<string> args, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        ProcessRunner.RunAsync("ip", new[] { "netns", "exec", Name, program }.Concat(args), timeout, null, null, cancellationToken);
+
+    public ProcessResult ExecChecked(string program, params string[] args) => Exec(program, args).EnsureSuccess();
+
+    /// <summary>Sets sysctls inside the namespace (e.g. net.ipv4.conf.all.arp_ignore=1).</summary>
+    public void Sysctl(params string[] assignments) =>
+        ExecChecked("sysctl", new[] { "-qw" }.Concat(assignments).ToArray());
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Delete(Name);
+        _exitGuard.Dispose();
+    }
+
+    private static void Delete(string name) => ProcessRunner.Run("ip", "netns", "del", name);
+}

@@ -41,7 +41,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         {
             var query = new ListQuery(ctx.Request.Query);
             var items = await ListAsync(Caller.Of(ctx, defaultProject));
-            return Results.Json(new JsonObject { [Collection] = query.Apply(items.Select(View)) });
+            return Results.Json(new JsonObject { [Collection.Replace('-', '_')] = query.Apply(items.Select(View)) });
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
             Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(id)), ListQuery.Fields(ctx.Request.Query)) }));

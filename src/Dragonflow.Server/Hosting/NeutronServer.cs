@@ -37,10 +37,20 @@ public sealed class NeutronServer : IAsyncDisposable
         var networks = new NetworkEndpoints(plugin);
         var subnets = new SubnetEndpoints(plugin);
         var ports = new PortEndpoints(plugin);
+        var routers = new RouterEndpoints(plugin);
+        var floatingIps = new FloatingIpEndpoints(plugin);
+        var groups = new SecurityGroupEndpoints(plugin);
+        var rules = new SecurityGroupRuleEndpoints(plugin);
         networks.Map(app, options.DefaultProject);
         subnets.Map(app, options.DefaultProject);
         ports.Map(app, options.DefaultProject);
-        DiscoveryEndpoints.Map(app, [networks.Collection, subnets.Collection, ports.Collection], Extensions.All);
+        routers.Map(app, options.DefaultProject);
+        floatingIps.Map(app, options.DefaultProject);
+        groups.Map(app, options.DefaultProject);
+        rules.Map(app, options.DefaultProject);
+        DiscoveryEndpoints.Map(app,
+            [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection],
+            Extensions.All);
         return new NeutronServer(app);
     }
 

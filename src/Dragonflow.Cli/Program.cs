@@ -7,6 +7,7 @@ var root = new RootCommand("Dragonflow: a distributed SDN control plane for Open
 GlobalOptions.AddTo(root);
 root.Subcommands.Add(ConfigVerb.Create());
 root.Subcommands.Add(DbVerb.Create());
+root.Subcommands.Add(ServerVerb.Create());
 
 var parse = root.Parse(args);
 try

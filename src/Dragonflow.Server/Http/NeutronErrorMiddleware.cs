@@ -1,3 +1,4 @@
+using Dragonflow.NorthDb;
 using Dragonflow.Server.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,21 @@ sealed class NeutronErrorMiddleware(RequestDelegate next, ILogger<NeutronErrorMi
         {
             await NeutronErrorBody.WriteAsync(context, e);
         }
+        catch (NbBackendUnavailableException e) when (!context.Response.HasStarted)
+        {
+            logger.LogWarning("{Method} {Path}: {Error}", context.Request.Method, context.Request.Path, e.Message);
+            await NeutronErrorBody.WriteAsync(context, NeutronErrors.ServiceUnavailable("The NB database is unavailable; try again later."));
+        }
+        catch (NbKeyNotFoundException e) when (!context.Response.HasStarted)
+        {
+            // Deleted by someone else while this request was working on it.
+            await NeutronErrorBody.WriteAsync(context, NeutronErrors.NotFound(NounOf(e.Table), e.Id ?? ""));
+        }
+        catch (NbVersionConflictException e) when (!context.Response.HasStarted)
+        {
+            await NeutronErrorBody.WriteAsync(context, NeutronErrors.Conflict("RevisionNumberConstraintFailed",
+                $"Constrained to revision {e.Expected} but {e.Key} has changed concurrently; retry the request."));
+        }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
             await NeutronErrorBody.WriteAsync(context, NeutronErrors.BadRequest(e.Message));
@@ -35,4 +51,15 @@ sealed class NeutronErrorMiddleware(RequestDelegate next, ILogger<NeutronErrorMi
                 new NeutronException(500, "HTTPInternalServerError", "Request Failed: internal server error while processing your request."));
         }
     }
+
+    static string NounOf(string? table) => table switch
+    {
+        "lswitch" => "Network",
+        "lsubnet" => "Subnet",
+        "lport" => "Port",
+        "lrouter" => "Router",
+        "floatingip" => "Floating IP",
+        "lsecgroup" => "Security group",
+        _ => "Resource",
+    };
 }

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Dragonflow.Server.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dragonflow.Cli.Verbs;
+
+/// <summary><c>dragonflow server</c>: the Neutron v2.0 API on [api] bind, writing the configured NB database.</summary>
+static class ServerVerb
+{
+    public static Command Create()
+    {
+        var command = new Command("server", "Run the Neutron v2.0 API server (default 127.0.0.1:9696) on the NB database.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = GlobalOptions.LoadConfig(parse);
+            if (config.AuthStrategy != "noauth")
+            {
+                Console.Error.WriteLine($"error: api.auth_strategy {config.AuthStrategy} is not implemented yet; use noauth");
+                return ExitCodes.Usage;
+            }
+            using var nb = NbConnection.Open(config, publish: true);
+            var options = new ServerOptions
+            {
+                Bind = config.ApiBind,
+                AuthStrategy = config.AuthStrategy,
+                DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
+            };
+            await using var server = NeutronServer.Create(nb, options, logging => logging
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information));
+            await server.StartAsync(cancellationToken);
+            Console.Error.WriteLine($"dragonflow server: Neutron API on {server.Address}, NB {config.NbDbClass}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,24 @@
+namespace Dragonflow.Server.Api;
+
+/// <summary>The Neutron extensions this server implements (clients probe these before using an attribute).</summary>
+static class Extensions
+{
+    public static IReadOnlyList<NeutronExtension> All { get; } =
+    [
+        new("external-net", "Neutron external network", "Adds external network attribute to network resource."),
+        new("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
+        new("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
+        new("security-group", "security-group", "The security groups extension."),
+        new("port-security", "Port Security", "Provides port security"),
+        new("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+        new("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
+        new("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
+        new("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
+        new("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
+        new("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
+        new("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+        new("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."),
+        new("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+        new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
+    ];
+}

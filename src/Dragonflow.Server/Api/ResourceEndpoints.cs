@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using Dragonflow.Model;
+using Dragonflow.Server.Errors;
+using Dragonflow.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dragonflow.Server.Api;
+
+/// <summary>
+/// The five operations of one Neutron collection (list, show, create, update, delete) plus its
+/// tags sub-resource, mapped onto <c>/v2.0/{collection}</c>. Show, list and tags are the same
+/// for every resource; create, update and delete are the resource's own.
+/// </summary>
+abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource, new()
+{
+    protected CorePlugin Plugin { get; } = plugin;
+
+    public abstract string Collection { get; }
+    public abstract string Member { get; }
+
+    /// <summary>Neutron's name of the resource in errors, e.g. "Network" → NetworkNotFound.</summary>
+    protected abstract string Noun { get; }
+
+    public abstract JsonObject View(T item);
+
+    protected abstract Task<T> CreateAsync(Caller caller, Input body);
+    protected abstract Task<T> UpdateAsync(Caller caller, T current, Input body);
+    protected abstract Task DeleteAsync(Caller caller, T current);
+
+    public async Task<T> GetAsync(string id) =>
+        await Plugin.Nb.TryGetAsync<T>(id) ?? throw NeutronErrors.NotFound(Noun, id);
+
+    protected virtual async Task<IEnumerable<T>> ListAsync(Caller caller) => (await Plugin.Nb.ListAsync<T>()).Items;
+
+    public virtual void Map(IEndpointRouteBuilder app, string defaultProject)
+    {
+        var path = $"/v2.0/{Collection}";
+        app.MapGet(path, async (HttpContext ctx) =>
+        {
+            var query = new ListQuery(ctx.Request.Query);
+            var items = await ListAsync(Caller.Of(ctx, defaultProject));
+            return Results.Json(new JsonObject { [Collection.Replace('-', '_')] = query.Apply(items.Select(View)) });
+        });
+        app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
+            Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(id)), ListQuery.Fields(ctx.Request.Query)) }));
+        app.MapPost(path, async (HttpContext ctx) =>
+        {
+            var body = await RequestBody.ReadResourceAsync(ctx.Request, Member);
+            var created = await CreateAsync(Caller.Of(ctx, defaultProject), new Input(body));
+            return Results.Json(new JsonObject { [Member] = View(created) }, statusCode: 201);
+        });
+        app.MapPut(path + "/{id}", async (HttpContext ctx, string id) =>
+        {
+            var body = await RequestBody.ReadResourceAsync(ctx.Request, Member);
+            for (var attempt = 0; ; attempt++)
+            {
+                var current = await GetAsync(id);
+                try
+                {
+                    var updated = await UpdateAsync(Caller.Of(ctx, defaultProject), current, new Input(body));
+                    return Results.Json(new JsonObject { [Member] = View(updated) });
+                }
+                catch (Dragonflow.NorthDb.NbVersionConflictException) when (attempt < 20)
+                {
+                    // Someone else updated it between our read and our write: apply ours on theirs.
+                }
+            }
+        });
+        app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
+        {
+            await DeleteAsync(Caller.Of(ctx, defaultProject), await GetAsync(id));
+            return Results.NoContent();
+        });
+
+        // Tag extension (standard-attr-tag).
+        app.MapGet(path + "/{id}/tags", async (string id) => Results.Json(new { tags = (await GetAsync(id)).Tags }));
+        app.MapGet(path + "/{id}/tags/{tag}", async (string id, string tag) =>
+            (await GetAsync(id)).Tags.Contains(tag) ? Results.NoContent() : throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}"));
+        app.MapPut(path + "/{id}/tags/{tag}", async (string id, string tag) =>
+        {
+            ValidateTag(tag);
+            await MutateTagsAsync(id, tags => { if (!tags.Contains(tag)) tags.Add(tag); });
+            return Results.Created($"{path}/{id}/tags/{tag}", null);
+        });
+        app.MapPut(path + "/{id}/tags", async (HttpContext ctx, string id) =>
+        {
+            var body = new Input(await RequestBody.ReadObjectAsync(ctx.Request)).Only(["tags"]);
+            var tags = body.StringList("tags") ?? throw NeutronErrors.BadRequest("Invalid tags body");
+            tags.ForEach(ValidateTag);
+            var updated = await MutateTagsAsync(id, t => { t.Clear(); t.AddRange(tags); });
+            return Results.Json(new { tags = updated.Tags });
+        });
+        app.MapDelete(path + "/{id}/tags/{tag}", async (string id, string tag) =>
+        {
+            if (!(await GetAsync(id)).Tags.Contains(tag))
+                throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}");
+            await MutateTagsAsync(id, t => t.Remove(tag));
+            return Results.NoContent();
+        });
+        app.MapDelete(path + "/{id}/tags", async (string id) =>
+        {
+            await MutateTagsAsync(id, t => t.Clear());
+            return Results.NoContent();
+        });
+    }
+
+    static void ValidateTag(string tag)
+    {
+        if (tag.Length is 0 or > 255 || tag.Contains(','))
+            throw NeutronErrors.InvalidInput($"'{tag}' is not a valid tag");
+    }
+
+    async Task<T> MutateTagsAsync(string id, Action<List<string>> change)
+    {
+        try
+        {
+            return await Plugin.Nb.UpdateAsync<T>(id, item => change(item.Tags));
+        }
+        catch (Dragonflow.NorthDb.NbKeyNotFoundException)
+        {
+            throw NeutronErrors.NotFound(Noun, id);
+        }
+    }
+
+    /// <summary>Common create-time attributes: id, project, name, description.</summary>
+    protected static void FillCommon(T item, Caller caller, Input body)
+    {
+        item.Id = Guid.NewGuid().ToString();
+        var project = body.String("project_id") ?? body.String("tenant_id");
+        if (body.String("project_id") is { } p && body.String("tenant_id") is { } t && p != t)
+            throw NeutronErrors.BadRequest("'project_id' and 'tenant_id' do not match");
+        item.Topic = string.IsNullOrEmpty(project) ? caller.ProjectId : project;
+        item.Name = body.String("name") ?? "";
+        item.Description = body.String("description") ?? "";
+    }
+
+    protected static void UpdateCommon(T item, Input body)
+    {
+        body.ReadOnly("id", "project_id", "tenant_id", "created_at", "updated_at", "revision_number", "status");
+        if (body.Has("name")) item.Name = body.String("name") ?? "";
+        if (body.Has("description")) item.Description = body.String("description") ?? "";
+    }
+
+    protected static readonly string[] CommonAttributes = ["id", "project_id", "tenant_id", "name", "description"];
+}

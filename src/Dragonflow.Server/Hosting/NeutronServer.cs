@@ -1,0 +1,76 @@
+using Dragonflow.NorthDb;
+using Dragonflow.Server.Api;
+using Dragonflow.Server.Http;
+using Dragonflow.Server.Resources;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dragonflow.Server.Hosting;
+
+/// <summary>
+/// The Neutron v2.0 API server: Kestrel on <see cref="ServerOptions.Bind"/>, every resource served
+/// from the NB database through <see cref="NbApi"/>. The caller owns the NbApi (and its publisher).
+/// </summary>
+public sealed class NeutronServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+
+    NeutronServer(WebApplication app) => _app = app;
+
+    public static NeutronServer Create(NbApi nb, ServerOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        if (logging is not null)
+            logging(builder.Logging);
+        builder.WebHost.UseUrls($"http://{options.Bind}");
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.AddServerHeader = false);
+        var app = builder.Build();
+        app.UseMiddleware<NeutronErrorMiddleware>();
+
+        var plugin = new CorePlugin(nb, options);
+        var networks = new NetworkEndpoints(plugin);
+        var subnets = new SubnetEndpoints(plugin);
+        var ports = new PortEndpoints(plugin);
+        var routers = new RouterEndpoints(plugin);
+        var floatingIps = new FloatingIpEndpoints(plugin);
+        var groups = new SecurityGroupEndpoints(plugin);
+        var rules = new SecurityGroupRuleEndpoints(plugin);
+        networks.Map(app, options.DefaultProject);
+        subnets.Map(app, options.DefaultProject);
+        ports.Map(app, options.DefaultProject);
+        routers.Map(app, options.DefaultProject);
+        floatingIps.Map(app, options.DefaultProject);
+        groups.Map(app, options.DefaultProject);
+        rules.Map(app, options.DefaultProject);
+        DiscoveryEndpoints.Map(app,
+            [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection],
+            Extensions.All);
+        return new NeutronServer(app);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default) => await _app.StartAsync(cancellationToken);
+
+    /// <summary>The address Kestrel listens on (with the real port when the bind asked for port 0).</summary>
+    public Uri Address =>
+        new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync();
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}

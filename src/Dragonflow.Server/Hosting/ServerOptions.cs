@@ -1,0 +1,16 @@
+namespace Dragonflow.Server.Hosting;
+
+/// <summary>What the API server needs from the configuration.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>host:port (IPv6 in brackets); port 0 picks a free one.</summary>
+    public string Bind { get; init; } = "127.0.0.1:9696";
+
+    /// <summary>noauth: the project comes from X-Project-Id, else <see cref="DefaultProject"/>.</summary>
+    public string AuthStrategy { get; init; } = "noauth";
+
+    public string DefaultProject { get; init; } = "admin";
+
+    /// <summary>provider:network_type of networks created without one (the first of tunnel_types).</summary>
+    public string DefaultNetworkType { get; init; } = "vxlan";
+}

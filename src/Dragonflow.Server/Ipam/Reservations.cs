@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Dragonflow.NorthDb;
+using Dragonflow.NorthDb.Drivers;
+
+namespace Dragonflow.Server.Ipam;
+
+/// <summary>
+/// Claims on scarce values (an IP in a subnet, a MAC on a network, a segmentation id, a port's
+/// membership of a network) kept as NB keys created with create-if-absent semantics. The NB
+/// database decides who wins, so several API server processes on one NB DB never hand out the
+/// same value twice; no in-process lock is relied on. The topic indexes each claim by its
+/// scope (subnet, network), so "what is taken here" is one indexed read, not a scan of ports.
+/// </summary>
+sealed class Reservations(NbApi nb)
+{
+    public const string IpTable = "ipam_ip";
+    public const string MacTable = "ipam_mac";
+    public const string SegmentTable = "ipam_segment";
+    public const string NetworkPortTable = "ipam_netport";
+
+    INbDriver Driver => nb.Driver;
+
+    /// <summary>True if this call took the value; false if someone holds it already.</summary>
+    public async Task<bool> TryClaimAsync(string table, string id, string? scope, string owner)
+    {
+        try
+        {
+            await Driver.CreateAsync(table, id, JsonSerializer.Serialize(new Dictionary<string, string> { ["owner"] = owner }), scope);
+            return true;
+        }
+        catch (NbKeyExistsException)
+        {
+            return false;
+        }
+    }
+
+    public async Task ReleaseAsync(string table, string id)
+    {
+        try
+        {
+            await Driver.DeleteAsync(table, id);
+        }
+        catch (NbKeyNotFoundException)
+        {
+            // Already gone: the goal is reached either way.
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ClaimedAsync(string table, string scope) => await Driver.ListIdsAsync(table, scope);
+
+    /// <summary>The owner of every claim in a scope.</summary>
+    public async Task<IReadOnlyList<(string Id, string Owner)>> OwnersAsync(string table, string scope)
+    {
+        var entries = await Driver.ListAsync(table, scope);
+        return entries.Select(e => (e.Id, OwnerOf(e.Value))).ToList();
+    }
+
+    static string OwnerOf(string value)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(value)?.GetValueOrDefault("owner") ?? "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
+
+    public static string IpKey(string subnetId, string ip) => $"{subnetId}_{ip}";
+
+    public static string MacKey(string networkId, string mac) => $"{networkId}_{mac}";
+}

@@ -1,0 +1,46 @@
+using Dragonflow.Server.Errors;
+
+namespace Dragonflow.Server.Ipam;
+
+/// <summary>
+/// Segmentation ids (VNI / VLAN id) per network type, unique across the NB DB: a requested id is
+/// claimed; an automatic one comes from the NB unique-key counter of its type and is then
+/// claimed too, so it never collides with a requested one.
+/// </summary>
+sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbApi nb)
+{
+    public static (int Min, int Max)? RangeOf(string networkType) => networkType switch
+    {
+        "vxlan" or "geneve" or "gre" => (1, 16_777_215),
+        "vlan" => (1, 4094),
+        _ => null,
+    };
+
+    static string Key(string type, string? physnet, int id) => physnet is null ? $"{type}_{id}" : $"{type}_{physnet}_{id}";
+
+    public async Task ClaimAsync(string type, string? physnet, int id, string networkId)
+    {
+        if (!await reservations.TryClaimAsync(Reservations.SegmentTable, Key(type, physnet, id), null, networkId))
+            throw NeutronErrors.Conflict(type == "vlan" ? "VlanIdInUse" : "TunnelIdInUse",
+                type == "vlan"
+                    ? $"Unable to create the network. The VLAN {id} on physical network {physnet} is in use."
+                    : $"Unable to create the network. The tunnel ID {id} is in use.");
+    }
+
+    public async Task<int> AllocateAsync(string type, string? physnet, string networkId)
+    {
+        var (min, max) = RangeOf(type) ?? throw new ArgumentException(type);
+        while (true)
+        {
+            var n = await nb.Driver.AllocateUniqueKeyAsync($"segment_{type}{(physnet is null ? "" : "_" + physnet)}");
+            var id = (int)(min - 1 + n);
+            if (n > max - min + 1)
+                throw NeutronErrors.ServiceUnavailable("Unable to create the network. No tenant network is available for allocation.");
+            if (await reservations.TryClaimAsync(Reservations.SegmentTable, Key(type, physnet, id), null, networkId))
+                return id;
+        }
+    }
+
+    public Task ReleaseAsync(string type, string? physnet, int id) =>
+        reservations.ReleaseAsync(Reservations.SegmentTable, Key(type, physnet, id));
+}

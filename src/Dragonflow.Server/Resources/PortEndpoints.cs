@@ -1,0 +1,298 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dragonflow.Model;
+using Dragonflow.Server.Api;
+using Dragonflow.Server.Errors;
+using Dragonflow.Server.Http;
+using Dragonflow.Server.Ipam;
+
+namespace Dragonflow.Server.Resources;
+
+/// <summary>
+/// /v2.0/ports. Creating a port claims its MAC and addresses in the NB DB, then writes the lport;
+/// any failure gives back what was claimed, so a refused request leaves nothing behind.
+/// </summary>
+sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(plugin)
+{
+    public const string RouterInterfaceOwner = "network:router_interface";
+    public const string RouterGatewayOwner = "network:router_gateway";
+    public const string FloatingIpOwner = "network:floatingip";
+
+    static readonly string[] Attributes =
+    [
+        .. CommonAttributes, "network_id", "mac_address", "fixed_ips", "admin_state_up", "device_owner", "device_id",
+        "binding:host_id", "binding:vnic_type", "binding:profile", "security_groups", "port_security_enabled",
+        "allowed_address_pairs", "extra_dhcp_opts", "dns_name", "qos_policy_id", "propagate_uplink_status",
+    ];
+
+    static readonly string[] VnicTypes = ["normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder", "smart-nic", "vdpa", "remote-managed"];
+
+    public override string Collection => "ports";
+    public override string Member => "port";
+    protected override string Noun => "Port";
+
+    public override JsonObject View(LogicalPort item) => Views.Port(item);
+
+    /// <summary>A requested fixed IP: a subnet, an address, or both.</summary>
+    public sealed record FixedIpRequest(string? SubnetId, IPAddress? Address);
+
+    protected override async Task<LogicalPort> CreateAsync(Caller caller, Input body)
+    {
+        body.Only(Attributes);
+        var port = new LogicalPort();
+        FillCommon(port, caller, body);
+        var networkId = body.RequiredString("network_id");
+        var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(networkId) ?? throw NeutronErrors.NotFound("Network", networkId);
+        port.Lswitch = net.Id;
+        string? mac = null;
+        if (body.String("mac_address", 64) is { } macText)
+            mac = MacAllocator.Normalize(macText) ?? throw NeutronErrors.InvalidInput($"'{macText}' is not a valid MAC address");
+        var fixedIps = FixedIps(body);
+        ApplyPlainAttributes(port, body);
+        port.PortSecurityEnabled = body.Bool("port_security_enabled") ?? net.PortSecurityEnabled;
+        var groups = body.StringList("security_groups");
+        if (groups is not null)
+            await RequireGroupsAsync(groups);
+        else if (port.PortSecurityEnabled && !port.DeviceOwner.StartsWith("network:", StringComparison.Ordinal))
+            groups = [await DefaultSecurityGroup.EnsureAsync(Plugin, port.Topic!)];
+        port.SecurityGroups = groups ?? [];
+        port.AllowedAddressPairs = AddressPairs(body) ?? [];
+        CheckPortSecurity(port);
+        return await CreatePortAsync(Plugin, port, net, mac, fixedIps);
+    }
+
+    static void CheckPortSecurity(LogicalPort port)
+    {
+        if (!port.PortSecurityEnabled && port.SecurityGroups.Count > 0)
+            throw NeutronErrors.Conflict("PortSecurityPortHasSecurityGroup",
+                "Port has security group associated. Cannot disable port security or ip address until security group is removed");
+        if (!port.PortSecurityEnabled && port.AllowedAddressPairs.Count > 0)
+            throw NeutronErrors.Conflict("AddressPairAndPortSecurityRequired",
+                "Port Security must be enabled in order to have allowed address pairs on a port.");
+    }
+
+    /// <summary>
+    /// Claims the MAC and the addresses, then writes the lport. <paramref name="fixedIps"/> null
+    /// means "one address from the first IPv4 and the first IPv6 subnet"; empty means none.
+    /// </summary>
+    public static async Task<LogicalPort> CreatePortAsync(CorePlugin plugin, LogicalPort port, LogicalSwitch net, string? mac, IReadOnlyList<FixedIpRequest>? fixedIps)
+    {
+        var subnets = new List<LogicalSubnet>();
+        foreach (var id in net.Subnets)
+            if (await plugin.Nb.TryGetAsync<LogicalSubnet>(id) is { } s)
+                subnets.Add(s);
+        var plan = Plan(net, subnets, fixedIps);
+
+        var claimedMac = false;
+        var claimedIps = new List<FixedIp>();
+        var member = false;
+        try
+        {
+            if (mac is not null)
+                await plugin.Macs.ClaimAsync(net.Id, mac, port.Id);
+            else
+                mac = await plugin.Macs.AllocateAsync(net.Id, port.Id);
+            claimedMac = true;
+            port.Macs = [mac];
+            foreach (var (subnet, address) in plan)
+            {
+                if (address is not null)
+                    await plugin.Addresses.ClaimAsync(subnet, address, port.Id);
+                var ip = address ?? await plugin.Addresses.AllocateAsync(subnet, port.Id);
+                claimedIps.Add(new FixedIp(subnet.Id, ip.ToString()));
+            }
+            port.Ips = [.. claimedIps];
+            member = await plugin.Reservations.TryClaimAsync(Reservations.NetworkPortTable, port.Id, net.Id, port.Id);
+            port.UniqueKey = await plugin.Nb.AllocateUniqueKeyAsync<LogicalPort>();
+            port.Status = "DOWN";
+            return await plugin.Nb.CreateAsync(port);
+        }
+        catch
+        {
+            foreach (var ip in claimedIps)
+                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+            if (claimedMac && mac is not null)
+                await plugin.Macs.ReleaseAsync(net.Id, mac);
+            if (member)
+                await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+            throw;
+        }
+    }
+
+    /// <summary>Resolves requests to (subnet, address or null = allocate), refusing what Neutron refuses.</summary>
+    static List<(LogicalSubnet Subnet, IPAddress? Address)> Plan(LogicalSwitch net, List<LogicalSubnet> subnets, IReadOnlyList<FixedIpRequest>? requests)
+    {
+        var plan = new List<(LogicalSubnet, IPAddress?)>();
+        if (requests is null)
+        {
+            foreach (var version in new[] { 4, 6 })
+                if (subnets.FirstOrDefault(s => s.IpVersion == version) is { } s)
+                    plan.Add((s, null));
+            return plan;
+        }
+        foreach (var request in requests)
+        {
+            LogicalSubnet subnet;
+            if (request.SubnetId is { } sid)
+            {
+                subnet = subnets.FirstOrDefault(s => s.Id == sid)
+                    ?? throw NeutronErrors.InvalidInput($"Failed to create port on network {net.Id}, because fixed_ips included invalid subnet {sid}");
+                if (request.Address is { } a && !InSubnet(subnet, a))
+                    throw NeutronErrors.BadRequest($"IP address {a} is not a valid IP for the specified subnet.");
+            }
+            else
+            {
+                var a = request.Address!;
+                subnet = subnets.FirstOrDefault(s => InSubnet(s, a))
+                    ?? throw NeutronErrors.BadRequest($"IP address {a} is not a valid IP for any of the subnets on the specified network.");
+            }
+            if (request.Address is { } addr && plan.Any(p => p.Item2 is { } other && other.Equals(addr)))
+                throw NeutronErrors.BadRequest($"Duplicate IP address '{addr}'");
+            plan.Add((subnet, request.Address));
+        }
+        return plan;
+    }
+
+    static bool InSubnet(LogicalSubnet subnet, IPAddress address) =>
+        SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _) && cidr!.Usable.Contains(address);
+
+    static List<FixedIpRequest>? FixedIps(Input body)
+    {
+        var array = body.Array("fixed_ips");
+        if (array is null)
+            return null;
+        var list = new List<FixedIpRequest>();
+        foreach (var node in array)
+        {
+            var item = Input.Item(node, "fixed ip").Only(["subnet_id", "ip_address"]);
+            var subnetId = item.String("subnet_id");
+            var address = item.Ip("ip_address");
+            if (subnetId is null && address is null)
+                throw NeutronErrors.InvalidInput("Exactly one of subnet_id or ip_address, or both, is required for a fixed IP");
+            list.Add(new FixedIpRequest(subnetId, address));
+        }
+        return list;
+    }
+
+    static void ApplyPlainAttributes(LogicalPort port, Input body)
+    {
+        if (body.Bool("admin_state_up") is { } up) port.Enabled = up;
+        if (body.Has("device_owner")) port.DeviceOwner = body.String("device_owner") ?? "";
+        if (body.Has("device_id")) port.DeviceId = body.String("device_id") ?? "";
+        if (body.Has("binding:host_id")) port.BindingHostId = body.String("binding:host_id") is { Length: > 0 } h ? h : null;
+        if (body.String("binding:vnic_type") is { } vnic)
+            port.BindingVnicType = VnicTypes.Contains(vnic) ? vnic : throw NeutronErrors.InvalidInput($"'{vnic}' is not in {string.Join(", ", VnicTypes)}");
+        if (body.Body["binding:profile"] is { } profile and not JsonObject)
+            throw NeutronErrors.InvalidInput($"'{profile.ToJsonString()}' is not a dictionary");
+        _ = body.Array("extra_dhcp_opts");
+        _ = body.String("dns_name");
+        _ = body.String("qos_policy_id");
+        _ = body.Bool("propagate_uplink_status");
+    }
+
+    static List<AddressPair>? AddressPairs(Input body)
+    {
+        var array = body.Array("allowed_address_pairs");
+        if (array is null)
+            return null;
+        var pairs = new List<AddressPair>();
+        foreach (var node in array)
+        {
+            var item = Input.Item(node, "allowed address pair").Only(["ip_address", "mac_address"]);
+            var ip = item.String("ip_address", 64) ?? throw NeutronErrors.BadRequest("AllowedAddressPair must contain ip_address");
+            var valid = ip.Contains('/') ? SubnetCidr.TryParse(ip, out _, out _) || IPNetwork.TryParse(ip, out _) : IPAddress.TryParse(ip, out _);
+            if (!valid)
+                throw NeutronErrors.BadRequest($"'{ip}' is not a valid IP address");
+            string? mac = null;
+            if (item.String("mac_address", 64) is { } m)
+                mac = MacAllocator.Normalize(m) ?? throw NeutronErrors.BadRequest($"'{m}' is not a valid MAC address");
+            var pair = new AddressPair(ip, mac);
+            if (pairs.Contains(pair))
+                throw NeutronErrors.BadRequest("Request contains duplicate address pair");
+            pairs.Add(pair);
+        }
+        return pairs;
+    }
+
+    async Task RequireGroupsAsync(List<string> groups)
+    {
+        foreach (var id in groups)
+            if (await Plugin.Nb.TryGetAsync<SecurityGroup>(id) is null)
+                throw NeutronErrors.NotFound("Security group", id);
+    }
+
+    protected override async Task<LogicalPort> UpdateAsync(Caller caller, LogicalPort port, Input body)
+    {
+        body.Only(Attributes).ReadOnly("network_id", "mac_address");
+        UpdateCommon(port, body);
+        ApplyPlainAttributes(port, body);
+        if (body.Bool("port_security_enabled") is { } ps) port.PortSecurityEnabled = ps;
+        if (body.StringList("security_groups") is { } groups)
+        {
+            await RequireGroupsAsync(groups);
+            port.SecurityGroups = groups;
+        }
+        if (AddressPairs(body) is { } pairs) port.AllowedAddressPairs = pairs;
+        CheckPortSecurity(port);
+
+        var requests = FixedIps(body);
+        var claimed = new List<FixedIp>();
+        var released = new List<FixedIp>();
+        try
+        {
+            if (requests is not null)
+            {
+                var net = await Plugin.Nb.GetAsync<LogicalSwitch>(port.Lswitch);
+                var subnets = new List<LogicalSubnet>();
+                foreach (var id in net.Subnets)
+                    if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(id) is { } s)
+                        subnets.Add(s);
+                var next = new List<FixedIp>();
+                foreach (var (subnet, address) in Plan(net, subnets, requests))
+                {
+                    if (address is not null && port.Ips.Contains(new FixedIp(subnet.Id, address.ToString())))
+                    {
+                        next.Add(new FixedIp(subnet.Id, address.ToString()));
+                        continue;
+                    }
+                    if (address is not null)
+                        await Plugin.Addresses.ClaimAsync(subnet, address, port.Id);
+                    var ip = new FixedIp(subnet.Id, (address ?? await Plugin.Addresses.AllocateAsync(subnet, port.Id)).ToString());
+                    claimed.Add(ip);
+                    next.Add(ip);
+                }
+                released = port.Ips.Where(i => !next.Contains(i)).ToList();
+                port.Ips = next;
+            }
+            var updated = await Plugin.Nb.UpdateAsync(port);
+            foreach (var ip in released)
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+            return updated;
+        }
+        catch
+        {
+            foreach (var ip in claimed)
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+            throw;
+        }
+    }
+
+    protected override async Task DeleteAsync(Caller caller, LogicalPort port)
+    {
+        if (port.DeviceOwner is RouterInterfaceOwner or RouterGatewayOwner or FloatingIpOwner)
+            throw NeutronErrors.InUse("ServicePortInUse",
+                $"Port {port.Id} cannot be deleted directly via the port API: has device owner {port.DeviceOwner}.");
+        await RemovePortAsync(Plugin, port);
+    }
+
+    /// <summary>Deletes the lport and gives back its addresses, MAC and network membership.</summary>
+    public static async Task RemovePortAsync(CorePlugin plugin, LogicalPort port)
+    {
+        await plugin.Nb.DeleteAsync<LogicalPort>(port.Id);
+        foreach (var ip in port.Ips)
+            await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+        foreach (var mac in port.Macs)
+            await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
+        await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+    }
+}

@@ -1,0 +1,309 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dragonflow.Model;
+using Dragonflow.NorthDb;
+using Dragonflow.Server.Api;
+using Dragonflow.Server.Errors;
+using Dragonflow.Server.Http;
+using Dragonflow.Server.Ipam;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dragonflow.Server.Resources;
+
+/// <summary>
+/// /v2.0/routers with add_router_interface / remove_router_interface, external_gateway_info and
+/// extra routes. An interface is an lport (device_owner network:router_interface) plus an
+/// entry in the lrouter's ports; the gateway is an lport on the external network.
+/// </summary>
+sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRouter>(plugin)
+{
+    static readonly string[] Attributes =
+    [
+        .. CommonAttributes, "admin_state_up", "external_gateway_info", "routes", "distributed", "ha",
+        "availability_zone_hints", "flavor_id",
+    ];
+
+    public override string Collection => "routers";
+    public override string Member => "router";
+    protected override string Noun => "Router";
+
+    public override JsonObject View(LogicalRouter item) => Views.Router(item);
+
+    public override void Map(IEndpointRouteBuilder app, string defaultProject)
+    {
+        base.Map(app, defaultProject);
+        app.MapPut("/v2.0/routers/{id}/add_router_interface", async (HttpContext ctx, string id) =>
+            Results.Json(await AddInterfaceAsync(await GetAsync(id), new Input(await RequestBody.ReadObjectAsync(ctx.Request)))));
+        app.MapPut("/v2.0/routers/{id}/remove_router_interface", async (HttpContext ctx, string id) =>
+            Results.Json(await RemoveInterfaceAsync(await GetAsync(id), new Input(await RequestBody.ReadObjectAsync(ctx.Request)))));
+    }
+
+    protected override async Task<LogicalRouter> CreateAsync(Caller caller, Input body)
+    {
+        body.Only(Attributes);
+        var router = new LogicalRouter();
+        FillCommon(router, caller, body);
+        router.AdminStateUp = body.Bool("admin_state_up") ?? true;
+        router.Distributed = body.Bool("distributed") ?? true;
+        if (body.Bool("ha") == true)
+            throw NeutronErrors.BadRequest("HA routers are not supported; routers are distributed");
+        _ = body.StringList("availability_zone_hints");
+        _ = body.String("flavor_id");
+        router.Routes = Routes(body, router) ?? [];
+        var gateway = GatewayRequest(body);
+        router.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalRouter>();
+        LogicalPort? gatewayPort = null;
+        if (gateway is not null)
+            (router.ExternalGatewayInfo, gatewayPort) = await CreateGatewayAsync(router, gateway.Value);
+        try
+        {
+            return await Plugin.Nb.CreateAsync(router);
+        }
+        catch
+        {
+            if (gatewayPort is not null)
+                await PortEndpoints.RemovePortAsync(Plugin, gatewayPort);
+            throw;
+        }
+    }
+
+    /// <summary>external_gateway_info: null/{} means none; else network_id, enable_snat, external_fixed_ips.</summary>
+    static (string NetworkId, bool EnableSnat, List<PortEndpoints.FixedIpRequest>? Ips)? GatewayRequest(Input body)
+    {
+        if (!body.Has("external_gateway_info") || body.Body["external_gateway_info"] is null)
+            return null;
+        var info = Input.Item(body.Body["external_gateway_info"], "external_gateway_info").Only(["network_id", "enable_snat", "external_fixed_ips", "qos_policy_id"]);
+        if (info.Body.Count == 0)
+            return null;
+        var networkId = info.RequiredString("network_id");
+        List<PortEndpoints.FixedIpRequest>? ips = null;
+        if (info.Array("external_fixed_ips") is { } array)
+        {
+            ips = [];
+            foreach (var node in array)
+            {
+                var item = Input.Item(node, "external fixed ip").Only(["subnet_id", "ip_address"]);
+                var subnetId = item.String("subnet_id");
+                var ip = item.Ip("ip_address");
+                if (subnetId is null && ip is null)
+                    throw NeutronErrors.InvalidInput("external_fixed_ips requires subnet_id or ip_address");
+                ips.Add(new PortEndpoints.FixedIpRequest(subnetId, ip));
+            }
+        }
+        return (networkId, info.Bool("enable_snat") ?? true, ips);
+    }
+
+    async Task<(ExternalGatewayInfo, LogicalPort)> CreateGatewayAsync(LogicalRouter router, (string NetworkId, bool EnableSnat, List<PortEndpoints.FixedIpRequest>? Ips) request)
+    {
+        var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(request.NetworkId) ?? throw NeutronErrors.NotFound("Network", request.NetworkId);
+        if (!net.RouterExternal)
+            throw NeutronErrors.BadRequest($"Bad router request: Network {net.Id} is not a valid external network.");
+        var port = new LogicalPort
+        {
+            Id = Guid.NewGuid().ToString(), Topic = router.Topic, Lswitch = net.Id, DeviceOwner = PortEndpoints.RouterGatewayOwner,
+            DeviceId = router.Id, PortSecurityEnabled = false, Name = "",
+        };
+        port = await PortEndpoints.CreatePortAsync(Plugin, port, net, null, request.Ips);
+        var info = new ExternalGatewayInfo { NetworkId = net.Id, EnableSnat = request.EnableSnat, ExternalFixedIps = [.. port.Ips], PortId = port.Id };
+        return (info, port);
+    }
+
+    List<HostRoute>? Routes(Input body, LogicalRouter router)
+    {
+        var array = body.Array("routes");
+        if (array is null)
+            return null;
+        var routes = new List<HostRoute>();
+        foreach (var node in array)
+        {
+            var r = Input.Item(node, "route").Only(["destination", "nexthop"]);
+            var destination = r.String("destination", 64);
+            if (!SubnetCidr.TryParse(destination, out var cidr, out var error))
+                throw NeutronErrors.BadRequest($"Invalid format for routes: {error}");
+            var nexthop = r.Ip("nexthop") ?? throw NeutronErrors.BadRequest("Invalid format for routes: nexthop required");
+            var connected = router.Ports.Any(p => InterfaceNetwork(p) is { } n && n.Contains(nexthop));
+            if (!connected)
+                throw NeutronErrors.BadRequest($"Invalid format for routes: {{'destination': '{destination}', 'nexthop': '{nexthop}'}}, the nexthop is not connected with router");
+            var route = new HostRoute(cidr!.ToString(), nexthop.ToString());
+            if (!routes.Contains(route))
+                routes.Add(route);
+        }
+        return routes;
+    }
+
+    protected override async Task<LogicalRouter> UpdateAsync(Caller caller, LogicalRouter router, Input body)
+    {
+        body.Only(Attributes).ReadOnly("distributed", "ha");
+        UpdateCommon(router, body);
+        if (body.Bool("admin_state_up") is { } up) router.AdminStateUp = up;
+        if (Routes(body, router) is { } routes) router.Routes = routes;
+        LogicalPort? added = null;
+        string? removed = null;
+        if (body.Has("external_gateway_info"))
+        {
+            var request = GatewayRequest(body);
+            var current = router.ExternalGatewayInfo;
+            if (request is null)
+            {
+                removed = current?.PortId;
+                router.ExternalGatewayInfo = null;
+            }
+            else if (current is not null && current.NetworkId == request.Value.NetworkId && request.Value.Ips is null)
+            {
+                current.EnableSnat = request.Value.EnableSnat;
+            }
+            else
+            {
+                removed = current?.PortId;
+                (router.ExternalGatewayInfo, added) = await CreateGatewayAsync(router, request.Value);
+            }
+        }
+        try
+        {
+            var updated = await Plugin.Nb.UpdateAsync(router);
+            if (removed is not null && await Plugin.Nb.TryGetAsync<LogicalPort>(removed) is { } old)
+                await PortEndpoints.RemovePortAsync(Plugin, old);
+            return updated;
+        }
+        catch
+        {
+            if (added is not null)
+                await PortEndpoints.RemovePortAsync(Plugin, added);
+            throw;
+        }
+    }
+
+    protected override async Task DeleteAsync(Caller caller, LogicalRouter router)
+    {
+        if (router.Ports.Count > 0)
+            throw NeutronErrors.InUse("RouterInUse", $"Router {router.Id} still has ports");
+        await Plugin.Nb.DeleteAsync<LogicalRouter>(router.Id, router.Version);
+        if (router.ExternalGatewayInfo?.PortId is { } gw && await Plugin.Nb.TryGetAsync<LogicalPort>(gw) is { } port)
+            await PortEndpoints.RemovePortAsync(Plugin, port);
+    }
+
+    async Task<JsonObject> AddInterfaceAsync(LogicalRouter router, Input body)
+    {
+        body.Only(["subnet_id", "port_id"]);
+        var subnetId = body.String("subnet_id");
+        var portId = body.String("port_id");
+        if ((subnetId is null) == (portId is null))
+            throw NeutronErrors.BadRequest("Bad router request: Either subnet_id or port_id must be specified.");
+        LogicalPort port;
+        LogicalSubnet subnet;
+        var created = false;
+        if (subnetId is not null)
+        {
+            subnet = await Plugin.Nb.TryGetAsync<LogicalSubnet>(subnetId) ?? throw NeutronErrors.NotFound("Subnet", subnetId);
+            if (subnet.GatewayIp is null)
+                throw NeutronErrors.BadRequest($"Bad router request: Subnet for router interface must have a gateway IP.");
+            CheckNoOverlap(router, subnet);
+            var net = await Plugin.Nb.GetAsync<LogicalSwitch>(subnet.Lswitch);
+            port = new LogicalPort
+            {
+                Id = Guid.NewGuid().ToString(), Topic = router.Topic, Lswitch = net.Id, DeviceOwner = PortEndpoints.RouterInterfaceOwner,
+                DeviceId = router.Id, PortSecurityEnabled = false, Name = "",
+            };
+            port = await PortEndpoints.CreatePortAsync(Plugin, port, net, null, [new(subnet.Id, IPAddress.Parse(subnet.GatewayIp))]);
+            created = true;
+        }
+        else
+        {
+            port = await Plugin.Nb.TryGetAsync<LogicalPort>(portId!) ?? throw NeutronErrors.NotFound("Port", portId!);
+            if (port.DeviceId.Length > 0)
+                throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {port.Id} for network {port.Lswitch}. Port already has an attached device {port.DeviceId}.");
+            if (port.Ips.Count == 0)
+                throw NeutronErrors.BadRequest($"Bad router request: Router port must have at least one fixed IP.");
+            subnet = await Plugin.Nb.GetAsync<LogicalSubnet>(port.Ips[0].SubnetId);
+            CheckNoOverlap(router, subnet);
+            port = await Plugin.Nb.UpdateAsync<LogicalPort>(port.Id, p =>
+            {
+                if (p.DeviceId.Length > 0)
+                    throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {p.Id} for network {p.Lswitch}. Port already has an attached device {p.DeviceId}.");
+                p.DeviceId = router.Id;
+                p.DeviceOwner = PortEndpoints.RouterInterfaceOwner;
+            });
+        }
+        var prefix = SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _) ? cidr!.Network.PrefixLength : 0;
+        var routerPort = new LogicalRouterPort
+        {
+            Id = port.Id, Topic = router.Topic, Mac = port.Macs[0], Network = $"{port.Ips[0].IpAddress}/{prefix}",
+            Lswitch = port.Lswitch, SubnetId = subnet.Id, UniqueKey = port.UniqueKey,
+        };
+        try
+        {
+            await Plugin.Nb.UpdateAsync<LogicalRouter>(router.Id, r =>
+            {
+                if (r.Ports.Any(p => p.SubnetId == subnet.Id))
+                    throw NeutronErrors.BadRequest($"Bad router request: Router already has a port on subnet {subnet.Id}.");
+                r.Ports.Add(routerPort);
+            });
+        }
+        catch
+        {
+            if (created)
+                await PortEndpoints.RemovePortAsync(Plugin, port);
+            else
+                await Plugin.Nb.UpdateAsync<LogicalPort>(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
+            throw;
+        }
+        return InterfaceInfo(router, port, subnet.Id);
+    }
+
+    static void CheckNoOverlap(LogicalRouter router, LogicalSubnet subnet)
+    {
+        if (router.Ports.Any(p => p.SubnetId == subnet.Id))
+            throw NeutronErrors.BadRequest($"Bad router request: Router already has a port on subnet {subnet.Id}.");
+        if (!SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _))
+            return;
+        foreach (var p in router.Ports)
+            if (InterfaceNetwork(p) is { } other && SubnetCidr.TryParse(other.ToString(), out var oc, out _) && oc!.Overlaps(cidr!))
+                throw NeutronErrors.BadRequest($"Bad router request: Cidr {subnet.Cidr} of subnet {subnet.Id} overlaps with cidr {other} of subnet {p.SubnetId}.");
+    }
+
+    /// <summary>The subnet of an interface stored as address/prefix.</summary>
+    static IPNetwork? InterfaceNetwork(LogicalRouterPort p)
+    {
+        // Stored with the interface's own address (host bits set), which IPNetwork refuses to parse.
+        if (p.Network.Split('/') is not [var ipText, var lenText] || !IPAddress.TryParse(ipText, out var ip) || !int.TryParse(lenText, out var len))
+            return null;
+        var host = IpMath.Bits(ip.AddressFamily) - len;
+        var v = IpMath.ToNumber(ip);
+        v = host >= 128 ? UInt128.Zero : (v >> host) << host;
+        return new IPNetwork(IpMath.ToAddress(v, ip.AddressFamily), len);
+    }
+
+    static JsonObject InterfaceInfo(LogicalRouter router, LogicalPort port, string subnetId) => new()
+    {
+        ["id"] = router.Id,
+        ["tenant_id"] = router.Topic,
+        ["project_id"] = router.Topic,
+        ["port_id"] = port.Id,
+        ["network_id"] = port.Lswitch,
+        ["subnet_id"] = subnetId,
+        ["subnet_ids"] = new JsonArray(subnetId),
+    };
+
+    async Task<JsonObject> RemoveInterfaceAsync(LogicalRouter router, Input body)
+    {
+        body.Only(["subnet_id", "port_id"]);
+        var subnetId = body.String("subnet_id");
+        var portId = body.String("port_id");
+        if (subnetId is null && portId is null)
+            throw NeutronErrors.BadRequest("Bad router request: Either subnet_id or port_id must be specified.");
+        var match = router.Ports.FirstOrDefault(p => (portId is null || p.Id == portId) && (subnetId is null || p.SubnetId == subnetId));
+        if (match is null)
+            throw portId is not null
+                ? new NeutronException(404, "RouterInterfaceNotFound", $"Router {router.Id} does not have an interface with id {portId}")
+                : new NeutronException(404, "RouterInterfaceNotFoundForSubnet", $"Router {router.Id} has no interface on subnet {subnetId}");
+        if (InterfaceNetwork(match) is { } matched && router.Routes.Any(r => matched.Contains(IPAddress.Parse(r.Nexthop))))
+            throw NeutronErrors.InUse("RouterInterfaceInUseByRoute", $"Router interface for subnet {match.SubnetId} on router {router.Id} cannot be deleted, as it is required by one or more routes.");
+        await Plugin.Nb.UpdateAsync<LogicalRouter>(router.Id, r => r.Ports.RemoveAll(p => p.Id == match.Id));
+        LogicalPort? port = await Plugin.Nb.TryGetAsync<LogicalPort>(match.Id);
+        if (port is not null)
+            await PortEndpoints.RemovePortAsync(Plugin, port);
+        return InterfaceInfo(router, port ?? new LogicalPort { Id = match.Id, Lswitch = match.Lswitch }, match.SubnetId ?? "");
+    }
+}

@@ -1,0 +1,288 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dragonflow.Model;
+using Dragonflow.NorthDb;
+using Dragonflow.Server.Api;
+using Dragonflow.Server.Errors;
+using Dragonflow.Server.Http;
+using Dragonflow.Server.Ipam;
+
+namespace Dragonflow.Server.Resources;
+
+/// <summary>
+/// /v2.0/subnets. Gateway and pools default as Neutron's (<see cref="SubnetCidr"/>); explicit
+/// pools are checked as Neutron checks them. Attaching a subnet to its network is a
+/// compare-and-swap on the network, so two servers cannot both add overlapping CIDRs.
+/// With DHCP on, one pool address is claimed for the DHCP app (dhcp_ip).
+/// </summary>
+sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubnet>(plugin)
+{
+    public const string DhcpOwner = "dhcp";
+
+    static readonly string[] Attributes =
+    [
+        .. CommonAttributes, "network_id", "cidr", "ip_version", "gateway_ip", "enable_dhcp", "dns_nameservers",
+        "host_routes", "allocation_pools", "ipv6_ra_mode", "ipv6_address_mode", "subnetpool_id", "segment_id",
+        "service_types", "use_default_subnetpool", "dns_publish_fixed_ip",
+    ];
+
+    static readonly string[] Ipv6Modes = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"];
+
+    public override string Collection => "subnets";
+    public override string Member => "subnet";
+    protected override string Noun => "Subnet";
+
+    public override JsonObject View(LogicalSubnet item) => Views.Subnet(item);
+
+    protected override async Task<LogicalSubnet> CreateAsync(Caller caller, Input body)
+    {
+        body.Only(Attributes);
+        var subnet = new LogicalSubnet();
+        FillCommon(subnet, caller, body);
+        var networkId = body.RequiredString("network_id");
+        if (body.String("subnetpool_id") is not null || body.Bool("use_default_subnetpool") == true)
+            throw NeutronErrors.BadRequest("Subnet pools are not supported: give a cidr");
+        var cidrText = body.RequiredString("cidr", 64);
+        if (!SubnetCidr.TryParse(cidrText, out var cidr, out var error))
+            throw NeutronErrors.InvalidInput(error);
+        var ipVersion = body.Int("ip_version") ?? throw NeutronErrors.BadRequest("Failed to parse request. Required attribute 'ip_version' not specified");
+        if (ipVersion is not (4 or 6))
+            throw NeutronErrors.InvalidInput($"{ipVersion} is not in [4, 6]");
+        if (ipVersion != cidr!.IpVersion)
+            throw NeutronErrors.InvalidInput($"Cidr {cidrText} and ip_version {ipVersion} are not compatible");
+        _ = body.StringList("service_types");
+        _ = body.Bool("dns_publish_fixed_ip");
+        if (body.String("segment_id") is not null)
+            throw NeutronErrors.BadRequest("Segments are not supported");
+
+        subnet.Lswitch = networkId;
+        subnet.IpVersion = ipVersion;
+        subnet.Cidr = cidr.ToString();
+        subnet.EnableDhcp = body.Bool("enable_dhcp") ?? true;
+        var gateway = body.Has("gateway_ip") ? Gateway(body, cidr) : cidr.DefaultGateway;
+        subnet.GatewayIp = gateway?.ToString();
+        subnet.AllocationPools = Pools(body, cidr, gateway) ?? DefaultPools(cidr, gateway);
+        subnet.DnsNameservers = Nameservers(body, cidr) ?? [];
+        subnet.HostRoutes = HostRoutes(body) ?? [];
+        if (ipVersion == 6)
+        {
+            subnet.Ipv6RaMode = Ipv6Mode(body, "ipv6_ra_mode");
+            subnet.Ipv6AddressMode = Ipv6Mode(body, "ipv6_address_mode");
+            if (subnet.Ipv6RaMode is { } ra && subnet.Ipv6AddressMode is { } am && ra != am)
+                throw NeutronErrors.InvalidInput($"ipv6_ra_mode set to '{ra}' with ipv6_address_mode set to '{am}' is not valid. If both attributes are set, they must be the same value");
+        }
+        else if (body.String("ipv6_ra_mode") is not null || body.String("ipv6_address_mode") is not null)
+        {
+            throw NeutronErrors.InvalidInput("ipv6_ra_mode or ipv6_address_mode cannot be set when ip_version is 4");
+        }
+
+        await AttachAsync(subnet, cidr);
+        try
+        {
+            if (subnet.EnableDhcp)
+                subnet.DhcpIp = await TryClaimDhcpAsync(subnet);
+            return await Plugin.Nb.CreateAsync(subnet);
+        }
+        catch
+        {
+            if (subnet.DhcpIp is { } dhcp)
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
+            await DetachAsync(Plugin, subnet);
+            throw;
+        }
+    }
+
+    /// <summary>Adds the subnet to its network if its CIDR overlaps none there (CAS on the network).</summary>
+    async Task AttachAsync(LogicalSubnet subnet, SubnetCidr cidr)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(subnet.Lswitch) ?? throw NeutronErrors.NotFound("Network", subnet.Lswitch);
+            foreach (var otherId in net.Subnets)
+            {
+                if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(otherId) is { } other
+                    && SubnetCidr.TryParse(other.Cidr, out var otherCidr, out _) && otherCidr!.Overlaps(cidr))
+                    throw NeutronErrors.InvalidInput(
+                        $"Requested subnet with cidr: {cidr} for network: {net.Id} overlaps with another subnet");
+            }
+            net.Subnets.Add(subnet.Id);
+            try
+            {
+                await Plugin.Nb.UpdateAsync(net);
+                return;
+            }
+            catch (NbVersionConflictException) when (attempt < 50)
+            {
+            }
+        }
+    }
+
+    static async Task DetachAsync(CorePlugin plugin, LogicalSubnet subnet)
+    {
+        try
+        {
+            await plugin.Nb.UpdateAsync<LogicalSwitch>(subnet.Lswitch, n => n.Subnets.Remove(subnet.Id));
+        }
+        catch (NbKeyNotFoundException)
+        {
+        }
+    }
+
+    async Task<string?> TryClaimDhcpAsync(LogicalSubnet subnet)
+    {
+        try
+        {
+            return (await Plugin.Addresses.AllocateAsync(subnet, DhcpOwner)).ToString();
+        }
+        catch (NeutronException)
+        {
+            return null; // no free address: the subnet works, only without a DHCP server address
+        }
+    }
+
+    static IPAddress? Gateway(Input body, SubnetCidr cidr)
+    {
+        var gateway = body.Ip("gateway_ip");
+        if (gateway is null)
+            return null;
+        if (gateway.AddressFamily != cidr.Family)
+            throw NeutronErrors.InvalidInput($"Gateway IP version inconsistent with allocation pool version");
+        if (cidr.Range.Contains(gateway) && !cidr.Usable.Contains(gateway) && cidr.IpVersion == 4)
+            throw NeutronErrors.InvalidInput($"Gateway is not valid on subnet");
+        return gateway;
+    }
+
+    static List<AllocationPool> DefaultPools(SubnetCidr cidr, IPAddress? gateway) =>
+        cidr.DefaultPools(gateway).Select(p => new AllocationPool(p.FirstAddress.ToString(), p.LastAddress.ToString())).ToList();
+
+    /// <summary>Explicit pools, checked in Neutron's order with Neutron's messages.</summary>
+    static List<AllocationPool>? Pools(Input body, SubnetCidr cidr, IPAddress? gateway)
+    {
+        var array = body.Array("allocation_pools");
+        if (array is null)
+            return null;
+        var ranges = new List<IpRange>();
+        foreach (var node in array)
+        {
+            var pool = Input.Item(node, "allocation pool").Only(["start", "end"]);
+            var start = pool.Ip("start") ?? throw NeutronErrors.InvalidInput("allocation pool requires start");
+            var end = pool.Ip("end") ?? throw NeutronErrors.InvalidInput("allocation pool requires end");
+            if (start.AddressFamily != cidr.Family || end.AddressFamily != cidr.Family)
+                throw NeutronErrors.BadRequest($"The allocation pool {start}-{end} is not valid.");
+            var range = IpRange.Of(start, end);
+            if (range.First > range.Last)
+                throw NeutronErrors.BadRequest($"The allocation pool {start}-{end} is not valid.");
+            if (!range.Within(cidr.Usable))
+                throw NeutronErrors.BadRequest($"The allocation pool {range} spans beyond the subnet cidr {cidr}.");
+            ranges.Add(range);
+        }
+        for (var i = 0; i < ranges.Count; i++)
+            for (var j = i + 1; j < ranges.Count; j++)
+                if (ranges[i].Overlaps(ranges[j]))
+                    throw NeutronErrors.BadRequest($"Found overlapping allocation pools: {ranges[i]} {ranges[j]} for subnet {cidr}.");
+        if (PoolContaining(ranges, gateway) is { } conflict)
+            throw NeutronErrors.Conflict("GatewayConflictWithAllocationPools", $"Gateway ip {gateway} conflicts with allocation pool {conflict}");
+        return ranges.Select(r => new AllocationPool(r.FirstAddress.ToString(), r.LastAddress.ToString())).ToList();
+    }
+
+    static IpRange? PoolContaining(IEnumerable<IpRange> pools, IPAddress? address) =>
+        address is null ? null : pools.Where(r => r.Contains(address)).Select(r => (IpRange?)r).FirstOrDefault();
+
+    static List<string>? Nameservers(Input body, SubnetCidr cidr)
+    {
+        var list = body.StringList("dns_nameservers");
+        if (list is null)
+            return null;
+        foreach (var s in list)
+        {
+            if (!IPAddress.TryParse(s, out _))
+                throw NeutronErrors.InvalidInput($"'{s}' is not a valid nameserver. '{s}' is not a valid IP address");
+        }
+        return list.Select(s => IPAddress.Parse(s).ToString()).ToList();
+    }
+
+    static List<HostRoute>? HostRoutes(Input body)
+    {
+        var array = body.Array("host_routes");
+        if (array is null)
+            return null;
+        var routes = new List<HostRoute>();
+        foreach (var node in array)
+        {
+            var r = Input.Item(node, "host route").Only(["destination", "nexthop"]);
+            var destination = r.String("destination", 64);
+            if (!SubnetCidr.TryParse(destination, out var cidr, out var err))
+                throw NeutronErrors.InvalidInput($"Invalid data format for hostroute: {err}");
+            var nexthop = r.Ip("nexthop") ?? throw NeutronErrors.InvalidInput("Invalid data format for hostroute: nexthop required");
+            var route = new HostRoute(cidr!.ToString(), nexthop.ToString());
+            if (routes.Contains(route))
+                throw NeutronErrors.InvalidInput($"Duplicate hostroute '{destination}'");
+            routes.Add(route);
+        }
+        return routes;
+    }
+
+    static string? Ipv6Mode(Input body, string name)
+    {
+        var mode = body.String(name);
+        if (mode is not null && !Ipv6Modes.Contains(mode))
+            throw NeutronErrors.InvalidInput($"'{mode}' is not in {string.Join(", ", Ipv6Modes)}");
+        return mode;
+    }
+
+    protected override async Task<LogicalSubnet> UpdateAsync(Caller caller, LogicalSubnet subnet, Input body)
+    {
+        body.Only(Attributes).ReadOnly("network_id", "cidr", "ip_version", "subnetpool_id", "segment_id", "ipv6_ra_mode", "ipv6_address_mode");
+        UpdateCommon(subnet, body);
+        SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _);
+        var gateway = body.Has("gateway_ip") ? Gateway(body, cidr!) : subnet.GatewayIp is null ? null : IPAddress.Parse(subnet.GatewayIp);
+        if (Pools(body, cidr!, gateway) is { } pools)
+            subnet.AllocationPools = pools;
+        else if (PoolContaining(subnet.AllocationPools.Select(p => IpRange.Of(IPAddress.Parse(p.Start), IPAddress.Parse(p.End))), gateway) is { } conflict)
+            throw NeutronErrors.Conflict("GatewayConflictWithAllocationPools", $"Gateway ip {gateway} conflicts with allocation pool {conflict}");
+        subnet.GatewayIp = gateway?.ToString();
+        if (Nameservers(body, cidr!) is { } ns) subnet.DnsNameservers = ns;
+        if (HostRoutes(body) is { } routes) subnet.HostRoutes = routes;
+        string? claimed = null, released = null;
+        if (body.Bool("enable_dhcp") is { } dhcp && dhcp != subnet.EnableDhcp)
+        {
+            subnet.EnableDhcp = dhcp;
+            if (dhcp)
+                subnet.DhcpIp = claimed = await TryClaimDhcpAsync(subnet);
+            else
+                (released, subnet.DhcpIp) = (subnet.DhcpIp, null);
+        }
+        try
+        {
+            var updated = await Plugin.Nb.UpdateAsync(subnet);
+            if (released is not null)
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, released);
+            return updated;
+        }
+        catch
+        {
+            if (claimed is not null)
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, claimed);
+            throw;
+        }
+    }
+
+    protected override async Task DeleteAsync(Caller caller, LogicalSubnet subnet)
+    {
+        var owners = await Plugin.Reservations.OwnersAsync(Reservations.IpTable, subnet.Id);
+        if (owners.Any(o => o.Owner != DhcpOwner))
+            throw NeutronErrors.InUse("SubnetInUse",
+                $"Unable to complete operation on subnet {subnet.Id}: One or more ports have an IP allocation from this subnet.");
+        await RemoveAsync(Plugin, subnet);
+    }
+
+    /// <summary>Deletes a subnet that has no ports: the object, its DHCP address, its place on the network.</summary>
+    public static async Task RemoveAsync(CorePlugin plugin, LogicalSubnet subnet)
+    {
+        await plugin.Nb.DeleteAsync<LogicalSubnet>(subnet.Id);
+        if (subnet.DhcpIp is { } dhcp)
+            await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
+        plugin.Addresses.Forget(subnet.Id);
+        await DetachAsync(plugin, subnet);
+    }
+}

@@ -15,9 +15,7 @@ public sealed record ErrorMessage(ushort Type, ushort Code, uint Experimenter, b
 
     public static ErrorMessage Read(ReadOnlySpan<byte> msg)
     {
-        var h = OfpHeader.Read(msg);
-        ProtocolThrow.Need(msg, Math.Max(12, (int)h.Length), "error");
-        msg = msg[..h.Length];
+        msg = OfpHeader.Frame(msg, 12, "error");
         var type = BinaryPrimitives.ReadUInt16BigEndian(msg[8..]);
         var code = BinaryPrimitives.ReadUInt16BigEndian(msg[10..]);
         if (type != ExperimenterType)

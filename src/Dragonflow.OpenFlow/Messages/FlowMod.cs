@@ -94,10 +94,8 @@ public readonly record struct FlowMod : IOpenFlowMessage
     /// <summary>Decodes a whole FLOW_MOD message (header included).</summary>
     public static FlowMod Read(ReadOnlySpan<byte> msg)
     {
-        var h = OfpHeader.Read(msg);
-        if (h.Type != OfpType.FlowMod) ProtocolThrow.Malformed($"{h.Type} is not a FLOW_MOD");
-        ProtocolThrow.Need(msg, Math.Max((int)h.Length, FixedSize + 8), "flow_mod");
-        msg = msg[..h.Length];
+        if ((OfpType)OfpHeader.Read(msg).Type != OfpType.FlowMod) ProtocolThrow.Malformed("not a FLOW_MOD");
+        msg = OfpHeader.Frame(msg, FixedSize + 8, "flow_mod");
         var match = Match.Read(msg[FixedSize..], out var matchSize);
         return new FlowMod
         {

@@ -21,9 +21,7 @@ public sealed record FlowRemoved(
 
     public static FlowRemoved Read(ReadOnlySpan<byte> msg)
     {
-        var h = OfpHeader.Read(msg);
-        ProtocolThrow.Need(msg, Math.Max((int)h.Length, FixedSize + 8), "flow_removed");
-        msg = msg[..h.Length];
+        msg = OfpHeader.Frame(msg, FixedSize + 8, "flow_removed");
         return new FlowRemoved(
             BinaryPrimitives.ReadUInt64BigEndian(msg[8..]),
             BinaryPrimitives.ReadUInt16BigEndian(msg[16..]),

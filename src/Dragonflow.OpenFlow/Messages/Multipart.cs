@@ -42,10 +42,8 @@ public static class MultipartHeader
 
     public static (MultipartType Type, ushort Flags, ReadOnlyMemory<byte> Body) Read(ReadOnlyMemory<byte> msg)
     {
-        var span = msg.Span;
-        var h = OfpHeader.Read(span);
-        ProtocolThrow.Need(span, Math.Max((int)h.Length, Size), "multipart");
-        return ((MultipartType)BinaryPrimitives.ReadUInt16BigEndian(span[8..]), BinaryPrimitives.ReadUInt16BigEndian(span[10..]), msg[Size..h.Length]);
+        var span = OfpHeader.Frame(msg.Span, Size, "multipart");
+        return ((MultipartType)BinaryPrimitives.ReadUInt16BigEndian(span[8..]), BinaryPrimitives.ReadUInt16BigEndian(span[10..]), msg[Size..span.Length]);
     }
 }
 
@@ -100,7 +98,7 @@ public readonly record struct FlowStatsRequest : IOpenFlowMessage
 
     public static FlowStatsRequest Read(ReadOnlySpan<byte> msg)
     {
-        ProtocolThrow.Need(msg, FixedSize + 8, "flow_stats_request");
+        msg = OfpHeader.Frame(msg, FixedSize + 8, "flow_stats_request");
         var b = msg[MultipartHeader.Size..];
         return new FlowStatsRequest
         {

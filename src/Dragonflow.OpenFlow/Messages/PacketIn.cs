@@ -28,10 +28,8 @@ public readonly ref struct PacketIn
     /// <summary>Parses a whole PACKET_IN (header included); throws <see cref="OpenFlowProtocolException"/> when malformed.</summary>
     public static PacketIn Read(ReadOnlySpan<byte> msg)
     {
-        var h = OfpHeader.Read(msg);
-        if (h.Type != OfpType.PacketIn) ProtocolThrow.Malformed($"{h.Type} is not a PACKET_IN");
-        ProtocolThrow.Need(msg, Math.Max((int)h.Length, FixedSize + 8), "packet_in");
-        msg = msg[..h.Length];
+        if (OfpHeader.Read(msg).Type != OfpType.PacketIn) ProtocolThrow.Malformed("not a PACKET_IN");
+        msg = OfpHeader.Frame(msg, FixedSize + 8, "packet_in");
         var matchSize = Match.ReadOfpMatch(msg[FixedSize..], out var tlvs);
         var dataStart = FixedSize + matchSize + 2;
         ProtocolThrow.Need(msg, dataStart, "packet_in data");
@@ -120,9 +118,7 @@ public readonly record struct PacketOut(uint InPort, ReadOnlyMemory<byte> Action
 
     public static PacketOut Read(ReadOnlySpan<byte> msg)
     {
-        var h = OfpHeader.Read(msg);
-        ProtocolThrow.Need(msg, Math.Max((int)h.Length, FixedSize), "packet_out");
-        msg = msg[..h.Length];
+        msg = OfpHeader.Frame(msg, FixedSize, "packet_out");
         var actionsLen = BinaryPrimitives.ReadUInt16BigEndian(msg[16..]);
         ProtocolThrow.Need(msg, FixedSize + actionsLen, "packet_out actions");
         return new PacketOut(

@@ -28,8 +28,7 @@ public readonly record struct Hello : IOpenFlowMessage
     public static bool SupportsVersion13(ReadOnlySpan<byte> msg)
     {
         var h = OfpHeader.Read(msg);
-        ProtocolThrow.Need(msg, h.Length, "hello");
-        var elements = msg[OfpHeader.Size..h.Length];
+        var elements = OfpHeader.Frame(msg, OfpHeader.Size, "hello")[OfpHeader.Size..];
         while (elements.Length >= 4)
         {
             var type = BinaryPrimitives.ReadUInt16BigEndian(elements);

@@ -17,6 +17,19 @@ public readonly record struct OfpHeader(byte Version, OfpType Type, ushort Lengt
         return new OfpHeader(src[0], (OfpType)src[1], BinaryPrimitives.ReadUInt16BigEndian(src[2..]), BinaryPrimitives.ReadUInt32BigEndian(src[4..]));
     }
 
+    /// <summary>
+    /// The message cut to its header's length, after checking that the length covers
+    /// <paramref name="minLength"/> and that the bytes are all there.
+    /// </summary>
+    public static ReadOnlySpan<byte> Frame(ReadOnlySpan<byte> msg, int minLength, string what)
+    {
+        var h = Read(msg);
+        if (h.Length < minLength)
+            ProtocolThrow.Malformed($"{what}: length {h.Length} < {minLength}");
+        ProtocolThrow.Need(msg, h.Length, what);
+        return msg[..h.Length];
+    }
+
     public void Write(Span<byte> dst)
     {
         dst[0] = Version;

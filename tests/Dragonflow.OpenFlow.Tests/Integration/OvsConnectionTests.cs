@@ -144,6 +144,33 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         Assert.Equal(new byte[] { 10, 0, 0, 1 }, reply.AsSpan(28, 4).ToArray());
     }
 
+    [Fact]
+    public async Task PortStatusAndFlowRemovedArriveAsEvents()
+    {
+        await using var br = await fixture.ConnectBridgeAsync();
+        var ports = System.Threading.Channels.Channel.CreateUnbounded<PortStatus>();
+        var removed = new TaskCompletionSource<FlowRemoved>();
+        br.Connection.PortStatus += (_, p) => ports.Writer.TryWrite(p);
+        br.Connection.FlowRemoved += (_, f) => removed.TrySetResult(f);
+
+        var port = OvsSwitchProcess.UniqueName("ofp");
+        await br.Ovs.VsctlAsync("add-port", br.Name, port, "--", "set", "interface", port, "type=internal", "ofport_request=9");
+        using var cts = new CancellationTokenSource(Deadline);
+        PortStatus added;
+        do added = await ports.Reader.ReadAsync(cts.Token);
+        while (added.Port.Name != port);
+        Assert.Equal(PortStatusReason.Add, added.Reason);
+        Assert.Equal(9u, added.Port.PortNo);
+
+        var flow = FlowMod.Add(17, 100, Match.Of(MatchField.Metadata(5)), InstructionSet.Apply([new Output(9)]), cookie: 0x77) with { Flags = FlowModFlags.SendFlowRemoved };
+        await br.Connection.SendCheckedAsync(flow);
+        await br.Connection.SendCheckedAsync(FlowMod.Delete(table: 17));
+        var f = await removed.Task.WaitAsync(Deadline);
+        Assert.Equal(FlowRemovedReason.Delete, f.Reason);
+        Assert.Equal(0x77UL, f.Cookie);
+        Assert.Equal(flow.Match, f.Match);
+    }
+
     private static async Task<(uint, byte[])> ReadArpAsync(System.Threading.Channels.Channel<(uint, byte[])> ch, ushort op, CancellationToken ct)
     {
         while (true)

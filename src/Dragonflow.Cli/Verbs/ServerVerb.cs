@@ -18,7 +18,7 @@ static class ServerVerb
                 Console.Error.WriteLine($"error: api.auth_strategy {config.AuthStrategy} is not implemented yet; use noauth");
                 return ExitCodes.Usage;
             }
-            using var nb = NbConnection.Open(config, publish: true);
+            using var nb = await NbConnection.OpenAsync(config, publish: true);
             var options = new ServerOptions
             {
                 Bind = config.ApiBind,

@@ -156,4 +156,32 @@ public sealed class OvsdbMonitorTests : IAsyncLifetime
         }
         Assert.Contains(Db, await _client.ListDatabasesAsync().WaitAsync(TimeSpan.FromSeconds(15)));
     }
+
+    private int ServerMonitorCount()
+    {
+        var memory = ProcessRunner.RunChecked("ovs-appctl", "-t", _server.ControlPath, "memory/show").StdOut;
+        var m = System.Text.RegularExpressions.Regex.Match(memory, @"monitors:(\d+)");
+        return m.Success ? int.Parse(m.Groups[1].Value) : 0;
+    }
+
+    [Fact]
+    public async Task DisposedMonitorEndsItsStreamAndIsCancelledOnTheServer()
+    {
+        var monitor = await _client.MonitorAsync(Db, Tables);
+        Assert.Equal(1, ServerMonitorCount());
+        var updates = new List<MonitorUpdate>();
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var u in monitor.ReadUpdatesAsync()) updates.Add(u);
+        });
+        await monitor.DisposeAsync();
+        await reader.WaitAsync(TimeSpan.FromSeconds(5)); // the stream ended
+        Assert.Equal(0, ServerMonitorCount());          // monitor_cancel reached the server
+        Vsctl("add-br", "br-late");
+        // A second monitor sees the change; the cancelled one received nothing after its initial state.
+        await using var second = await _client.MonitorAsync(Db, Tables);
+        Assert.Contains(second.Rows("Bridge").Values, r => r.GetString("name") == "br-late");
+        Assert.Equal(MonitorUpdateKind.Initial, Assert.Single(updates).Kind);
+        Assert.True(_client.IsConnected);
+    }
 }

@@ -42,12 +42,13 @@ internal sealed class ScriptedPeer : IDisposable
 
         public async Task SendAsync(byte[] bytes) => await socket.SendAsync(bytes, SocketFlags.None);
 
-        /// <summary>Reads until the text received so far contains <paramref name="fragment"/>.</summary>
-        public async Task<string> ReceiveUntilAsync(string fragment, TimeSpan? timeout = null)
+        /// <summary>Reads until the text received so far contains <paramref name="fragment"/>
+        /// (at least <paramref name="occurrences"/> times).</summary>
+        public async Task<string> ReceiveUntilAsync(string fragment, TimeSpan? timeout = null, int occurrences = 1)
         {
             var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
             var buf = new byte[4096];
-            while (!_received.ToString().Contains(fragment))
+            while (Count(_received.ToString(), fragment) < occurrences)
             {
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero) throw new TimeoutException($"peer never received '{fragment}'; got: {_received}");
@@ -83,6 +84,13 @@ internal sealed class ScriptedPeer : IDisposable
         }
 
         public string Received => _received.ToString();
+
+        private static int Count(string text, string fragment)
+        {
+            var n = 0;
+            for (var i = text.IndexOf(fragment, StringComparison.Ordinal); i >= 0; i = text.IndexOf(fragment, i + fragment.Length, StringComparison.Ordinal)) n++;
+            return n;
+        }
 
         public void Dispose() => socket.Dispose();
     }

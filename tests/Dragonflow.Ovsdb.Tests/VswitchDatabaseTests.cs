@@ -84,6 +84,14 @@ public sealed class VswitchDatabaseTests(ChassisFixture fixture) : IClassFixture
         Assert.Equal("kept", Chassis.Vsctl("br-get-external-id", "br-e", "other"));
         Assert.Equal(controller, Chassis.Vsctl("get", "Bridge", "br-e", "controller"));
 
+        // A different controller target replaces the old one (whose row goes away).
+        var target2 = $"unix:{Chassis.RunDirectory}/br-e2.ctl";
+        await Db.EnsureBridgeAsync(spec with { Controllers = new[] { new ControllerSpec(target2) } });
+        Assert.Equal(target2, Chassis.Vsctl("get-controller", "br-e"));
+        Assert.Equal(target2, Chassis.Vsctl("--bare", "--columns=target", "list", "Controller")); // the old row is gone
+        await Db.EnsureBridgeAsync(spec);
+        Assert.Equal(target, Chassis.Vsctl("get-controller", "br-e"));
+
         var read = await Db.GetBridgeAsync("br-e");
         Assert.Equal(new[] { target }, read!.ControllerTargets);
         Assert.Equal("00000000000000e1", read.OtherConfig["datapath-id"]);
@@ -134,6 +142,11 @@ public sealed class VswitchDatabaseTests(ChassisFixture fixture) : IClassFixture
         Assert.Equal("lport-2", int0.IfaceId);
         Assert.Equal("fa:16:3e:00:00:02", int0.AttachedMac);
         Assert.True(int0.HasOfport);
+
+        // Ensuring a port on another bridge moves the same row there.
+        Assert.Equal(uuids[4], await Db.EnsurePortAsync(internalPort with { Bridge = "br-q" }));
+        Assert.Equal(new[] { "int0", "patch-p" }, Chassis.Vsctl("list-ports", "br-q").Split('\n'));
+        Assert.DoesNotContain("int0", Chassis.Vsctl("list-ports", "br-p"));
 
         Assert.True(await Db.DeletePortAsync("tun-vxlan"));
         Assert.False(await Db.DeletePortAsync("tun-vxlan"));

@@ -11,7 +11,7 @@ namespace Dragonflow.Ovsdb.Rpc;
 /// in order: responses complete their request, notifications go to <see cref="Notification"/>
 /// (called on the read loop, so updates are seen in the order the server sent them), and the
 /// server's "echo" requests are answered. When nothing arrives for one probe interval we send
-/// our own echo; when nothing arrives for two, the peer is declared dead. Any failure —
+/// our own echo; when that stays unanswered for another interval, the peer is declared dead. Any failure —
 /// socket error, malformed message, dead peer — aborts the whole session and fails every
 /// outstanding request; the owner reconnects.
 /// </summary>
@@ -205,23 +205,27 @@ internal sealed class JsonRpcConnection : IAsyncDisposable
     private async Task ProbeLoopAsync()
     {
         var interval = (long)_probeInterval.TotalMilliseconds;
+        long probeSent = 0; // when our outstanding echo was sent; 0 when none is outstanding
         try
         {
             while (!_stop.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(interval / 4, 10)), _stop.Token);
-                var idle = Environment.TickCount64 - Interlocked.Read(ref _lastReceiveTicks);
-                if (idle >= 2 * interval)
+                var now = Environment.TickCount64;
+                var lastReceive = Interlocked.Read(ref _lastReceiveTicks);
+                if (probeSent != 0 && lastReceive >= probeSent) probeSent = 0; // something came back
+                if (probeSent != 0 && now - probeSent >= interval)
                 {
-                    _logger.LogWarning("OVSDB server {Peer} silent for {Idle} ms; reconnecting", Peer, idle);
+                    // Only a probe that was really sent and stayed unanswered for a whole
+                    // interval condemns the peer (not a stall of our own timer).
+                    _logger.LogWarning("OVSDB server {Peer} did not answer an echo within {Interval} ms; reconnecting", Peer, interval);
                     Abort(new OvsdbConnectionException($"{Peer} did not answer the inactivity probe"));
                     return;
                 }
-                if (idle >= interval)
+                if (probeSent == 0 && now - lastReceive >= interval)
                 {
-                    // Any reply (or any other message) refreshes _lastReceiveTicks.
+                    probeSent = now;
                     await SendAsync(new JsonObject { ["method"] = "echo", ["params"] = new JsonArray(), ["id"] = "echo" }, _stop.Token);
-                    await Task.Delay(TimeSpan.FromMilliseconds(interval / 2), _stop.Token);
                 }
             }
         }

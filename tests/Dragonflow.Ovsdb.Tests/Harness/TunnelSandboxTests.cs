@@ -70,6 +70,7 @@ public class TunnelSandboxTests
         }
         var after = Dragonflow.Testing.ProcessRunner.RunChecked("ip", "netns", "list").StdOut;
         Assert.All(namespaces, n => Assert.DoesNotContain(n, after));
+        Assert.All(namespaces, n => Assert.False(Directory.Exists(Path.Combine("/etc/netns", n))));
         Assert.All(daemons, d => Assert.False(d.IsRunning));
     }
 

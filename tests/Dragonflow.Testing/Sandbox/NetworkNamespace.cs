@@ -59,5 +59,17 @@ public sealed class NetworkNamespace : IDisposable
         _exitGuard.Dispose();
     }
 
-    private static void Delete(string name) => ProcessRunner.Run("ip", "netns", "del", name);
+    /// <summary>Deletes the namespace and its /etc/netns/NAME files (resolv.conf etc.), if any.</summary>
+    private static void Delete(string name)
+    {
+        ProcessRunner.Run("ip", "netns", "del", name);
+        var etc = Path.Combine("/etc/netns", name);
+        try
+        {
+            if (Directory.Exists(etc)) Directory.Delete(etc, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 }

@@ -130,6 +130,10 @@ public sealed class OvsdbServerProcess : IDisposable
         return port;
     }
 
+    /// <summary>ovs-appctl -t ovsdb.ctl ... (e.g. "memory/show"); trimmed stdout, throws on failure.</summary>
+    public string Appctl(params string[] args) =>
+        ProcessRunner.Run("ovs-appctl", new[] { "-t", ControlPath }.Concat(args)).EnsureSuccess().StdOut.Trim();
+
     public string LogTail(int lines = 30) => Tail(LogPath, lines);
 
     internal static string Tail(string path, int lines)

@@ -6,7 +6,9 @@ namespace Dragonflow.Testing.Sandbox;
 /// A "VM": a network namespace with a veth eth0, whose other end is a port of a chassis'
 /// bridge with external_ids:iface-id and attached-mac, as Nova/os-vif would plug it.
 /// TX checksum offload is off on eth0: the userspace datapath would otherwise forward
-/// TCP/UDP with unfilled checksums and the receiver drops them.
+/// TCP/UDP with unfilled checksums and the receiver drops them. The VM gets its own
+/// /etc/netns/NAME/resolv.conf, which `ip netns exec` mounts over /etc/resolv.conf, so a DHCP
+/// client run inside cannot rewrite the host's.
 /// </summary>
 public sealed class VmNamespace : IDisposable
 {
@@ -29,6 +31,9 @@ public sealed class VmNamespace : IDisposable
     public VmOptions Options { get; }
     public string Mac => Options.Mac;
 
+    /// <summary>The VM's own resolv.conf (what a DHCP client inside writes).</summary>
+    public string ResolvConfPath => Path.Combine("/etc/netns", Name, "resolv.conf");
+
     /// <summary>The address without prefix, when one was given.</summary>
     public string? Ip => Options.IpCidr?.Split('/')[0];
 
@@ -39,6 +44,8 @@ public sealed class VmNamespace : IDisposable
         var vm = new VmNamespace(chassis, netns, portName, options);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(vm.ResolvConfPath)!);
+            File.WriteAllText(vm.ResolvConfPath, "");
             ProcessRunner.RunChecked("ip", "link", "add", portName, "netns", chassis.Namespace.Name, "type", "veth",
                 "peer", "name", "eth0", "netns", netns.Name);
             netns.ExecChecked("ip", "link", "set", "eth0", "address", options.Mac, "mtu",

@@ -1,4 +1,5 @@
 using Dragonflow.NorthDb.Drivers;
+using Dragonflow.NorthDb.Drivers.Etcd;
 using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
 using Dragonflow.NorthDb.PubSub;
@@ -24,6 +25,7 @@ public static class NbFactory
     {
         ["sqlite"] = (o, _) => new SqliteNbDriver(o.NbDbPath, o.SqliteBusyTimeout),
         ["redis"] = (o, _) => new RedisNbDriver(o.RemoteDbHosts),
+        ["etcd"] = (o, _) => new EtcdNbDriver(o.RemoteDbHosts),
     };
 
     private static readonly Dictionary<string, (Func<NbOptions, ILoggerFactory, INbPublisher> Publisher, Func<NbOptions, NbApi, ILoggerFactory, INbSubscriber> Subscriber)> PubSub =

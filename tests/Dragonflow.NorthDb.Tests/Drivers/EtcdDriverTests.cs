@@ -77,4 +77,17 @@ public sealed class EtcdDriverTests(EtcdServer server) : NbDriverConformance, IC
         using var driver = NbFactory.CreateDriver(new NbOptions { NbDbClass = "etcd", RemoteDbHosts = [server.Endpoint] });
         Assert.IsType<EtcdNbDriver>(driver);
     }
+
+    [Fact]
+    public async Task AnUnreachableServerIsBackendUnavailableWithinTheTimeout()
+    {
+        var port = LoopbackPort.Free();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var driver = new EtcdNbDriver([$"127.0.0.1:{port}"], operationTimeout: TimeSpan.FromSeconds(2));
+
+        var e = await Assert.ThrowsAsync<NbBackendUnavailableException>(() => driver.CreateAsync("lport", "p", "1", null).AsTask());
+
+        Assert.Contains($"127.0.0.1:{port}", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failing took {clock.Elapsed}");
+    }
 }

@@ -4,7 +4,6 @@ using Dragonflow.Model;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
-using Mvccpb;
 
 namespace Dragonflow.NorthDb.Drivers.Etcd;
 

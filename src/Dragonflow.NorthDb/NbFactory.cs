@@ -1,4 +1,6 @@
 using Dragonflow.NorthDb.Drivers;
+using Dragonflow.NorthDb.Drivers.Etcd;
+using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.NorthDb.PubSub.Zmq;
@@ -22,6 +24,8 @@ public static class NbFactory
     private static readonly Dictionary<string, Func<NbOptions, ILoggerFactory, INbDriver>> Drivers = new(StringComparer.Ordinal)
     {
         ["sqlite"] = (o, _) => new SqliteNbDriver(o.NbDbPath, o.SqliteBusyTimeout),
+        ["redis"] = (o, _) => new RedisNbDriver(o.RemoteDbHosts),
+        ["etcd"] = (o, _) => new EtcdNbDriver(o.RemoteDbHosts),
     };
 
     private static readonly Dictionary<string, (Func<NbOptions, ILoggerFactory, INbPublisher> Publisher, Func<NbOptions, NbApi, ILoggerFactory, INbSubscriber> Subscriber)> PubSub =

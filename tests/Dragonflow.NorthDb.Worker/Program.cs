@@ -1,4 +1,5 @@
-// Worker process for the NB tests. Verbs:
+// Worker process for the NB tests. DB is a sqlite file path, or redis:HOST:PORT / etcd:HOST:PORT
+// for a networked backend (cas-increment and alloc). Verbs:
 //   cas-increment DB ID COUNT   add 1 to chassis ID's ip COUNT times through get + CAS update
 //   alloc DB TABLE COUNT         allocate COUNT unique keys, one per output line
 //   publish DB REFRESH_MS [DROP_TOPIC DROP_SEQ]
@@ -7,6 +8,7 @@
 //                                  exit
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
+using Dragonflow.NorthDb.Drivers;
 using Dragonflow.NorthDb.Drivers.Sqlite;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.NorthDb.PubSub.Zmq;
@@ -25,9 +27,16 @@ switch (verb)
         return 2;
 }
 
+static INbDriver OpenDriver(string db) =>
+    db.Split(':', 2) switch
+    {
+        ["redis" or "etcd", var hosts] => NbFactory.CreateDriver(new NbOptions { NbDbClass = db.Split(':')[0], RemoteDbHosts = hosts.Split(',') }),
+        _ => new SqliteNbDriver(db),
+    };
+
 static async Task<int> CasIncrementAsync(string db, string id, int count)
 {
-    using var driver = new SqliteNbDriver(db);
+    using var driver = OpenDriver(db);
     using var api = new NbApi(driver);
     var conflicts = 0;
     for (var i = 0; i < count; i++)
@@ -53,7 +62,7 @@ static async Task<int> CasIncrementAsync(string db, string id, int count)
 
 static async Task<int> AllocAsync(string db, string table, int count)
 {
-    using var driver = new SqliteNbDriver(db);
+    using var driver = OpenDriver(db);
     var keys = new List<long>(count);
     for (var i = 0; i < count; i++)
     {

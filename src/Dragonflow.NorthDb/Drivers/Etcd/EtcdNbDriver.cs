@@ -1,0 +1,295 @@
+using System.Text.Json;
+using dotnet_etcd;
+using Dragonflow.Model;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Dragonflow.NorthDb.Drivers.Etcd;
+
+/// <summary>
+/// NB driver on etcd v3 (nb_db_class = etcd, remote_db_hosts = host:port list) over gRPC.
+/// A revision is the key's mod_revision, which etcd never hands out twice. Create is a txn on
+/// create_revision == 0, update and delete are txns on mod_revision == expected, and each writes
+/// the topic keys (<see cref="EtcdKeys"/>) in the same txn. Unique keys are a CAS loop on the
+/// counter row. Changes are watched on the /openstack/ prefix (see EtcdNbDriver.Watch.cs).
+/// </summary>
+public sealed partial class EtcdNbDriver : INbWatchableDriver
+{
+    // etcd's default --max-txn-ops is 128; batched reads stay below it.
+    private const int MaxTxnOps = 100;
+
+    private readonly EtcdClient _client;
+    private readonly KV.KVClient _kv;
+    private readonly Watch.WatchClient _watch;
+    private readonly TimeSpan _timeout;
+    private readonly string _endpoints;
+    private int _disposed;
+
+    public EtcdNbDriver(IReadOnlyList<string> hosts, TimeSpan? operationTimeout = null)
+    {
+        if (hosts.Count == 0)
+        {
+            throw new NbConfigurationException("etcd: remote_db_hosts is empty");
+        }
+        _endpoints = string.Join(",", hosts);
+        _timeout = operationTimeout ?? TimeSpan.FromSeconds(5);
+        try
+        {
+            _client = new EtcdClient(
+                string.Join(",", hosts.Select(h => h.Contains("://", StringComparison.Ordinal) ? h : "http://" + h)),
+                configureChannelOptions: o =>
+                {
+                    o.Credentials = ChannelCredentials.Insecure;
+                    // A table listing can be large; etcd itself bounds single values (--max-request-bytes).
+                    o.MaxReceiveMessageSize = null;
+                    o.HttpHandler = new SocketsHttpHandler
+                    {
+                        ConnectTimeout = TimeSpan.FromSeconds(2),
+                        EnableMultipleHttp2Connections = true,
+                        KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                    };
+                });
+        }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new NbConfigurationException($"etcd: unusable remote_db_hosts '{_endpoints}': {e.Message}");
+        }
+        var connection = _client.GetConnection();
+        _kv = connection.KVClient;
+        _watch = connection.WatchClient;
+    }
+
+    public string Name => "etcd";
+
+    public ValueTask<long> CreateAsync(string table, string id, string value, string? topic, CancellationToken cancellationToken = default) =>
+        Run(async ct =>
+        {
+            var txn = new TxnRequest();
+            txn.Compare.Add(new Compare { Key = EtcdKeys.Value(table, id), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+            txn.Success.Add(Put(EtcdKeys.Value(table, id), value));
+            if (topic is not null)
+            {
+                txn.Success.Add(Put(EtcdKeys.TopicOf(table, id), topic));
+                txn.Success.Add(Put(EtcdKeys.TopicIndex(table, topic, id), ""));
+            }
+            var r = await _kv.TxnAsync(txn, Options(ct));
+            return r.Succeeded ? r.Header.Revision : throw new NbKeyExistsException(table, id);
+        }, cancellationToken);
+
+    public ValueTask<NbEntry?> GetAsync(string table, string id, CancellationToken cancellationToken = default) =>
+        Run(ct => ReadAsync(table, id, ct), cancellationToken);
+
+    public ValueTask<long> UpdateAsync(string table, string id, string value, string? topic, long expectedRevision, CancellationToken cancellationToken = default) =>
+        Run(async ct =>
+        {
+            var current = await ReadAsync(table, id, ct) ?? throw new NbKeyNotFoundException(table, id);
+            if (current.Revision != expectedRevision)
+            {
+                throw new NbVersionConflictException(table, id, expectedRevision, current.Revision);
+            }
+            // Every write puts the value key, so an unchanged mod_revision also vouches for the topic read above.
+            var txn = new TxnRequest();
+            txn.Compare.Add(ModRevisionIs(table, id, expectedRevision));
+            txn.Success.Add(Put(EtcdKeys.Value(table, id), value));
+            if (current.Topic is not null && current.Topic != topic)
+            {
+                txn.Success.Add(Delete(EtcdKeys.TopicIndex(table, current.Topic, id)));
+            }
+            if (topic is not null)
+            {
+                txn.Success.Add(Put(EtcdKeys.TopicOf(table, id), topic));
+                txn.Success.Add(Put(EtcdKeys.TopicIndex(table, topic, id), ""));
+            }
+            else if (current.Topic is not null)
+            {
+                txn.Success.Add(Delete(EtcdKeys.TopicOf(table, id)));
+            }
+            var r = await _kv.TxnAsync(txn, Options(ct));
+            if (r.Succeeded)
+            {
+                return r.Header.Revision;
+            }
+            var now = await ReadAsync(table, id, ct) ?? throw new NbKeyNotFoundException(table, id);
+            throw new NbVersionConflictException(table, id, expectedRevision, now.Revision);
+        }, cancellationToken);
+
+    public ValueTask<NbEntry> DeleteAsync(string table, string id, long? expectedRevision = null, CancellationToken cancellationToken = default) =>
+        Run(async ct =>
+        {
+            while (true)
+            {
+                var current = await ReadAsync(table, id, ct) ?? throw new NbKeyNotFoundException(table, id);
+                if (expectedRevision is { } expected && current.Revision != expected)
+                {
+                    throw new NbVersionConflictException(table, id, expected, current.Revision);
+                }
+                var txn = new TxnRequest();
+                txn.Compare.Add(ModRevisionIs(table, id, current.Revision));
+                txn.Success.Add(Delete(EtcdKeys.Value(table, id)));
+                if (current.Topic is not null)
+                {
+                    txn.Success.Add(Delete(EtcdKeys.TopicOf(table, id)));
+                    txn.Success.Add(Delete(EtcdKeys.TopicIndex(table, current.Topic, id)));
+                }
+                if ((await _kv.TxnAsync(txn, Options(ct))).Succeeded)
+                {
+                    return current;
+                }
+                // Changed between read and txn: an unconditional delete tries again on what is there now.
+            }
+        }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<NbEntry>> ListAsync(string table, string? topic = null, CancellationToken cancellationToken = default) =>
+        Run<IReadOnlyList<NbEntry>>(async ct =>
+        {
+            if (topic is null)
+            {
+                var txn = new TxnRequest();
+                txn.Success.Add(new RequestOp { RequestRange = Prefix(NbKey.TablePrefix(table)) });
+                txn.Success.Add(new RequestOp { RequestRange = Prefix(EtcdKeys.TopicOfPrefix(table)) });
+                var r = await _kv.TxnAsync(txn, Options(ct));
+                var topics = r.Responses[1].ResponseRange.Kvs
+                    .Select(kv => (Id: EtcdKeys.IdAfter(kv.Key, EtcdKeys.TopicOfPrefix(table)), Topic: kv.Value.ToStringUtf8()))
+                    .Where(t => t.Id is not null)
+                    .ToDictionary(t => t.Id!, t => t.Topic, StringComparer.Ordinal);
+                return r.Responses[0].ResponseRange.Kvs
+                    .Select(kv => (Id: EtcdKeys.IdAfter(kv.Key, NbKey.TablePrefix(table)), Kv: kv))
+                    .Where(e => e.Id is not null)
+                    .Select(e => new NbEntry(table, e.Id!, e.Kv.Value.ToStringUtf8(), e.Kv.ModRevision, topics.GetValueOrDefault(e.Id!)))
+                    .ToList();
+            }
+
+            // The index names the ids; their values are read at the index's revision, so the
+            // answer is one consistent snapshot even when it takes several txns.
+            var index = await _kv.RangeAsync(Prefix(EtcdKeys.TopicIndexPrefix(table, topic), keysOnly: true), Options(ct));
+            var ids = IdsOf(index, EtcdKeys.TopicIndexPrefix(table, topic));
+            var entries = new List<NbEntry>(ids.Count);
+            foreach (var chunk in ids.Chunk(MaxTxnOps))
+            {
+                var txn = new TxnRequest();
+                foreach (var id in chunk)
+                {
+                    txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.Value(table, id), Revision = index.Header.Revision } });
+                }
+                var r = await _kv.TxnAsync(txn, Options(ct));
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (r.Responses[i].ResponseRange.Kvs is [var kv, ..])
+                    {
+                        entries.Add(new NbEntry(table, chunk[i], kv.Value.ToStringUtf8(), kv.ModRevision, topic));
+                    }
+                }
+            }
+            return entries;
+        }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<string>> ListIdsAsync(string table, string? topic = null, CancellationToken cancellationToken = default) =>
+        Run<IReadOnlyList<string>>(async ct =>
+        {
+            var prefix = topic is null ? NbKey.TablePrefix(table) : EtcdKeys.TopicIndexPrefix(table, topic);
+            return IdsOf(await _kv.RangeAsync(Prefix(prefix, keysOnly: true), Options(ct)), prefix);
+        }, cancellationToken);
+
+    public ValueTask<long> AllocateUniqueKeyAsync(string table, CancellationToken cancellationToken = default) =>
+        Run(async ct =>
+        {
+            var key = EtcdKeys.Value("unique_key", table);
+            while (true)
+            {
+                var r = await _kv.RangeAsync(new RangeRequest { Key = key }, Options(ct));
+                var current = r.Kvs.FirstOrDefault();
+                var (value, version) = current is null ? (1L, 1L) : NextCounter(table, current.Value.ToStringUtf8());
+                var json = $"{{\"id\":{JsonSerializer.Serialize(table)},\"version\":{version},\"value\":{value}}}";
+                var txn = new TxnRequest();
+                txn.Compare.Add(current is null
+                    ? new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
+                    : ModRevisionIs("unique_key", table, current.ModRevision));
+                txn.Success.Add(Put(key, json));
+                if ((await _kv.TxnAsync(txn, Options(ct))).Succeeded)
+                {
+                    return value;
+                }
+                // Another allocator won this round; read its value and try the next one.
+            }
+        }, cancellationToken);
+
+    private static (long Value, long Version) NextCounter(string table, string stored)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(stored);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("value", out var v) && v.TryGetInt64(out var value))
+            {
+                var version = root.TryGetProperty("version", out var n) && n.TryGetInt64(out var ver) ? ver : 0;
+                return (value + 1, version + 1);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        throw new NbCorruptValueException("unique_key", table, $"not a unique key counter: {(stored.Length > 200 ? stored[..200] : stored)}");
+    }
+
+    private async Task<NbEntry?> ReadAsync(string table, string id, CancellationToken ct)
+    {
+        var txn = new TxnRequest();
+        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.Value(table, id) } });
+        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.TopicOf(table, id) } });
+        var r = await _kv.TxnAsync(txn, Options(ct));
+        if (r.Responses[0].ResponseRange.Kvs is not [var kv, ..])
+        {
+            return null;
+        }
+        var topic = r.Responses[1].ResponseRange.Kvs is [var t, ..] ? t.Value.ToStringUtf8() : null;
+        return new NbEntry(table, id, kv.Value.ToStringUtf8(), kv.ModRevision, topic);
+    }
+
+    private static List<string> IdsOf(RangeResponse r, string prefix) =>
+        r.Kvs.Select(kv => EtcdKeys.IdAfter(kv.Key, prefix)).OfType<string>().ToList();
+
+    private static RangeRequest Prefix(string prefix, bool keysOnly = false) =>
+        new() { Key = EtcdKeys.Bytes(prefix), RangeEnd = EtcdKeys.PrefixEnd(prefix), KeysOnly = keysOnly };
+
+    private static Compare ModRevisionIs(string table, string id, long revision) =>
+        new() { Key = EtcdKeys.Value(table, id), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision };
+
+    private static RequestOp Put(ByteString key, string value) =>
+        new() { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(value) } };
+
+    private static RequestOp Delete(ByteString key) =>
+        new() { RequestDeleteRange = new DeleteRangeRequest { Key = key } };
+
+    private CallOptions Options(CancellationToken ct) => new(deadline: DateTime.UtcNow + _timeout, cancellationToken: ct);
+
+    /// <summary>Runs one operation, turning gRPC failures (server away, deadline passed) into the NB error type.</summary>
+    private async ValueTask<T> Run<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        try
+        {
+            return await body(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private NbBackendUnavailableException Unavailable(RpcException e) =>
+        new(Name, $"{_endpoints}: {e.Status.StatusCode}: {e.Status.Detail}", e);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _client.Dispose();
+        }
+    }
+}

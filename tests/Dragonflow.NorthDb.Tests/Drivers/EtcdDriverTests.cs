@@ -1,0 +1,93 @@
+using dotnet_etcd;
+using Dragonflow.NorthDb.Drivers;
+using Dragonflow.NorthDb.Drivers.Etcd;
+using Dragonflow.Testing.Backends;
+
+namespace Dragonflow.NorthDb.Tests.Drivers;
+
+/// <summary>The conformance suite against a real etcd shared by the class, emptied per test.</summary>
+public sealed class EtcdDriverTests(EtcdServer server) : NbDriverConformance, IClassFixture<EtcdServer>
+{
+    protected override async Task<INbDriver> OpenEmptyDatabaseAsync()
+    {
+        using var client = new EtcdClient($"http://{server.Endpoint}");
+        await client.DeleteRangeAsync("/openstack/");
+        return await OpenSameDatabaseAsync();
+    }
+
+    protected override Task<INbDriver> OpenSameDatabaseAsync() => Task.FromResult<INbDriver>(new EtcdNbDriver([server.Endpoint]));
+
+    [Fact]
+    public async Task TheValueIsStoredVerbatimAtItsKeyWithATopicIndexBeside()
+    {
+        await Driver.CreateAsync("lport", "p1", """{"id":"p1"}""", "t1");
+
+        using var client = new EtcdClient($"http://{server.Endpoint}");
+        Assert.Equal("""{"id":"p1"}""", await client.GetValAsync("/openstack/lport/p1"));
+        Assert.Equal("t1", await client.GetValAsync("/openstack/.topic-of/lport/p1"));
+        Assert.Single((await client.GetRangeAsync("/openstack/.topic/lport/t1/")).Kvs);
+    }
+
+    [Fact]
+    public async Task ARevisionIsTheKeysModRevision()
+    {
+        var rev = await Driver.CreateAsync("lport", "p1", "1", null);
+
+        using var client = new EtcdClient($"http://{server.Endpoint}");
+        Assert.Equal(rev, (await client.GetAsync("/openstack/lport/p1")).Kvs[0].ModRevision);
+    }
+
+    [Fact]
+    public async Task ATopicContainingASlashDoesNotLeakIntoAShorterTopic()
+    {
+        await Driver.CreateAsync("lport", "p1", "1", "a/b");
+        await Driver.CreateAsync("lport", "p2", "2", "a");
+
+        Assert.Equal(["p2"], await Driver.ListIdsAsync("lport", "a"));
+        Assert.Equal(["p1"], (await Driver.ListAsync("lport", "a/b")).Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task ListingATopicLargerThanOneTxnReadsEveryEntry()
+    {
+        for (var i = 0; i < 250; i++)
+        {
+            await Driver.CreateAsync("lport", $"p{i:D3}", $"{i}", "t");
+        }
+
+        var entries = await Driver.ListAsync("lport", "t");
+
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => $"p{i:D3}"), entries.Select(e => e.Id));
+        Assert.Equal("249", entries[^1].Value);
+    }
+
+    [Fact]
+    public async Task ACorruptUniqueKeyCounterIsReportedNotReset()
+    {
+        await Driver.CreateAsync("unique_key", "lport", "\"not a counter\"", null);
+
+        var e = await Assert.ThrowsAsync<NbCorruptValueException>(() => Driver.AllocateUniqueKeyAsync("lport").AsTask());
+
+        Assert.Equal("/openstack/unique_key/lport", e.Key);
+    }
+
+    [Fact]
+    public void TheFactoryBuildsItFromRemoteDbHosts()
+    {
+        using var driver = NbFactory.CreateDriver(new NbOptions { NbDbClass = "etcd", RemoteDbHosts = [server.Endpoint] });
+        Assert.IsType<EtcdNbDriver>(driver);
+    }
+
+    [Fact]
+    public async Task AnUnreachableServerIsBackendUnavailableWithinTheTimeout()
+    {
+        var port = LoopbackPort.Free();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var driver = new EtcdNbDriver([$"127.0.0.1:{port}"], operationTimeout: TimeSpan.FromSeconds(2));
+
+        var e = await Assert.ThrowsAsync<NbBackendUnavailableException>(() => driver.CreateAsync("lport", "p", "1", null).AsTask());
+
+        Assert.Contains($"127.0.0.1:{port}", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failing took {clock.Elapsed}");
+    }
+}

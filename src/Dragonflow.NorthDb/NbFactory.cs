@@ -3,6 +3,7 @@ using Dragonflow.NorthDb.Drivers.Etcd;
 using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
 using Dragonflow.NorthDb.PubSub;
+using Dragonflow.NorthDb.PubSub.Redis;
 using Dragonflow.NorthDb.PubSub.Zmq;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -34,6 +35,9 @@ public static class NbFactory
             ["zmq"] = (
                 (o, lf) => new ZmqNbPublisher(o.PublisherBindAddress, o.PublisherPort, o.PublisherAdvertiseAddress, lf.CreateLogger<ZmqNbPublisher>()),
                 (o, api, lf) => new ZmqNbSubscriber(api, o.SubscriberPollInterval, lf.CreateLogger<ZmqNbSubscriber>())),
+            ["redis"] = (
+                (o, _) => new RedisNbPublisher(o.RemoteDbHosts),
+                (o, _, lf) => new RedisNbSubscriber(o.RemoteDbHosts, lf.CreateLogger<RedisNbSubscriber>())),
         };
 
     /// <summary>The driver named by nb_db_class; <see cref="NbConfigurationException"/> for unknown or not yet available names.</summary>

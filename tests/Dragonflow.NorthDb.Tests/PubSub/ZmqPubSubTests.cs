@@ -182,7 +182,7 @@ public sealed class ZmqPubSubTests : IDisposable
         var subscriber = StartSubscriber();
         await Poll.UntilAsync(() => subscriber.ConnectedPublishers.Contains("raw"), Timeout, "connection");
 
-        byte[] Update(long seq) => ZmqWire.Body(new DbUpdate { Table = "lport", Key = $"p{seq}", Action = "set", Topic = "t", PublisherId = "raw", Seq = seq });
+        byte[] Update(long seq) => DbUpdateWire.Body(new DbUpdate { Table = "lport", Key = $"p{seq}", Action = "set", Topic = "t", PublisherId = "raw", Seq = seq });
         var topic = ZmqWire.TopicFrame("t");
         // Resend seq 1 until it arrives (slow joiner), then garbage, then seq 2.
         await Poll.UntilAsync(() =>

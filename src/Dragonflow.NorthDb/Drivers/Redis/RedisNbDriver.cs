@@ -23,38 +23,8 @@ public sealed class RedisNbDriver : INbDriver
 
     public RedisNbDriver(IReadOnlyList<string> hosts, TimeSpan? connectTimeout = null, TimeSpan? operationTimeout = null)
     {
-        if (hosts.Count == 0)
-        {
-            throw new NbConfigurationException("redis: remote_db_hosts is empty");
-        }
         _endpoints = string.Join(",", hosts);
-        var connect = (int)(connectTimeout ?? TimeSpan.FromSeconds(2)).TotalMilliseconds;
-        var operation = (int)(operationTimeout ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
-        var options = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = connect,
-            ConnectRetry = 1,
-            SyncTimeout = operation,
-            AsyncTimeout = operation,
-            BacklogPolicy = BacklogPolicy.FailFast,
-            // Retry every half second rather than backing off exponentially: an NB server coming
-            // back should be used within a second, and one loopback connect attempt is cheap.
-            ReconnectRetryPolicy = new LinearRetry(500),
-            ClientName = "dragonflow-nb",
-        };
-        foreach (var host in hosts)
-        {
-            options.EndPoints.Add(host);
-        }
-        try
-        {
-            _connection = ConnectionMultiplexer.Connect(options);
-        }
-        catch (Exception e) when (e is RedisException or ArgumentException)
-        {
-            throw new NbBackendUnavailableException(Name, $"{_endpoints}: {e.Message}", e);
-        }
+        _connection = RedisConnection.Open(hosts, "dragonflow-nb", connectTimeout, operationTimeout);
     }
 
     public string Name => "redis";

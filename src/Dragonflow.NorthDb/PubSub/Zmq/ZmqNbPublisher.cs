@@ -16,9 +16,8 @@ public sealed class ZmqNbPublisher : INbPublisher
     private readonly int _port;
     private readonly string? _advertiseAddress;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, long> _seqByTopic = new(StringComparer.Ordinal);
+    private readonly SeqStamper _stamper;
     private NetMQQueue<(byte[] Topic, byte[] Body)>? _queue;
     private PublisherSocket? _socket;
     private NetMQPoller? _poller;
@@ -32,10 +31,10 @@ public sealed class ZmqNbPublisher : INbPublisher
         _port = port;
         _advertiseAddress = advertiseAddress;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _time = time ?? TimeProvider.System;
+        _stamper = new SeqStamper(Guid.NewGuid().ToString(), time);
     }
 
-    public string PublisherId { get; } = Guid.NewGuid().ToString();
+    public string PublisherId => _stamper.PublisherId;
 
     public string? Uri { get; private set; }
 
@@ -93,27 +92,14 @@ public sealed class ZmqNbPublisher : INbPublisher
 
     public DbUpdate Publish(DbUpdate update)
     {
-        var topic = PubSubTopic.Of(update.Topic);
-        lock (_lock)
+        var queue = _queue ?? throw new InvalidOperationException("publisher not started");
+        return _stamper.Stamp(update, (topic, stamped) =>
         {
-            var seq = _seqByTopic.GetValueOrDefault(topic) + 1;
-            _seqByTopic[topic] = seq;
-            var stamped = update with
-            {
-                PublisherId = PublisherId,
-                Seq = seq,
-                Timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
-            };
-            if (_queue is null)
-            {
-                throw new InvalidOperationException("publisher not started");
-            }
             if (DropForTest?.Invoke(stamped) != true)
             {
-                _queue.Enqueue((ZmqWire.TopicFrame(topic), ZmqWire.Body(stamped)));
+                queue.Enqueue((ZmqWire.TopicFrame(topic), DbUpdateWire.Body(stamped)));
             }
-            return stamped;
-        }
+        });
     }
 
     public void Dispose()

@@ -24,7 +24,7 @@ public sealed class ZmqNbSubscriber : INbSubscriber
     private readonly CancellationTokenSource _stop = new();
     // Poller-thread state.
     private readonly Dictionary<string, string> _connected = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Publisher, string Topic), long> _lastSeq = [];
+    private readonly SeqTracker _seqs = new();
     private volatile string[] _connectedIds = [];
     private Task? _follow;
     private int _refreshRequested;
@@ -114,10 +114,7 @@ public sealed class ZmqNbSubscriber : INbSubscriber
             {
                 TryRun(() => _socket.Disconnect(uri), $"disconnect from {uri}");
                 _connected.Remove(id);
-                foreach (var key in _lastSeq.Keys.Where(k => k.Publisher == id).ToList())
-                {
-                    _lastSeq.Remove(key);
-                }
+                _seqs.Forget(id);
                 PublisherChanged?.Invoke(id, false);
             }
         }
@@ -156,7 +153,7 @@ public sealed class ZmqNbSubscriber : INbSubscriber
                 _logger.LogWarning("dropping a pub/sub message of {Count} frames", message.FrameCount);
                 continue;
             }
-            var update = ZmqWire.TryParse(message[1].ToByteArray());
+            var update = DbUpdateWire.TryParse(message[1].ToByteArray());
             if (update is null)
             {
                 _logger.LogWarning("dropping a malformed pub/sub message of {Bytes} bytes", message[1].BufferSize);
@@ -168,19 +165,10 @@ public sealed class ZmqNbSubscriber : INbSubscriber
 
     private void Deliver(DbUpdate update)
     {
-        var key = (update.PublisherId, PubSubTopic.Of(update.Topic));
-        if (_lastSeq.TryGetValue(key, out var last) && update.Seq != last + 1)
+        if (_seqs.Observe(update, last => _logger.LogWarning("publisher {Id} went back from seq {Last} to {Seq}", update.PublisherId, last, update.Seq)) is { } gap)
         {
-            if (update.Seq > last + 1)
-            {
-                GapDetected?.Invoke(new SeqGap(update.PublisherId, key.Item2, last + 1, update.Seq));
-            }
-            else
-            {
-                _logger.LogWarning("publisher {Id} went back from seq {Last} to {Seq}", update.PublisherId, last, update.Seq);
-            }
+            GapDetected?.Invoke(gap);
         }
-        _lastSeq[key] = update.Seq;
         if (update.Table == NbTables.Publisher.Name)
         {
             Interlocked.Exchange(ref _refreshRequested, 1);

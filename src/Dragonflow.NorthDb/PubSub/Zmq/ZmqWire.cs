@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 
 namespace Dragonflow.NorthDb.PubSub.Zmq;
 
@@ -15,21 +14,5 @@ internal static class ZmqWire
         var bytes = new byte[Encoding.UTF8.GetByteCount(topic) + 1];
         Encoding.UTF8.GetBytes(topic, bytes);
         return bytes;
-    }
-
-    public static byte[] Body(DbUpdate update) => JsonSerializer.SerializeToUtf8Bytes(update, PubSubJsonContext.Default.DbUpdate);
-
-    /// <summary>Parses a body; null (never an exception) when it is not a DbUpdate.</summary>
-    public static DbUpdate? TryParse(byte[] body)
-    {
-        try
-        {
-            var update = JsonSerializer.Deserialize(body, PubSubJsonContext.Default.DbUpdate);
-            return update is { Table.Length: > 0, PublisherId.Length: > 0 } ? update : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -4,6 +4,7 @@ using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.NorthDb.PubSub.Redis;
+using Dragonflow.NorthDb.PubSub.Watch;
 using Dragonflow.NorthDb.PubSub.Zmq;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -38,6 +39,12 @@ public static class NbFactory
             ["redis"] = (
                 (o, _) => new RedisNbPublisher(o.RemoteDbHosts),
                 (o, _, lf) => new RedisNbSubscriber(o.RemoteDbHosts, lf.CreateLogger<RedisNbSubscriber>())),
+            // The database's own watch carries the updates: writers publish nothing more.
+            ["etcd"] = (
+                (_, _) => new NullNbPublisher(),
+                (o, api, lf) => api.Driver is INbWatchableDriver watchable
+                    ? new WatchNbSubscriber(watchable, lf.CreateLogger<WatchNbSubscriber>())
+                    : throw new NbConfigurationException($"pub_sub_driver etcd needs nb_db_class etcd (it is {o.NbDbClass})")),
         };
 
     /// <summary>The driver named by nb_db_class; <see cref="NbConfigurationException"/> for unknown or not yet available names.</summary>

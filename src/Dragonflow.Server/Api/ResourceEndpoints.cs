@@ -32,7 +32,10 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     public async Task<T> GetAsync(string id) =>
         await Plugin.Nb.TryGetAsync<T>(id) ?? throw NeutronErrors.NotFound(Noun, id);
 
-    protected virtual async Task<IEnumerable<T>> ListAsync(Caller caller) => (await Plugin.Nb.ListAsync<T>()).Items;
+    /// <summary>Work a list needs first (the default security group of the caller's project).</summary>
+    protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
+
+    ViewCache<T>? _views;
 
     public virtual void Map(IEndpointRouteBuilder app, string defaultProject)
     {
@@ -40,8 +43,14 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         app.MapGet(path, async (HttpContext ctx) =>
         {
             var query = new ListQuery(ctx.Request.Query);
-            var items = await ListAsync(Caller.Of(ctx, defaultProject));
-            return Results.Json(new JsonObject { [Collection.Replace('-', '_')] = query.Apply(items.Select(View)) });
+            await BeforeListAsync(Caller.Of(ctx, defaultProject));
+            _views ??= new ViewCache<T>(View);
+            var entries = await Plugin.Nb.Driver.ListAsync(NbTables.Of<T>().Name);
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, entries.Count * 512));
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+                query.Write(writer, Collection.Replace('-', '_'), entries.Select(_views.Get).OfType<RenderedView>());
+            _views.Prune(entries);
+            return Results.Bytes(buffer.WrittenMemory, "application/json");
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
             Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(id)), ListQuery.Fields(ctx.Request.Query)) }));

@@ -66,6 +66,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             for (var attempt = 0; ; attempt++)
             {
                 var current = await GetAsync(id);
+                CheckRevision(ctx, current);
                 try
                 {
                     var updated = await UpdateAsync(Caller.Of(ctx, defaultProject), current, new Input(body));
@@ -79,7 +80,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         });
         app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
         {
-            await DeleteAsync(Caller.Of(ctx, defaultProject), await GetAsync(id));
+            var current = await GetAsync(id);
+            CheckRevision(ctx, current);
+            await DeleteAsync(Caller.Of(ctx, defaultProject), current);
             return Results.NoContent();
         });
 
@@ -113,6 +116,24 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             await MutateTagsAsync(id, t => t.Clear());
             return Results.NoContent();
         });
+    }
+
+    /// <summary>Neutron's revision constraint: <c>If-Match: revision_number=N</c> → 412 unless the resource is at N.</summary>
+    static void CheckRevision(HttpContext ctx, T current)
+    {
+        foreach (var value in ctx.Request.Headers.IfMatch)
+        {
+            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!part.StartsWith("revision_number=", StringComparison.Ordinal))
+                    continue;
+                if (!long.TryParse(part["revision_number=".Length..], out var wanted))
+                    throw NeutronErrors.BadRequest($"Invalid If-Match header value {part}");
+                if (wanted != current.Version)
+                    throw new NeutronException(412, "RevisionNumberConstraintFailed",
+                        $"Constrained to {wanted}, but current revision is {current.Version}");
+            }
+        }
     }
 
     static void ValidateTag(string tag)

@@ -77,3 +77,25 @@ public class DiscoveryAndErrorTests
         Assert.Equal("ServiceUnavailable", reply.ErrorType);
     }
 }
+
+public class MethodAndBodyErrorTests
+{
+    [Fact]
+    public async Task Wrong_method_oversized_and_non_object_bodies_get_neutron_errors()
+    {
+        await using var api = await ApiHost.StartAsync();
+        var id = await api.NetworkAsync();
+        var wrongMethod = await api.PostAsync($"/v2.0/networks/{id}", "{}");
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, wrongMethod.Status);
+        Assert.Equal("HTTPMethodNotAllowed", wrongMethod.ErrorType);
+
+        var huge = await api.PostAsync("/v2.0/networks", "{\"network\": {\"name\": \"" + new string('x', 2 << 20) + "\"}}");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, huge.Status);
+        Assert.NotNull(huge.Body!["NeutronError"]);
+
+        var list = await api.PutAsync($"/v2.0/networks/{id}", "{\"network\": [1]}");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, list.Status);
+        var badLimit = await api.GetAsync("/v2.0/networks?limit=abc");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badLimit.Status);
+    }
+}

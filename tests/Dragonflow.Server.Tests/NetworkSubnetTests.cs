@@ -154,3 +154,29 @@ public class NetworkSubnetTests
         Assert.Empty(await api.Nb.Driver.ListAsync("ipam_segment"));
     }
 }
+
+public class RevisionConstraintTests
+{
+    [Fact]
+    public async Task If_match_on_a_stale_revision_is_412_and_changes_nothing()
+    {
+        await using var api = await ApiHost.StartAsync();
+        var id = await api.NetworkAsync("n");
+        using var stale = new HttpRequestMessage(HttpMethod.Put, $"/v2.0/networks/{id}")
+        {
+            Content = new StringContent("""{"network": {"name": "late"}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        stale.Headers.TryAddWithoutValidation("If-Match", "revision_number=7");
+        using var reply = await api.Http.SendAsync(stale);
+        Assert.Equal(System.Net.HttpStatusCode.PreconditionFailed, reply.StatusCode);
+        Assert.Equal("n", (string?)(await api.GetAsync($"/v2.0/networks/{id}")).Obj("network")["name"]);
+
+        using var current = new HttpRequestMessage(HttpMethod.Put, $"/v2.0/networks/{id}")
+        {
+            Content = new StringContent("""{"network": {"name": "ok"}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        current.Headers.TryAddWithoutValidation("If-Match", "revision_number=1");
+        using var ok = await api.Http.SendAsync(current);
+        Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
+    }
+}

@@ -85,6 +85,25 @@ public class PortTests
     }
 
     [Fact]
+    public async Task A_dual_stack_network_gives_one_address_of_each_family()
+    {
+        await using var api = await ApiHost.StartAsync();
+        var net = await api.NetworkAsync();
+        await api.SubnetAsync(net, "10.0.0.0/24");
+        var v6 = (string)(await api.SubnetAsync(net, "2001:db8:1::/64"))["id"]!;
+        var port = await api.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net });
+        var ips = port["fixed_ips"]!.AsArray().Select(i => (string)i!["ip_address"]!).ToList();
+        Assert.Equal(2, ips.Count);
+        Assert.Contains("10.0.0.3", ips);
+        Assert.Contains(ips, ip => ip.StartsWith("2001:db8:1::", StringComparison.Ordinal));
+        var fixedV6 = await api.CreateAsync("ports", "port", new JsonObject
+        {
+            ["network_id"] = net, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "2001:db8:1::abcd" }),
+        });
+        Assert.Equal(v6, (string?)fixedV6["fixed_ips"]![0]!["subnet_id"]);
+    }
+
+    [Fact]
     public async Task Port_security_off_with_groups_is_refused()
     {
         await using var api = await ApiHost.StartAsync();

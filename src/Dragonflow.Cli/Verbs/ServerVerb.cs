@@ -27,7 +27,8 @@ static class ServerVerb
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging
                 .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information));
+                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information)
+                .AddFilter("Microsoft.AspNetCore", config.Debug ? LogLevel.Information : LogLevel.Warning));
             await server.StartAsync(cancellationToken);
             Console.Error.WriteLine($"dragonflow server: Neutron API on {server.Address}, NB {config.NbDbClass}");
             try

@@ -50,15 +50,36 @@ sealed class ListQuery
         return o;
     }
 
-    public JsonArray Apply(IEnumerable<JsonObject> items)
+    /// <summary>Writes <c>{"key": [...]}</c>: the views that pass the filters, whole or reduced to the fields asked for.</summary>
+    public void Write(System.Text.Json.Utf8JsonWriter writer, string key, IEnumerable<RenderedView> views)
     {
-        var result = new JsonArray();
+        writer.WriteStartObject();
+        writer.WritePropertyName(key);
+        writer.WriteStartArray();
+        foreach (var view in Apply(views, v => v.Tree))
+        {
+            if (_fields is null)
+                writer.WriteRawValue(view.Json, skipInputValidation: true);
+            else
+                Select(view.Tree, _fields).WriteTo(writer);
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public JsonArray Apply(IEnumerable<JsonObject> items) =>
+        new(Apply(items, i => i).Select(i => (JsonNode?)(_fields is null ? i.DeepClone() : Select(i, _fields))).ToArray());
+
+    List<TItem> Apply<TItem>(IEnumerable<TItem> source, Func<TItem, JsonObject> tree)
+    {
+        var result = new List<TItem>();
         var limit = Limit();
         var marker = _query["marker"].FirstOrDefault();
         var afterMarker = marker is null;
         var count = 0;
-        foreach (var item in items)
+        foreach (var source1 in source)
         {
+            var item = tree(source1);
             if (!afterMarker)
             {
                 afterMarker = (string?)item["id"] == marker;
@@ -66,7 +87,7 @@ sealed class ListQuery
             }
             if (!Matches(item))
                 continue;
-            result.Add(Select(item, _fields));
+            result.Add(source1);
             if (++count == limit)
                 break;
         }

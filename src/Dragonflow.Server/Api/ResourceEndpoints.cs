@@ -32,7 +32,10 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     public async Task<T> GetAsync(string id) =>
         await Plugin.Nb.TryGetAsync<T>(id) ?? throw NeutronErrors.NotFound(Noun, id);
 
-    protected virtual async Task<IEnumerable<T>> ListAsync(Caller caller) => (await Plugin.Nb.ListAsync<T>()).Items;
+    /// <summary>Work a list needs first (the default security group of the caller's project).</summary>
+    protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
+
+    ViewCache<T>? _views;
 
     public virtual void Map(IEndpointRouteBuilder app, string defaultProject)
     {
@@ -40,8 +43,14 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         app.MapGet(path, async (HttpContext ctx) =>
         {
             var query = new ListQuery(ctx.Request.Query);
-            var items = await ListAsync(Caller.Of(ctx, defaultProject));
-            return Results.Json(new JsonObject { [Collection.Replace('-', '_')] = query.Apply(items.Select(View)) });
+            await BeforeListAsync(Caller.Of(ctx, defaultProject));
+            _views ??= new ViewCache<T>(View);
+            var entries = await Plugin.Nb.Driver.ListAsync(NbTables.Of<T>().Name);
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, entries.Count * 512));
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+                query.Write(writer, Collection.Replace('-', '_'), entries.Select(_views.Get).OfType<RenderedView>());
+            _views.Prune(entries);
+            return Results.Bytes(buffer.WrittenMemory, "application/json");
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
             Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(id)), ListQuery.Fields(ctx.Request.Query)) }));
@@ -57,6 +66,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             for (var attempt = 0; ; attempt++)
             {
                 var current = await GetAsync(id);
+                CheckRevision(ctx, current);
                 try
                 {
                     var updated = await UpdateAsync(Caller.Of(ctx, defaultProject), current, new Input(body));
@@ -70,7 +80,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         });
         app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
         {
-            await DeleteAsync(Caller.Of(ctx, defaultProject), await GetAsync(id));
+            var current = await GetAsync(id);
+            CheckRevision(ctx, current);
+            await DeleteAsync(Caller.Of(ctx, defaultProject), current);
             return Results.NoContent();
         });
 
@@ -104,6 +116,24 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             await MutateTagsAsync(id, t => t.Clear());
             return Results.NoContent();
         });
+    }
+
+    /// <summary>Neutron's revision constraint: <c>If-Match: revision_number=N</c> → 412 unless the resource is at N.</summary>
+    static void CheckRevision(HttpContext ctx, T current)
+    {
+        foreach (var value in ctx.Request.Headers.IfMatch)
+        {
+            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!part.StartsWith("revision_number=", StringComparison.Ordinal))
+                    continue;
+                if (!long.TryParse(part["revision_number=".Length..], out var wanted))
+                    throw NeutronErrors.BadRequest($"Invalid If-Match header value {part}");
+                if (wanted != current.Version)
+                    throw new NeutronException(412, "RevisionNumberConstraintFailed",
+                        $"Constrained to {wanted}, but current revision is {current.Version}");
+            }
+        }
     }
 
     static void ValidateTag(string tag)

@@ -23,7 +23,15 @@ static class RequestBody
         if (request.ContentLength > MaxBytes)
             throw NeutronErrors.BadRequest("Request body too large.");
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer);
+        // Also bounded when the client sends no Content-Length (chunked).
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBytes)
+                throw NeutronErrors.BadRequest("Request body too large.");
+        }
         if (buffer.Length == 0)
             throw NeutronErrors.MalformedBody("the body is empty");
         try

@@ -53,12 +53,13 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var groups = body.StringList("security_groups");
         if (groups is not null)
             await RequireGroupsAsync(groups);
-        else if (port.PortSecurityEnabled && !port.DeviceOwner.StartsWith("network:", StringComparison.Ordinal))
-            groups = [await DefaultSecurityGroup.EnsureAsync(Plugin, port.Topic!)];
-        port.SecurityGroups = groups ?? [];
+        var useDefaultGroup = groups is null && port.PortSecurityEnabled && !port.DeviceOwner.StartsWith("network:", StringComparison.Ordinal);
+        port.SecurityGroups = useDefaultGroup ? [DefaultSecurityGroup.IdFor(port.Topic!)] : groups ?? [];
         port.AllowedAddressPairs = AddressPairs(body) ?? [];
         CheckPortSecurity(port);
-        return await CreatePortAsync(Plugin, port, net, mac, fixedIps);
+        // The default group is made only once the port's claims succeeded: a refused port leaves nothing.
+        return await CreatePortAsync(Plugin, port, net, mac, fixedIps,
+            useDefaultGroup ? () => DefaultSecurityGroup.EnsureAsync(Plugin, port.Topic!) : null);
     }
 
     static void CheckPortSecurity(LogicalPort port)
@@ -75,7 +76,8 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
     /// Claims the MAC and the addresses, then writes the lport. <paramref name="fixedIps"/> null
     /// means "one address from the first IPv4 and the first IPv6 subnet"; empty means none.
     /// </summary>
-    public static async Task<LogicalPort> CreatePortAsync(CorePlugin plugin, LogicalPort port, LogicalSwitch net, string? mac, IReadOnlyList<FixedIpRequest>? fixedIps)
+    public static async Task<LogicalPort> CreatePortAsync(CorePlugin plugin, LogicalPort port, LogicalSwitch net, string? mac, IReadOnlyList<FixedIpRequest>? fixedIps,
+        Func<Task>? beforeWrite = null)
     {
         var subnets = new List<LogicalSubnet>();
         foreach (var id in net.Subnets)
@@ -103,6 +105,8 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             }
             port.Ips = [.. claimedIps];
             member = await plugin.Reservations.TryClaimAsync(Reservations.NetworkPortTable, port.Id, net.Id, port.Id);
+            if (beforeWrite is not null)
+                await beforeWrite();
             port.UniqueKey = await plugin.Nb.AllocateUniqueKeyAsync<LogicalPort>();
             port.Status = "DOWN";
             return await plugin.Nb.CreateAsync(port);

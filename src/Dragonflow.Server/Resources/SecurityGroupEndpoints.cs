@@ -17,11 +17,7 @@ sealed class SecurityGroupEndpoints(CorePlugin plugin) : ResourceEndpoints<Secur
 
     public override JsonObject View(SecurityGroup item) => Views.SecurityGroup(item);
 
-    protected override async Task<IEnumerable<SecurityGroup>> ListAsync(Caller caller)
-    {
-        await DefaultSecurityGroup.EnsureAsync(Plugin, caller.ProjectId);
-        return await base.ListAsync(caller);
-    }
+    protected override Task BeforeListAsync(Caller caller) => DefaultSecurityGroup.EnsureAsync(Plugin, caller.ProjectId);
 
     protected override async Task<SecurityGroup> CreateAsync(Caller caller, Input body)
     {

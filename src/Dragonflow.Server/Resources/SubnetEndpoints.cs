@@ -76,18 +76,26 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
             throw NeutronErrors.InvalidInput("ipv6_ra_mode or ipv6_address_mode cannot be set when ip_version is 4");
         }
 
-        await AttachAsync(subnet, cidr);
+        _ = await Plugin.Nb.TryGetAsync<LogicalSwitch>(networkId) ?? throw NeutronErrors.NotFound("Network", networkId);
+        // The object is stored before it is attached, so that every subnet a network lists can be
+        // read by a racing attach and checked for overlap; a refused attach deletes it again.
+        var stored = false;
         try
         {
             if (subnet.EnableDhcp)
                 subnet.DhcpIp = await TryClaimDhcpAsync(subnet);
-            return await Plugin.Nb.CreateAsync(subnet);
+            await Plugin.Nb.CreateAsync(subnet);
+            stored = true;
+            await AttachAsync(subnet, cidr);
+            return subnet;
         }
         catch
         {
+            if (stored)
+                await Plugin.Nb.DeleteAsync<LogicalSubnet>(subnet.Id);
             if (subnet.DhcpIp is { } dhcp)
                 await Plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
-            await DetachAsync(Plugin, subnet);
+            Plugin.Addresses.Forget(subnet.Id);
             throw;
         }
     }

@@ -22,4 +22,5 @@ namespace Dragonflow.Model;
 [JsonSerializable(typeof(Chassis))]
 [JsonSerializable(typeof(Publisher))]
 [JsonSerializable(typeof(UniqueKeyCounter))]
+[JsonSerializable(typeof(IpamClaim))]
 public sealed partial class NbJsonContext : JsonSerializerContext;

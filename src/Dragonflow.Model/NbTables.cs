@@ -14,13 +14,19 @@ public static class NbTables
     public static readonly NbTable<Chassis> Chassis = new("chassis", NbJsonContext.Default.Chassis);
     public static readonly NbTable<Publisher> Publisher = new("publisher", NbJsonContext.Default.Publisher);
     public static readonly NbTable<UniqueKeyCounter> UniqueKey = new("unique_key", NbJsonContext.Default.UniqueKeyCounter);
+    public static readonly NbTable<IpamClaim> IpClaim = new("ipam_ip", NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> MacClaim = new("ipam_mac", NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> SegmentClaim = new("ipam_segment", NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> NetworkPortClaim = new("ipam_netport", NbJsonContext.Default.IpamClaim);
 
     /// <summary>Every table, in a stable order (the order of the <c>db tables</c> verb).</summary>
     public static IReadOnlyList<NbTable> All { get; } =
-        [Lswitch, Lsubnet, Lport, Lrouter, FloatingIp, Lsecgroup, Chassis, Publisher, UniqueKey];
+        [Lswitch, Lsubnet, Lport, Lrouter, FloatingIp, Lsecgroup, Chassis, Publisher, UniqueKey,
+         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim];
 
     private static readonly Dictionary<string, NbTable> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
-    private static readonly Dictionary<Type, NbTable> ByType = All.ToDictionary(t => t.Type);
+    // The claim tables share one type; Of<IpamClaim>() names the first of them.
+    private static readonly Dictionary<Type, NbTable> ByType = All.DistinctBy(t => t.Type).ToDictionary(t => t.Type);
 
     public static bool TryGet(string name, [NotNullWhen(true)] out NbTable? table) => ByName.TryGetValue(name, out table);
 

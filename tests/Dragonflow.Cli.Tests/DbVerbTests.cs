@@ -22,6 +22,7 @@ public sealed class DbVerbTests : IDisposable
         Assert.Equal(0, tables.ExitCode);
         Assert.Contains("lport", tables.Stdout.Split('\n'));
         Assert.Contains("lswitch", tables.Stdout.Split('\n'));
+        Assert.Contains("ipam_ip", tables.Stdout.Split('\n'));
 
         var add = await Db("add", "lswitch", "-j", """{"id":"net-1","topic":"proj-a","name":"blue","mtu":1450}""");
         Assert.True(add.ExitCode == 0, add.Stderr);

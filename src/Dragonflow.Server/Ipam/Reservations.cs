@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dragonflow.Model;
 using Dragonflow.NorthDb;
 using Dragonflow.NorthDb.Drivers;
 
@@ -13,10 +14,10 @@ namespace Dragonflow.Server.Ipam;
 /// </summary>
 sealed class Reservations(NbApi nb)
 {
-    public const string IpTable = "ipam_ip";
-    public const string MacTable = "ipam_mac";
-    public const string SegmentTable = "ipam_segment";
-    public const string NetworkPortTable = "ipam_netport";
+    public static readonly string IpTable = NbTables.IpClaim.Name;
+    public static readonly string MacTable = NbTables.MacClaim.Name;
+    public static readonly string SegmentTable = NbTables.SegmentClaim.Name;
+    public static readonly string NetworkPortTable = NbTables.NetworkPortClaim.Name;
 
     INbDriver Driver => nb.Driver;
 

@@ -89,7 +89,8 @@ public class ModelJsonTests
     public void RegistryMapsNamesAndTypesBothWays()
     {
         Assert.Equal(
-            ["lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "chassis", "publisher", "unique_key"],
+            ["lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "chassis", "publisher", "unique_key",
+             "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport"],
             NbTables.All.Select(t => t.Name));
         Assert.True(NbTables.TryGet("lport", out var lport));
         Assert.Equal(typeof(LogicalPort), lport.Type);

@@ -38,9 +38,9 @@ public class OpenFlowBenchTests(OvsFixture fixture, ITestOutputHelper output) : 
         var flows = PipelineFlows.Generate(400);
         await ours.Connection.SendBatchAsync(flows);
 
-        var file = Path.Combine(fixture.Ovs.RunDir, "flows.txt");
+        var file = Path.Combine(fixture.Chassis.RunDirectory, "flows.txt");
         await File.WriteAllTextAsync(file, PipelineFlows.ToOfctlText(flows));
-        await fixture.Ovs.OfctlAsync("--bundle", "add-flows", theirs.Name, file);
+        fixture.Chassis.Ofctl("--bundle", "add-flows", theirs.Name, file);
 
         var a = (await ours.Connection.DumpFlowsAsync()).Select(f => f.ToString()).Order().ToList();
         var b = (await theirs.Connection.DumpFlowsAsync()).Select(f => f.ToString()).Order().ToList();

@@ -5,7 +5,8 @@ using Dragonflow.OpenFlow.Matching;
 using Dragonflow.OpenFlow.Messages;
 using Dragonflow.OpenFlow.Protocol;
 using Dragonflow.OpenFlow.Tests.Golden;
-using Dragonflow.Testing.Ovs;
+using Dragonflow.Testing.NorthDb;
+using Dragonflow.Testing.Sandbox;
 
 namespace Dragonflow.OpenFlow.Tests.Integration;
 
@@ -30,7 +31,7 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         var tables = await br.Connection.GetTableStatsAsync();
         Assert.Equal(254, tables.Count);
         // ovs-vsctl sees the controller connected too.
-        await Poll.UntilAsync(async () => (await br.Ovs.VsctlAsync("get", "controller", br.Name, "is_connected")).Trim() == "true", Deadline);
+        await Poll.UntilAsync(() => br.Chassis.Vsctl("get", "controller", br.Name, "is_connected") == "true", Deadline, "controller is_connected");
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
             Assert.Equal(f.Instructions.ToString(), s.Instructions.ToString());
         }
 
-        var text = await br.DumpFlowsAsync();
+        var text = br.DumpFlows();
         Assert.Equal(flows.Count, text.Split('\n').Count(l => l.Contains("cookie=")));
         Assert.Contains("actions=set_field:0x7->reg7,goto_table:64", text);
 
@@ -107,7 +108,7 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         var e = await Assert.ThrowsAnyAsync<Exception>(() => br.Connection.BundleAsync([.. good.Take(10), bad, .. good.Skip(10)]));
         Assert.True(e is OpenFlowBatchException or OpenFlowErrorException, e.ToString());
         Assert.Empty(await br.Connection.DumpFlowsAsync());
-        Assert.DoesNotContain("cookie=", await br.DumpFlowsAsync());
+        Assert.DoesNotContain("cookie=", br.DumpFlows());
 
         await br.Connection.BundleAsync(good);
         Assert.Equal(20, (await br.Connection.DumpFlowsAsync()).Count);
@@ -117,8 +118,8 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
     public async Task PacketFromAVmArrivesAsPacketInAndPacketOutReachesTheVm()
     {
         await using var br = await fixture.ConnectBridgeAsync();
-        await using var vm = await VethVm.CreateAsync("02:00:00:00:00:01", "10.0.0.1/24");
-        await br.Ovs.VsctlAsync("add-port", br.Name, vm.HostInterface, "--", "set", "interface", vm.HostInterface, "ofport_request=7");
+        using var vm = VmNamespace.Create(br.Chassis, new VmOptions { Mac = "02:00:00:00:00:01", IpCidr = "10.0.0.1/24", Bridge = br.Name, OfportRequest = 7 });
+        Assert.Equal(7, vm.Ofport);
 
         var arps = System.Threading.Channels.Channel.CreateUnbounded<(uint InPort, byte[] Frame)>();
         br.Connection.PacketIn += (_, p) =>
@@ -129,7 +130,7 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         await br.Connection.SendCheckedAsync(FlowMod.Add(0, 100, Match.Of(MatchField.InPort(7)), InstructionSet.Apply([Output.ToController()])));
 
         // The VM resolves a neighbour: its ARP request reaches us as PACKET_IN.
-        _ = vm.ExecAsync("ping", "-c", "1", "-W", "1", "10.0.0.2").ContinueWith(_ => { });
+        var ping = vm.Namespace.ExecAsync("ping", ["-c", "1", "-W", "1", "10.0.0.2"]); // gets no reply; only its ARP matters
         using var cts = new CancellationTokenSource(Deadline);
         var (inPort, frame) = await ReadArpAsync(arps, op: 1, cts.Token);
         Assert.Equal(7u, inPort);
@@ -142,6 +143,7 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         var (_, reply) = await ReadArpAsync(arps, op: 2, cts.Token);
         Assert.Equal(MacAddress.Parse("02:00:00:00:00:fe"), MacAddress.Read(reply));
         Assert.Equal(new byte[] { 10, 0, 0, 1 }, reply.AsSpan(28, 4).ToArray());
+        await ping;
     }
 
     [Fact]
@@ -153,8 +155,8 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         br.Connection.PortStatus += (_, p) => ports.Writer.TryWrite(p);
         br.Connection.FlowRemoved += (_, f) => removed.TrySetResult(f);
 
-        var port = OvsSwitchProcess.UniqueName("ofp");
-        await br.Ovs.VsctlAsync("add-port", br.Name, port, "--", "set", "interface", port, "type=internal", "ofport_request=9");
+        var port = br.Chassis.Names.Next('i');
+        br.Chassis.Vsctl("add-port", br.Name, port, "--", "set", "interface", port, "type=internal", "ofport_request=9");
         using var cts = new CancellationTokenSource(Deadline);
         PortStatus added;
         do added = await ports.Reader.ReadAsync(cts.Token);
@@ -195,18 +197,5 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         spa.CopyTo(f, 28);
         tpa.CopyTo(f, 38);
         return f;
-    }
-}
-
-public static class Poll
-{
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var end = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > end) throw new TimeoutException("condition not met in time");
-            await Task.Delay(100);
-        }
     }
 }

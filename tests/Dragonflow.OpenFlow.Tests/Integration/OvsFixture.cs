@@ -1,53 +1,63 @@
 using Dragonflow.OpenFlow.Connection;
-using Dragonflow.Testing.Ovs;
+using Dragonflow.Testing.Sandbox;
 
 namespace Dragonflow.OpenFlow.Tests.Integration;
 
-/// <summary>One private ovs-vswitchd for a test class; each test adds its own bridge and listener.</summary>
-public sealed class OvsFixture : IAsyncLifetime
+/// <summary>
+/// One sandbox chassis (its own namespace, ovsdb-server and ovs-vswitchd) for a test class;
+/// each test adds its own bridge and listener.
+/// </summary>
+public sealed class OvsFixture : IDisposable
 {
-    public OvsSwitchProcess Ovs { get; private set; } = null!;
+    public OvsChassis Chassis { get; } = OvsChassis.Start();
 
-    public async Task InitializeAsync() => Ovs = await OvsSwitchProcess.StartAsync();
+    public void Dispose() => Chassis.Dispose();
 
-    public async Task DisposeAsync() => await Ovs.DisposeAsync();
-
-    /// <summary>A fresh bridge whose controller is our listener on <paramref name="transport"/> ("unix" or "tcp").</summary>
+    /// <summary>
+    /// A fresh OpenFlow 1.3 bridge whose controller is our listener on <paramref name="transport"/>:
+    /// "unix" (a socket in the chassis run directory) or "tcp" (127.0.0.1 of the chassis namespace,
+    /// where vswitchd runs; the listening socket is created inside it).
+    /// </summary>
     public async Task<ControlledBridge> ConnectBridgeAsync(string transport = "unix", OpenFlowConnectionOptions? options = null)
     {
-        var name = OvsSwitchProcess.UniqueName("of");
+        var name = Chassis.Names.Next('b');
         var dpid = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        await Ovs.AddBridgeAsync(name, dpid);
-        var target = transport == "unix" ? $"unix:{Path.Combine(Ovs.RunDir, name + ".sock")}" : "tcp:127.0.0.1:0";
-        var listener = new OpenFlowListener(target, options).Start();
+        Chassis.AddBridge(name, "secure", dpid.ToString("x16"), "protocols=OpenFlow13");
+        var listener = transport == "unix"
+            ? new OpenFlowListener($"unix:{Path.Combine(Chassis.RunDirectory, name + ".sock")}", options)
+            : Chassis.Namespace.Enter(() => new OpenFlowListener("tcp:127.0.0.1:0", options));
+        listener.Start();
         try
         {
-            await Ovs.SetControllerAsync(name, listener.Target);
+            Chassis.Vsctl("set-controller", name, listener.Target);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             var conn = await listener.AcceptAsync(cts.Token);
-            return new ControlledBridge(this, name, dpid, listener, conn);
+            return new ControlledBridge(Chassis, name, dpid, listener, conn);
         }
         catch
         {
             await listener.DisposeAsync();
+            Chassis.TryVsctl("--if-exists", "del-br", name);
             throw;
         }
     }
 }
 
-public sealed class ControlledBridge(OvsFixture fixture, string name, ulong datapathId, OpenFlowListener listener, OpenFlowConnection connection) : IAsyncDisposable
+/// <summary>A bridge of the fixture's chassis and our connection to it; dispose deletes the bridge.</summary>
+public sealed class ControlledBridge(OvsChassis chassis, string name, ulong datapathId, OpenFlowListener listener, OpenFlowConnection connection) : IAsyncDisposable
 {
     public string Name { get; } = name;
     public ulong DatapathId { get; } = datapathId;
     public OpenFlowListener Listener { get; } = listener;
     public OpenFlowConnection Connection { get; } = connection;
-    public OvsSwitchProcess Ovs => fixture.Ovs;
+    public OvsChassis Chassis { get; } = chassis;
 
-    public Task<string> DumpFlowsAsync() => Ovs.OfctlAsync("dump-flows", Name);
+    /// <summary>ovs-ofctl dump-flows of this bridge.</summary>
+    public string DumpFlows() => Chassis.Ofctl("dump-flows", Name);
 
     public async ValueTask DisposeAsync()
     {
-        try { await Ovs.VsctlAsync("del-br", Name); } catch (InvalidOperationException) { }
+        Chassis.TryVsctl("--if-exists", "del-br", Name);
         await Listener.DisposeAsync();
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+
 namespace Dragonflow.Testing.Sandbox;
 
 /// <summary>
@@ -50,6 +53,42 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Sets sysctls inside the namespace (e.g. net.ipv4.conf.all.arp_ignore=1).</summary>
     public void Sysctl(params string[] assignments) =>
         ExecChecked("sysctl", new[] { "-qw" }.Concat(assignments).ToArray());
+
+    /// <summary>
+    /// Runs <paramref name="create"/> on a fresh thread that entered this namespace (setns) and
+    /// returns its result; the thread then ends. A socket stays in the namespace it was created
+    /// in, so a listener created here is reachable from inside the namespace (on its own
+    /// 127.0.0.1) while the test uses it from any thread. Keep <paramref name="create"/> to
+    /// creating sockets: threads started from it would inherit the namespace.
+    /// </summary>
+    public T Enter<T>(Func<T> create)
+    {
+        T? result = default;
+        ExceptionDispatchInfo? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle(Path.Combine("/var/run/netns", Name));
+                if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                    throw new InvalidOperationException($"setns into {Name} failed: errno {Marshal.GetLastPInvokeError()}");
+                result = create();
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+            }
+        }) { IsBackground = true, Name = $"netns {Name}" };
+        thread.Start();
+        thread.Join();
+        error?.Throw();
+        return result!;
+    }
+
+    private const int CloneNewNet = 0x40000000;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setns(int fd, int nstype);
 
     public void Dispose()
     {

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Dragonflow.Cli.Sandbox;
+
+/// <summary>
+/// Runs one OVS command-line tool (ovs-vsctl, ovs-ofctl, ovsdb-tool, or a daemon that detaches)
+/// to completion with a deadline, in the environment of a sandbox run directory. Returns its
+/// standard output; throws with its standard error when it fails. A tool that outlives its
+/// deadline or the cancellation is killed by the pid we started.
+/// </summary>
+static class OvsTool
+{
+    public static async Task<string> RunAsync(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) start.Environment[k] = v;
+        var commandLine = $"{program} {string.Join(' ', start.ArgumentList)}";
+
+        using var process = Process.Start(start) ?? throw new SandboxException($"cannot start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new SandboxException($"`{commandLine}` did not finish within {timeout.TotalSeconds:F0} s");
+        }
+        // A daemon that detached may keep our pipes open through its child: do not wait for EOF.
+        await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None)).ConfigureAwait(false);
+        var err = stderr.IsCompletedSuccessfully ? stderr.Result.Trim() : "";
+        if (process.ExitCode != 0)
+            throw new SandboxException($"`{commandLine}` exited {process.ExitCode}: {err}");
+        return stdout.IsCompletedSuccessfully ? stdout.Result : "";
+    }
+}
+
+/// <summary>The sandbox switch could not be started, driven or stopped.</summary>
+sealed class SandboxException(string message) : Exception(message);

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Dragonflow.Cli.Sandbox;
+
+/// <summary>
+/// A throwaway Open vSwitch for tools that need a real switch (<c>dragonflow bench</c>): its own
+/// ovsdb-server and ovs-vswitchd in a temporary run directory (database, sockets, pidfiles,
+/// unixctl sockets and logs all inside it; never the system instance), in the host network
+/// namespace. It holds one userspace bridge at a time. Dispose stops both daemons by the pids
+/// they recorded and removes the directory; should the process exit before that (Ctrl-C), a
+/// process-exit hook kills them by pid.
+/// </summary>
+sealed partial class SandboxSwitch : IAsyncDisposable
+{
+    private const string Schema = "/usr/share/openvswitch/vswitch.ovsschema";
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
+    private readonly Dictionary<string, string> _environment;
+    private SandboxDaemon? _ovsdb;
+    private SandboxDaemon? _vswitchd;
+    private int _disposed;
+
+    private SandboxSwitch(string runDirectory)
+    {
+        RunDirectory = runDirectory;
+        // The tools find the bridge management sockets (BRIDGE.mgmt) through OVS_RUNDIR.
+        _environment = new() { ["OVS_RUNDIR"] = runDirectory, ["OVS_LOGDIR"] = runDirectory, ["OVS_DBDIR"] = runDirectory };
+        // Short bridge names: the userspace datapath creates a tap device named after the bridge
+        // in the host namespace, and interface names are limited to 15 characters.
+        Bridge = "dfb" + Guid.NewGuid().ToString("N")[..8];
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    public string RunDirectory { get; }
+    public string Bridge { get; }
+    public string DbSocket => Path.Combine(RunDirectory, "db.sock");
+    public int? OvsdbPid => _ovsdb?.Pid;
+    public int? VswitchdPid => _vswitchd?.Pid;
+    public string VswitchdLog => Path.Combine(RunDirectory, "vswitchd.log");
+
+    /// <summary>A unix: target inside the run directory (vswitchd only connects to unix sockets there).</summary>
+    public string ControllerTarget => $"unix:{Path.Combine(RunDirectory, "controller.sock")}";
+
+    public static async Task<SandboxSwitch> StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // Under /tmp, kept short: unix socket paths are limited to 107 bytes.
+        var sandbox = new SandboxSwitch(Directory.CreateTempSubdirectory("dfbench-").FullName);
+        try
+        {
+            var db = Path.Combine(sandbox.RunDirectory, "conf.db");
+            await sandbox.ToolAsync("ovsdb-tool", ["create", db, Schema], cancellationToken);
+            sandbox._ovsdb = await sandbox.StartDaemonAsync("ovsdb-server", "ovsdb", [db, $"--remote=punix:{sandbox.DbSocket}"], cancellationToken);
+            await sandbox.VsctlAsync(["--no-wait", "init"], cancellationToken);
+            sandbox._vswitchd = await sandbox.StartDaemonAsync("ovs-vswitchd", "vswitchd", [$"unix:{sandbox.DbSocket}"], cancellationToken);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<SandboxDaemon> StartDaemonAsync(string program, string name, string[] args, CancellationToken cancellationToken)
+    {
+        var pidFile = Path.Combine(RunDirectory, name + ".pid");
+        await ToolAsync(program, [.. args, $"--pidfile={pidFile}", $"--unixctl={Path.Combine(RunDirectory, name + ".ctl")}",
+            $"--log-file={Path.Combine(RunDirectory, name + ".log")}", "-vconsole:off", "-vfile:info", "--detach", "--no-chdir"],
+            cancellationToken);
+        return await SandboxDaemon.FromPidFileAsync(program, pidFile);
+    }
+
+    /// <summary>
+    /// Deletes the bridge (with all its flows) if present and adds it afresh: userspace datapath,
+    /// OpenFlow 1.3 only, secure fail mode, no in-band control, and the given controller if any.
+    /// Returns once vswitchd has configured it.
+    /// </summary>
+    public Task ResetBridgeAsync(string? controllerTarget, CancellationToken cancellationToken)
+    {
+        List<string> args = ["--", "--if-exists", "del-br", Bridge, "--", "add-br", Bridge, "--", "set", "bridge", Bridge,
+            "datapath_type=netdev", "fail_mode=secure", "protocols=OpenFlow13", "other_config:disable-in-band=true"];
+        if (controllerTarget is not null) args.AddRange(["--", "set-controller", Bridge, controllerTarget]);
+        return VsctlAsync(args, cancellationToken);
+    }
+
+    public Task<string> VsctlAsync(IEnumerable<string> args, CancellationToken cancellationToken) =>
+        ToolAsync("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=20", .. args], cancellationToken);
+
+    /// <summary>ovs-ofctl -O OpenFlow13 ARGS (the bridge is found through OVS_RUNDIR).</summary>
+    public Task<string> OfctlAsync(IEnumerable<string> args, TimeSpan timeout, CancellationToken cancellationToken) =>
+        OvsTool.RunAsync("ovs-ofctl", ["-O", "OpenFlow13", .. args], _environment, timeout, cancellationToken);
+
+    /// <summary>The number of flows in the bridge's tables (ovs-ofctl dump-aggregate).</summary>
+    public async Task<long> CountFlowsAsync(CancellationToken cancellationToken)
+    {
+        var reply = await OfctlAsync(["dump-aggregate", Bridge], ToolTimeout, cancellationToken);
+        var m = FlowCount().Match(reply);
+        if (!m.Success) throw new SandboxException($"unexpected dump-aggregate reply: {reply.Trim()}");
+        return long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"flow_count=(\d+)")]
+    private static partial Regex FlowCount();
+
+    private Task<string> ToolAsync(string program, IEnumerable<string> args, CancellationToken cancellationToken) =>
+        OvsTool.RunAsync(program, args, _environment, ToolTimeout, cancellationToken);
+
+    /// <summary>The last lines of the vswitchd log, for error messages.</summary>
+    public string VswitchdLogTail(int lines = 15)
+    {
+        try
+        {
+            var all = File.ReadAllLines(VswitchdLog);
+            return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        // Exiting before Dispose ran (Ctrl-C while it was still busy): no time for grace.
+        _vswitchd?.Kill();
+        _ovsdb?.Kill();
+        RemoveBridgeDevice();
+        RemoveRunDirectory();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        try
+        {
+            // The userspace datapath's tap device for the bridge persists in the host namespace
+            // after vswitchd exits; deleting the bridge first lets vswitchd remove it.
+            if (_vswitchd?.IsRunning == true && _ovsdb?.IsRunning == true)
+            {
+                try
+                {
+                    await OvsTool.RunAsync("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=5", "--if-exists", "del-br", Bridge],
+                        _environment, TimeSpan.FromSeconds(10), CancellationToken.None);
+                }
+                catch (SandboxException e)
+                {
+                    Console.Error.WriteLine($"warning: {e.Message}");
+                }
+            }
+            _vswitchd?.Stop(TimeSpan.FromSeconds(3));
+            _ovsdb?.Stop(TimeSpan.FromSeconds(3));
+            RemoveBridgeDevice();
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+            RemoveRunDirectory();
+        }
+    }
+
+    /// <summary>Removes the bridge's tap device by its (unique) name, should it have outlived vswitchd.</summary>
+    private void RemoveBridgeDevice()
+    {
+        if (!Directory.Exists(Path.Combine("/sys/class/net", Bridge))) return;
+        using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip", ["link", "del", Bridge])
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        });
+        ip?.WaitForExit(5000);
+    }
+
+    private void RemoveRunDirectory()
+    {
+        // A daemon that just exited may still be unlinking its sockets; retry briefly.
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(RunDirectory)) Directory.Delete(RunDirectory, recursive: true);
+                return;
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+        Console.Error.WriteLine($"warning: could not remove {RunDirectory}");
+    }
+}

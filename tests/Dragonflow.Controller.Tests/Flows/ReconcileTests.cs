@@ -82,6 +82,47 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
     }
 
     [Fact]
+    public async Task ADisconnectDuringAFlushLeavesTheChangesForTheNextAttach()
+    {
+        await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
+        await using var installer = NewInstaller();
+        await installer.AttachAsync(bridge.Connection);
+        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2)]);
+        await installer.FlushAsync();
+        var before = installer.Stats;
+
+        // A frozen vswitchd never answers the barrier.
+        var pid = fixture.Chassis.VswitchdPid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Dragonflow.Testing.ProcessRunner.RunChecked("kill", "-STOP", pid);
+        try
+        {
+            installer.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
+            installer.Set(L2, "port-a", [Forward(0, 100, 1, 3)]);
+            using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => installer.FlushAsync(cts.Token));
+
+            var flushing = installer.FlushAsync();
+            await Task.Delay(300);
+            Assert.False(flushing.IsCompleted);
+            await bridge.Connection.DisposeAsync();
+            await flushing.WaitAsync(TimeSpan.FromSeconds(10)); // completes, does not throw
+            Assert.Equal(before with { DesiredFlows = 2 }, installer.Stats);
+        }
+        finally
+        {
+            Dragonflow.Testing.ProcessRunner.RunChecked("kill", "-CONT", pid);
+        }
+
+        var connection = await bridge.AcceptAsync();
+        await installer.AttachAsync(connection);
+        var flows = bridge.DumpFlows();
+        Assert.Equal(3, flows.Count);
+        Assert.Contains(flows, f => f is { Table: 0, Match: "in_port=1", Actions: "output:3" });
+        Assert.Contains(flows, f => f is { Table: 0, Match: "in_port=2", Actions: "output:1" });
+        Assert.All(flows, f => Assert.Equal(2u, f.Generation));
+    }
+
+    [Fact]
     public async Task PingBetweenTwoVmsLosesNothingWhileANewInstallerTakesOver()
     {
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);

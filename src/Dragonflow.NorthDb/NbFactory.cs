@@ -2,6 +2,7 @@ using Dragonflow.NorthDb.Drivers;
 using Dragonflow.NorthDb.Drivers.Etcd;
 using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
+using Dragonflow.NorthDb.Drivers.ZooKeeper;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.NorthDb.PubSub.Zmq;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ public static class NbFactory
         ["sqlite"] = (o, _) => new SqliteNbDriver(o.NbDbPath, o.SqliteBusyTimeout),
         ["redis"] = (o, _) => new RedisNbDriver(o.RemoteDbHosts),
         ["etcd"] = (o, _) => new EtcdNbDriver(o.RemoteDbHosts),
+        ["zookeeper"] = (o, _) => new ZooKeeperNbDriver(o.RemoteDbHosts),
     };
 
     private static readonly Dictionary<string, (Func<NbOptions, ILoggerFactory, INbPublisher> Publisher, Func<NbOptions, NbApi, ILoggerFactory, INbSubscriber> Subscriber)> PubSub =

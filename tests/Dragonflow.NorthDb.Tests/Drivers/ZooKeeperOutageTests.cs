@@ -94,6 +94,7 @@ public sealed class ZooKeeperEnsembleDriverTests(ZooKeeperEnsemble ensemble) : I
             }
         }
 
+        Assert.NotEqual(leader, ensemble.Leader());
         var ids = await driver.ListIdsAsync("lport");
         Assert.All(acknowledged, id => Assert.Contains(id, ids));
         var final = await driver.GetAsync("lswitch", "counter");

@@ -17,14 +17,18 @@ namespace Dragonflow.NorthDb.Drivers.ZooKeeper;
 /// and the write could pass the check; every delete therefore also bumps the table node's data
 /// version, and updates check it in their multi. A failed check only means "a delete happened
 /// in this table"; the operation reads again and decides anew.
+///
+/// Every write also appends to a change journal in the same multi, which WatchAsync follows
+/// (ZooKeeperNbDriver.Watch.cs).
 /// </summary>
-public sealed class ZooKeeperNbDriver : INbDriver
+public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
 {
     private const int MaxAttempts = 50;
     private const int ReadBatch = 256;
 
     private readonly ZooKeeperClient _client;
     private readonly string _hosts;
+    private int _disposed;
 
     public ZooKeeperNbDriver(IReadOnlyList<string> hosts, TimeSpan? operationTimeout = null)
     {
@@ -67,6 +71,7 @@ public sealed class ZooKeeperNbDriver : INbDriver
             {
                 ops.Add(ZooKeeperOp.Create(ZooKeeperPaths.TopicIndex(table, topic, id), Array.Empty<byte>()));
             }
+            ops.Add(Journal("create", table, id, topic, value, null));
             // A create inside a multi reports only its path (ZooKeeper 3.8), but a setData reports
             // its Stat, and all ops of a multi share one zxid: the value's mzxid.
             ops.Add(ZooKeeperOp.SetData(ZooKeeperPaths.TopicOf(table, id), TopicBytes(topic)));
@@ -75,6 +80,7 @@ public sealed class ZooKeeperNbDriver : INbDriver
                 try
                 {
                     var results = await _client.MultiAsync(ops, ct);
+                    await AfterWriteAsync();
                     return results[^1].Stat!.Value.Mzxid;
                 }
                 catch (ZooKeeperTransactionException e) when (e.Code == ZooKeeperErrorCode.NodeExists)
@@ -124,9 +130,11 @@ public sealed class ZooKeeperNbDriver : INbDriver
                         ops.Add(ZooKeeperOp.Create(ZooKeeperPaths.TopicIndex(table, topic, id), Array.Empty<byte>()));
                     }
                 }
+                ops.Add(Journal("set", table, id, topic, value, null));
                 try
                 {
                     var results = await _client.MultiAsync(ops, ct);
+                    await AfterWriteAsync();
                     return results[1].Stat!.Value.Mzxid;
                 }
                 catch (ZooKeeperTransactionException e) when (e.FailedIndex == 1)
@@ -172,10 +180,16 @@ public sealed class ZooKeeperNbDriver : INbDriver
                 {
                     ops.Add(ZooKeeperOp.Delete(ZooKeeperPaths.TopicIndex(table, topic, id)));
                 }
+                ops.Add(Journal("delete", table, id, current.Entry.Topic, current.Entry.Value, current.Entry.Revision));
                 try
                 {
                     await _client.MultiAsync(ops, ct);
+                    await AfterWriteAsync();
                     return current.Entry;
+                }
+                catch (ZooKeeperTransactionException e) when (e.Code == ZooKeeperErrorCode.NoNode && e.FailedIndex == ops.Count - 1)
+                {
+                    await EnsureAncestorsAsync(table, null, ct);
                 }
                 catch (ZooKeeperTransactionException)
                 {
@@ -303,14 +317,14 @@ public sealed class ZooKeeperNbDriver : INbDriver
         }
     }
 
-    private async Task EnsureAncestorsAsync(string table, string? topic, CancellationToken ct)
+    private async Task EnsureAncestorsAsync(string? table, string? topic, CancellationToken ct)
     {
         foreach (var path in ZooKeeperPaths.Ancestors(table, topic))
         {
             try
             {
                 // Topic directories are containers: the server removes them once their last id goes.
-                var mode = topic is not null && path == ZooKeeperPaths.TopicIndexDir(table, topic) ? CreateMode.Container : CreateMode.Persistent;
+                var mode = table is not null && topic is not null && path == ZooKeeperPaths.TopicIndexDir(table, topic) ? CreateMode.Container : CreateMode.Persistent;
                 await _client.CreateAsync(path, Array.Empty<byte>(), mode, ct);
             }
             catch (ZooKeeperNodeExistsException)
@@ -353,5 +367,11 @@ public sealed class ZooKeeperNbDriver : INbDriver
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _client.Dispose();
+        }
+    }
 }

@@ -14,9 +14,15 @@ internal static class ZooKeeperPaths
 {
     private const string Root = "/openstack";
 
-    public static IEnumerable<string> Ancestors(string table, string? topic)
+    /// <summary>The nodes a write into <paramref name="table"/> needs, parents first (only the journal's when null).</summary>
+    public static IEnumerable<string> Ancestors(string? table, string? topic)
     {
         yield return Root;
+        yield return Changes;
+        if (table is null)
+        {
+            yield break;
+        }
         yield return Table(table);
         yield return $"{Root}/.topic-of";
         yield return TopicOfTable(table);
@@ -27,6 +33,15 @@ internal static class ZooKeeperPaths
             yield return TopicIndexDir(table, topic);
         }
     }
+
+    /// <summary>The change journal: one sequential node per write (see ZooKeeperNbDriver.Watch.cs).</summary>
+    public const string Changes = Root + "/.changes";
+
+    public const string ChangePrefix = "c-";
+
+    /// <summary>The sequence number of a journal node name, or null for other names.</summary>
+    public static long? ChangeSequence(string name) =>
+        name.StartsWith(ChangePrefix, StringComparison.Ordinal) && long.TryParse(name.AsSpan(ChangePrefix.Length), out var n) ? n : null;
 
     /// <summary>The table node; its data version counts deletes in the table (see ZooKeeperNbDriver).</summary>
     public static string Table(string table) => $"{Root}/{table}";

@@ -130,4 +130,37 @@ public sealed class ZooKeeperWatchTests(ZooKeeperServer server) : IClassFixture<
         Assert.Equal(("create", big, rev), (created.Action, created.Entry.Value, created.Entry.Revision));
         Assert.Equal(("delete", "", rev), (deleted.Action, deleted.Entry.Value, deleted.Entry.Revision));
     }
+
+    [Fact]
+    public async Task TheJournalIsTrimmedAndAWatchLeftBehindAsksForAResync()
+    {
+        using var driver = new ZooKeeperNbDriver([server.Endpoint]) { KeepChanges = 20, TrimEvery = 10 };
+        await using var watch = driver.WatchAsync("lport").GetAsyncEnumerator();
+        var first = watch.MoveNextAsync().AsTask();
+        // The watch starts at the journal's end once it has listed it; write until it sees one.
+        var marker = 0;
+        while (!first.IsCompleted)
+        {
+            await driver.CreateAsync("lport", $"trim-m{marker++}", "0", null);
+            await Task.WhenAny(first, Task.Delay(500));
+        }
+        Assert.True(await first);
+
+        for (var i = 0; i < 100; i++)
+        {
+            await driver.CreateAsync("lport", $"trim-p{i}", $"{i}", null);
+        }
+        await using var client = await Dragonflow.ZooKeeper.ZooKeeperClient.ConnectAsync(new() { Hosts = [server.Endpoint] });
+        await Dragonflow.Testing.NorthDb.Poll.UntilAsync(
+            async () => (await client.GetChildrenAsync("/openstack/.changes")).Children.Count <= 30, TimeSpan.FromSeconds(20), "the journal trimmed");
+
+        var e = await Assert.ThrowsAsync<NbException>(async () =>
+        {
+            while (await watch.MoveNextAsync())
+            {
+            }
+        });
+        Assert.Contains("resync", e.Message);
+        Assert.Equal(100 + marker, (await driver.ListIdsAsync("lport")).Count(id => id.StartsWith("trim-", StringComparison.Ordinal)));
+    }
 }

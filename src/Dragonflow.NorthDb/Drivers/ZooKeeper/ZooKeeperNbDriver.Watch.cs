@@ -19,18 +19,22 @@ namespace Dragonflow.NorthDb.Drivers.ZooKeeper;
 /// reports the change only if the node is still at that revision (a later record for the key
 /// follows otherwise), and reports such a delete with an empty value.
 ///
-/// Writers keep the journal at <see cref="KeepChanges"/> nodes, recording the highest trimmed
+/// Writers keep the journal at <see cref="KeepChanges"/> nodes (checked every <see cref="TrimEvery"/> writes), recording the highest trimmed
 /// sequence in the journal node's data; a watch that falls behind it ends with an
 /// <see cref="NbException"/> (resync needed), as an etcd watch does after compaction.
 /// </summary>
 public sealed partial class ZooKeeperNbDriver
 {
-    private const int KeepChanges = 10_000;
     private const int JournalValueLimit = 128 * 1024;
-    private const int TrimEvery = 500;
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromMilliseconds(300);
     private int _writes;
+
+    /// <summary>Journal records kept by trimming.</summary>
+    internal int KeepChanges { get; init; } = 10_000;
+
+    /// <summary>This driver's writes between two trims.</summary>
+    internal int TrimEvery { get; init; } = 500;
     private int _trimming;
 
     public async IAsyncEnumerable<NbChange> WatchAsync(string? table, [EnumeratorCancellation] CancellationToken cancellationToken = default)

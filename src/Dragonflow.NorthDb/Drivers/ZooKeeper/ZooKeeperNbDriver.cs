@@ -277,7 +277,8 @@ public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
             }
             // Both nodes are written by one multi and so share its zxid; different mzxids mean a
             // write fell between the two reads. After many tries accept what is there.
-            if ((topicOf is not null && topicOf.Stat.Mzxid == value.Stat.Mzxid) || attempt >= MaxAttempts)
+            // A value without a topic node was not written by this driver: give it a few tries only.
+            if ((topicOf is not null && topicOf.Stat.Mzxid == value.Stat.Mzxid) || attempt >= (topicOf is null ? 2 : MaxAttempts))
             {
                 var topic = topicOf is null ? null : ParseTopic(table, id, topicOf.Data);
                 return new Stored(new NbEntry(table, id, Encoding.UTF8.GetString(value.Data), value.Stat.Mzxid, topic), value.Stat.Version);

@@ -27,7 +27,7 @@ public static class NbFactory
         ["sqlite"] = (o, _) => new SqliteNbDriver(o.NbDbPath, o.SqliteBusyTimeout),
         ["redis"] = (o, _) => new RedisNbDriver(o.RemoteDbHosts),
         ["etcd"] = (o, _) => new EtcdNbDriver(o.RemoteDbHosts),
-        ["zookeeper"] = (o, _) => new ZooKeeperNbDriver(o.RemoteDbHosts),
+        ["zookeeper"] = (o, lf) => new ZooKeeperNbDriver(o.RemoteDbHosts, logger: lf.CreateLogger<ZooKeeperNbDriver>()),
     };
 
     private static readonly Dictionary<string, (Func<NbOptions, ILoggerFactory, INbPublisher> Publisher, Func<NbOptions, NbApi, ILoggerFactory, INbSubscriber> Subscriber)> PubSub =

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Dragonflow.ZooKeeper.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace Dragonflow.ZooKeeper;
 
@@ -137,6 +138,7 @@ public sealed partial class ZooKeeperClient
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException or ZooKeeperProtocolException)
         {
             Volatile.Write(ref _lastError, $"{host}:{port}: {e.Message}");
+            _options.Logger.LogDebug("zookeeper {Server}: no session: {Error}", $"{host}:{port}", e.Message);
             return null;
         }
         catch (OperationCanceledException)
@@ -147,6 +149,7 @@ public sealed partial class ZooKeeperClient
 
     private void OnExpired()
     {
+        _options.Logger.LogWarning("zookeeper session 0x{Session:x} expired; its watches are gone, opening a new session", SessionId);
         Interlocked.Increment(ref _expirations);
         Interlocked.Exchange(ref _sessionId, 0);
         _password = new byte[16];
@@ -173,6 +176,7 @@ public sealed partial class ZooKeeperClient
                     w.WriteStringVector(child);
                 }).ConfigureAwait(false);
             }
+            _options.Logger.LogInformation("zookeeper session 0x{Session:x} on {Server}, timeout {Timeout} ms", SessionId, connection.Endpoint, timeout);
             _connected.TrySetResult(connection);
             _events.Writer.TryWrite(new ZooKeeperWatchEvent(WatchEventType.None, ZooKeeperState.SyncConnected, null));
 
@@ -203,7 +207,11 @@ public sealed partial class ZooKeeperClient
         {
             connection.Close("connection lost");
             await reading.ConfigureAwait(false);
-            Volatile.Write(ref _lastError, $"{connection.Endpoint}: connection lost");
+            Volatile.Write(ref _lastError, $"{connection.Endpoint}: {connection.CloseReason}");
+            if (!ct.IsCancellationRequested)
+            {
+                _options.Logger.LogWarning("zookeeper connection to {Server} lost: {Reason}", connection.Endpoint, connection.CloseReason);
+            }
             // Later requests wait for the next connection instead of failing on this one.
             if (_connected.Task.IsCompleted)
             {

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Dragonflow.ZooKeeper;
 
 /// <summary>How a <see cref="ZooKeeperClient"/> finds the ensemble and how long it waits.</summary>
@@ -14,4 +17,7 @@ public sealed record ZooKeeperClientOptions
 
     /// <summary>Time a request may take in all, waiting for a connection included.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where connection changes, protocol errors and session expiry are reported.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }

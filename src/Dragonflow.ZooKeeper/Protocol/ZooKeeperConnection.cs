@@ -209,6 +209,18 @@ internal sealed class ZooKeeperConnection : IDisposable
         }
     }
 
+    /// <summary>Why the connection closed (the first reason given).</summary>
+    public string CloseReason
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _closeReason;
+            }
+        }
+    }
+
     public bool IsClosed
     {
         get

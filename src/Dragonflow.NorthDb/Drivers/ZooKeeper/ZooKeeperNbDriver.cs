@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Dragonflow.ZooKeeper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dragonflow.NorthDb.Drivers.ZooKeeper;
 
@@ -30,7 +32,7 @@ public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
     private readonly string _hosts;
     private int _disposed;
 
-    public ZooKeeperNbDriver(IReadOnlyList<string> hosts, TimeSpan? operationTimeout = null)
+    public ZooKeeperNbDriver(IReadOnlyList<string> hosts, TimeSpan? operationTimeout = null, ILogger? logger = null)
     {
         if (hosts.Count == 0)
         {
@@ -46,6 +48,7 @@ public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
                 OperationTimeout = timeout,
                 ConnectTimeout = timeout < TimeSpan.FromSeconds(2) ? timeout : TimeSpan.FromSeconds(2),
                 SessionTimeout = TimeSpan.FromSeconds(10),
+                Logger = logger ?? NullLogger.Instance,
             });
         }
         catch (ArgumentException e)

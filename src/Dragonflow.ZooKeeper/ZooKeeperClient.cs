@@ -11,9 +11,10 @@ public sealed record ZNodeChildren(IReadOnlyList<string> Children, ZNodeStat Sta
 
 /// <summary>
 /// A ZooKeeper client speaking the jute protocol over TCP (ZooKeeper 3.5+). Safe for concurrent
-/// use; requests are pipelined on one connection. Reads that lose their connection are retried
-/// on the next one within <see cref="ZooKeeperClientOptions.OperationTimeout"/>; writes are
-/// not, since they may have been applied (<see cref="ZooKeeperConnectionLossException"/>).
+/// use; requests are pipelined on one connection. Reads that lose their connection, and writes
+/// that were never sent, are retried on the next one within
+/// <see cref="ZooKeeperClientOptions.OperationTimeout"/>; writes in flight are not, since they
+/// may have been applied (<see cref="ZooKeeperConnectionLossException"/>).
 /// </summary>
 public sealed partial class ZooKeeperClient : IDisposable, IAsyncDisposable
 {
@@ -200,7 +201,7 @@ public sealed partial class ZooKeeperClient : IDisposable, IAsyncDisposable
                     ? new ZooKeeperException(ZooKeeperErrorCode.OperationTimeout, path, $"no reply within {_options.OperationTimeout.TotalMilliseconds:0} ms")
                     : NotConnected(_options.OperationTimeout);
             }
-            catch (ZooKeeperConnectionLossException) when (idempotent && !deadline.IsCancellationRequested)
+            catch (ZooKeeperConnectionLossException e) when ((idempotent || e.NotSent) && !deadline.IsCancellationRequested)
             {
                 sent = false;
                 await Pause(TimeSpan.FromMilliseconds(20), deadline.Token).ConfigureAwait(false);

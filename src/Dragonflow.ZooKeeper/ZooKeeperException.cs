@@ -44,7 +44,11 @@ public sealed class ZooKeeperSessionExpiredException(string detail) : ZooKeeperE
 /// was outstanding; a write may or may not have been applied.
 /// </summary>
 public sealed class ZooKeeperConnectionLossException(string detail, Exception? inner = null)
-    : ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, null, detail, inner);
+    : ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, null, detail, inner)
+{
+    /// <summary>The request never left the client (the connection was already closed), so retrying it is safe.</summary>
+    internal bool NotSent { get; init; }
+}
 
 /// <summary>A multi whose operations were all rolled back because one failed.</summary>
 public sealed class ZooKeeperTransactionException(ZooKeeperErrorCode code, int failedIndex, IReadOnlyList<ZooKeeperOpResult> results, string? path)

@@ -164,7 +164,7 @@ internal sealed class ZooKeeperConnection : IDisposable
                 {
                     if (_closed)
                     {
-                        throw new ZooKeeperConnectionLossException($"{Endpoint}: {_closeReason}");
+                        throw new ZooKeeperConnectionLossException($"{Endpoint}: {_closeReason}") { NotSent = true };
                     }
                     var xid = ++_nextXid;
                     if (xid <= 0)

@@ -25,13 +25,14 @@ namespace Dragonflow.NorthDb.Drivers.ZooKeeper;
 /// </summary>
 public sealed partial class ZooKeeperNbDriver
 {
-    private const int JournalValueLimit = 128 * 1024;
+    // ZooKeeper keeps every node in memory: the journal stays below KeepChanges x this limit.
+    private const int JournalValueLimit = 8 * 1024;
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromMilliseconds(300);
     private int _writes;
 
     /// <summary>Journal records kept by trimming.</summary>
-    internal int KeepChanges { get; init; } = 10_000;
+    internal int KeepChanges { get; init; } = 5_000;
 
     /// <summary>This driver's writes between two trims.</summary>
     internal int TrimEvery { get; init; } = 500;

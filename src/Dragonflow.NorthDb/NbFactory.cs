@@ -2,6 +2,7 @@ using Dragonflow.NorthDb.Drivers;
 using Dragonflow.NorthDb.Drivers.Etcd;
 using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
+using Dragonflow.NorthDb.Drivers.ZooKeeper;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.NorthDb.PubSub.Redis;
 using Dragonflow.NorthDb.PubSub.Watch;
@@ -28,6 +29,7 @@ public static class NbFactory
         ["sqlite"] = (o, _) => new SqliteNbDriver(o.NbDbPath, o.SqliteBusyTimeout),
         ["redis"] = (o, _) => new RedisNbDriver(o.RemoteDbHosts),
         ["etcd"] = (o, _) => new EtcdNbDriver(o.RemoteDbHosts),
+        ["zookeeper"] = (o, lf) => new ZooKeeperNbDriver(o.RemoteDbHosts, logger: lf.CreateLogger<ZooKeeperNbDriver>()),
     };
 
     private static readonly Dictionary<string, (Func<NbOptions, ILoggerFactory, INbPublisher> Publisher, Func<NbOptions, NbApi, ILoggerFactory, INbSubscriber> Subscriber)> PubSub =

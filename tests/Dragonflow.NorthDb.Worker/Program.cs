@@ -1,4 +1,5 @@
-// Worker process for the NB tests. DB is a sqlite file path, or redis:HOST:PORT / etcd:HOST:PORT
+// Worker process for the NB tests. DB is a sqlite file path, or redis:HOST:PORT / etcd:HOST:PORT /
+// zookeeper:HOST:PORT[,HOST:PORT...]
 // for a networked backend (cas-increment and alloc). Verbs:
 //   cas-increment DB ID COUNT   add 1 to chassis ID's ip COUNT times through get + CAS update
 //   alloc DB TABLE COUNT         allocate COUNT unique keys, one per output line
@@ -30,7 +31,7 @@ switch (verb)
 static INbDriver OpenDriver(string db) =>
     db.Split(':', 2) switch
     {
-        ["redis" or "etcd", var hosts] => NbFactory.CreateDriver(new NbOptions { NbDbClass = db.Split(':')[0], RemoteDbHosts = hosts.Split(',') }),
+        ["redis" or "etcd" or "zookeeper", var hosts] => NbFactory.CreateDriver(new NbOptions { NbDbClass = db.Split(':')[0], RemoteDbHosts = hosts.Split(',') }),
         _ => new SqliteNbDriver(db),
     };
 

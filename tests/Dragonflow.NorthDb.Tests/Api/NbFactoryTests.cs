@@ -25,7 +25,7 @@ public sealed class NbFactoryTests : IDisposable
 
     [Theory]
     [InlineData("mongodb", "unknown nb_db_class 'mongodb'")]
-    [InlineData("zookeeper", "nb_db_class 'zookeeper' is not available")]
+    [InlineData("ovsdb", "nb_db_class 'ovsdb' is not available")]
     public void ADriverNameThatCannotBeBuiltIsAClearError(string name, string message)
     {
         var e = Assert.Throws<NbConfigurationException>(() => NbFactory.CreateDriver(Options with { NbDbClass = name }));

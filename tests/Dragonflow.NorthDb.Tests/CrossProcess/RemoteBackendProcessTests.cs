@@ -79,3 +79,16 @@ public sealed class EtcdProcessTests(EtcdServer server) : RemoteBackendProcessTe
         await client.DeleteRangeAsync("/openstack/");
     }
 }
+
+public sealed class ZooKeeperProcessTests(ZooKeeperServer server) : RemoteBackendProcessTests, IClassFixture<ZooKeeperServer>
+{
+    protected override string Db => $"zookeeper:{server.Endpoint}";
+
+    protected override INbDriver OpenDriver() => new Dragonflow.NorthDb.Drivers.ZooKeeper.ZooKeeperNbDriver([server.Endpoint]);
+
+    public override async Task InitializeAsync()
+    {
+        await using var client = await Dragonflow.ZooKeeper.ZooKeeperClient.ConnectAsync(new() { Hosts = [server.Endpoint] });
+        await Drivers.ZooKeeperDriverTests.DeleteTreeAsync(client, "/openstack");
+    }
+}

@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Dragonflow.ZooKeeper.Jute;
+
+namespace Dragonflow.ZooKeeper.Protocol;
+
+/// <summary>A reply frame: the ReplyHeader (xid, zxid, err) and the response record after it.</summary>
+internal sealed record Reply(int Xid, long Zxid, ZooKeeperErrorCode Error, byte[] Body);
+
+/// <summary>
+/// One TCP connection to one server, after the ConnectRequest/ConnectResponse handshake.
+/// Requests are pipelined: each frame is a RequestHeader (xid, type) and a request record; the
+/// server answers in request order, so replies are matched to the oldest outstanding xid.
+/// Frames with xid -1 are watch notifications, -2 ping replies, -8 the SetWatches reply.
+/// </summary>
+internal sealed class ZooKeeperConnection : IDisposable
+{
+    // jute.maxbuffer defaults to about 1 MiB; anything far beyond is a broken stream.
+    private const int MaxFrame = 64 * 1024 * 1024;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Queue<(int Xid, TaskCompletionSource<Reply> Reply)> _pending = new();
+    private int _nextXid;
+    private bool _closed;
+    private string _closeReason = "connection closed";
+    private long _lastReceived = Environment.TickCount64;
+
+    private ZooKeeperConnection(Socket socket, string endpoint)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        Endpoint = endpoint;
+    }
+
+    public string Endpoint { get; }
+
+    /// <summary>Milliseconds (Environment.TickCount64) when the server last sent anything.</summary>
+    public long LastReceived => Interlocked.Read(ref _lastReceived);
+
+    /// <summary>Connects and performs the session handshake; the caller owns the connection.</summary>
+    public static async Task<(ZooKeeperConnection Connection, ConnectResponse Response)> OpenAsync(
+        string host, int port, ConnectRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        ZooKeeperConnection? connection = null;
+        try
+        {
+            await socket.ConnectAsync(host, port, cts.Token).ConfigureAwait(false);
+            connection = new ZooKeeperConnection(socket, $"{host}:{port}");
+            var w = new JuteWriter();
+            request.Write(w);
+            await connection._stream.WriteAsync(w.ToFrame(), cts.Token).ConfigureAwait(false);
+            var frame = await ReadFrameAsync(connection._stream, cts.Token).ConfigureAwait(false)
+                ?? throw new IOException("the server closed the connection during the handshake");
+            return (connection, ConnectResponse.Read(frame));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Close(connection, socket);
+            throw new TimeoutException($"no session handshake with {host}:{port} within {timeout.TotalMilliseconds} ms");
+        }
+        catch
+        {
+            Close(connection, socket);
+            throw;
+        }
+
+        static void Close(ZooKeeperConnection? c, Socket s)
+        {
+            if (c is null)
+            {
+                s.Dispose();
+            }
+            else
+            {
+                c.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Reads replies until the connection breaks; then fails every outstanding request with connection loss.</summary>
+    public async Task RunAsync(Action<ZooKeeperWatchEvent> onNotification, Action<long> onZxid)
+    {
+        try
+        {
+            while (await ReadFrameAsync(_stream, CancellationToken.None).ConfigureAwait(false) is { } frame)
+            {
+                Interlocked.Exchange(ref _lastReceived, Environment.TickCount64);
+                Dispatch(frame, onNotification, onZxid);
+            }
+            Close("the server closed the connection");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or ZooKeeperProtocolException)
+        {
+            Close(e is ZooKeeperProtocolException ? $"protocol error: {e.Message}" : e.Message);
+        }
+    }
+
+    private void Dispatch(byte[] frame, Action<ZooKeeperWatchEvent> onNotification, Action<long> onZxid)
+    {
+        var r = new JuteReader(frame);
+        var xid = r.ReadInt();
+        var zxid = r.ReadLong();
+        var err = (ZooKeeperErrorCode)r.ReadInt();
+        if (zxid > 0)
+        {
+            onZxid(zxid);
+        }
+        switch (xid)
+        {
+            case SpecialXid.Notification:
+                onNotification(ZooKeeperWatchEvent.Read(ref r));
+                return;
+            case SpecialXid.Ping or SpecialXid.SetWatches:
+                return;
+        }
+        TaskCompletionSource<Reply> waiter;
+        lock (_pending)
+        {
+            if (!_pending.TryPeek(out var head) || head.Xid != xid)
+            {
+                throw new ZooKeeperProtocolException($"reply for xid {xid} but the oldest request is {(_pending.Count == 0 ? "none" : head.Xid)}");
+            }
+            waiter = _pending.Dequeue().Reply;
+        }
+        waiter.TrySetResult(new Reply(xid, zxid, err, frame.AsSpan(16).ToArray()));
+    }
+
+    /// <summary>Sends a request and waits for its reply.</summary>
+    public async Task<Reply> SendAsync(OpCode type, Action<JuteWriter>? body, CancellationToken cancellationToken)
+    {
+        var w = new JuteWriter();
+        w.WriteInt(0);
+        w.WriteInt((int)type);
+        body?.Invoke(w);
+        var reply = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await WriteAsync(w, reply).ConfigureAwait(false);
+        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a frame with a reserved xid (ping, SetWatches) whose reply is not awaited.</summary>
+    public Task SendSpecialAsync(int xid, OpCode type, Action<JuteWriter>? body = null)
+    {
+        var w = new JuteWriter();
+        w.WriteInt(xid);
+        w.WriteInt((int)type);
+        body?.Invoke(w);
+        return WriteAsync(w, null);
+    }
+
+    private async Task WriteAsync(JuteWriter frame, TaskCompletionSource<Reply>? reply)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (reply is not null)
+            {
+                // The xid is taken and queued under the write lock, so queue order is wire order.
+                lock (_pending)
+                {
+                    if (_closed)
+                    {
+                        throw new ZooKeeperConnectionLossException($"{Endpoint}: {_closeReason}") { NotSent = true };
+                    }
+                    var xid = ++_nextXid;
+                    if (xid <= 0)
+                    {
+                        xid = _nextXid = 1;
+                    }
+                    frame.PatchInt(4, xid);
+                    _pending.Enqueue((xid, reply));
+                }
+            }
+            await _stream.WriteAsync(frame.ToFrame()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Close(e.Message);
+            throw new ZooKeeperConnectionLossException($"{Endpoint}: {e.Message}", e);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Drops the connection (e.g. the server stopped answering pings); outstanding requests fail.</summary>
+    public void Close(string reason)
+    {
+        List<TaskCompletionSource<Reply>> orphans;
+        lock (_pending)
+        {
+            if (!_closed)
+            {
+                _closed = true;
+                _closeReason = reason;
+            }
+            orphans = _pending.Select(p => p.Reply).ToList();
+            _pending.Clear();
+        }
+        _socket.Dispose();
+        foreach (var o in orphans)
+        {
+            o.TrySetException(new ZooKeeperConnectionLossException($"{Endpoint}: {_closeReason}"));
+        }
+    }
+
+    /// <summary>Why the connection closed (the first reason given).</summary>
+    public string CloseReason
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _closeReason;
+            }
+        }
+    }
+
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _closed;
+            }
+        }
+    }
+
+    private static async Task<byte[]?> ReadFrameAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var prefix = new byte[4];
+        var got = await stream.ReadAtLeastAsync(prefix, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (got == 0)
+        {
+            return null;
+        }
+        if (got < 4)
+        {
+            throw new IOException("the connection closed inside a frame length");
+        }
+        var length = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        if (length is < 0 or > MaxFrame)
+        {
+            throw new ZooKeeperProtocolException($"frame length {length}");
+        }
+        var frame = new byte[length];
+        await stream.ReadExactlyAsync(frame, cancellationToken).ConfigureAwait(false);
+        return frame;
+    }
+
+    public void Dispose()
+    {
+        Close("connection closed by the client");
+        _stream.Dispose();
+    }
+}

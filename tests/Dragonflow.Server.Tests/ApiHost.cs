@@ -30,12 +30,15 @@ sealed class ApiHost : IAsyncDisposable
     public Uri Address => _server.Address;
 
     /// <summary>Starts a server on a new temp DB, or on <paramref name="dbPath"/> to share one DB between servers.</summary>
-    public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null)
+    public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null, Dragonflow.Server.Auth.StaticTokens? tokens = null)
     {
         var scratch = dbPath is null ? new ScratchDirectory("df-api-") : null;
         dbPath ??= scratch!.File("nb.db");
         var nb = new NbApi(new SqliteNbDriver(dbPath, busyTimeout));
-        var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan" });
+        var server = NeutronServer.Create(nb, new ServerOptions
+        {
+            Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan", AuthStrategy = tokens is null ? "noauth" : "token", Tokens = tokens,
+        });
         await server.StartAsync();
         return new ApiHost(scratch, nb, server, dbPath);
     }
@@ -47,9 +50,11 @@ sealed class ApiHost : IAsyncDisposable
         public string ErrorMessage => (string)Body!["NeutronError"]!["message"]!;
     }
 
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null)
+    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+            request.Headers.Add("X-Auth-Token", token);
         if (body is not null)
             request.Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         if (project is not null)

@@ -42,7 +42,8 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var port = new LogicalPort();
         FillCommon(port, caller, body);
         var networkId = body.RequiredString("network_id");
-        var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(networkId) ?? throw NeutronErrors.NotFound("Network", networkId);
+        var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
+        Access.RequireNetworkUse(caller, net, "port", sharedAllows: true);
         port.Lswitch = net.Id;
         string? mac = null;
         if (body.String("mac_address", 64) is { } macText)
@@ -52,7 +53,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         port.PortSecurityEnabled = body.Bool("port_security_enabled") ?? net.PortSecurityEnabled;
         var groups = body.StringList("security_groups");
         if (groups is not null)
-            await RequireGroupsAsync(groups);
+            await RequireGroupsAsync(caller, groups);
         var useDefaultGroup = groups is null && port.PortSecurityEnabled && !port.DeviceOwner.StartsWith("network:", StringComparison.Ordinal);
         port.SecurityGroups = useDefaultGroup ? [DefaultSecurityGroup.IdFor(port.Topic!)] : groups ?? [];
         port.AllowedAddressPairs = AddressPairs(body) ?? [];
@@ -218,11 +219,10 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         return pairs;
     }
 
-    async Task RequireGroupsAsync(List<string> groups)
+    async Task RequireGroupsAsync(Caller caller, List<string> groups)
     {
         foreach (var id in groups)
-            if (await Plugin.Nb.TryGetAsync<SecurityGroup>(id) is null)
-                throw NeutronErrors.NotFound("Security group", id);
+            await Access.FindAsync<SecurityGroup>(Plugin, caller, id, "Security group");
     }
 
     protected override async Task<LogicalPort> UpdateAsync(Caller caller, LogicalPort port, Input body)
@@ -233,7 +233,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         if (body.Bool("port_security_enabled") is { } ps) port.PortSecurityEnabled = ps;
         if (body.StringList("security_groups") is { } groups)
         {
-            await RequireGroupsAsync(groups);
+            await RequireGroupsAsync(caller, groups);
             port.SecurityGroups = groups;
         }
         if (AddressPairs(body) is { } pairs) port.AllowedAddressPairs = pairs;

@@ -33,6 +33,14 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     public override JsonObject View(LogicalPort item) => Views.Port(item);
 
+    /// <summary>?device_id=X (one or more non-empty values) reads only the ports the device index names.</summary>
+    protected override async Task<IReadOnlyList<Dragonflow.NorthDb.Drivers.NbEntry>?> IndexedEntriesAsync(Microsoft.AspNetCore.Http.IQueryCollection query)
+    {
+        if (!query.TryGetValue("device_id", out var devices) || devices.Count == 0 || devices.Any(string.IsNullOrEmpty))
+            return null;
+        return await Plugin.PortDevices.PortsAsync(devices!);
+    }
+
     /// <summary>A requested fixed IP: a subnet, an address, or both.</summary>
     public sealed record FixedIpRequest(string? SubnetId, IPAddress? Address);
 
@@ -110,7 +118,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 await beforeWrite();
             port.UniqueKey = await plugin.Nb.AllocateUniqueKeyAsync<LogicalPort>();
             port.Status = "DOWN";
-            return await plugin.Nb.CreateAsync(port);
+            var created = await plugin.Nb.CreateAsync(port);
+            await plugin.PortDevices.AddAsync(created);
+            return created;
         }
         catch
         {
@@ -269,6 +279,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 port.Ips = next;
             }
             var updated = await Plugin.Nb.UpdateAsync(port);
+            await Plugin.PortDevices.SetAsync(updated);
             foreach (var ip in released)
                 await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
             return updated;
@@ -298,5 +309,6 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         foreach (var mac in port.Macs)
             await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
         await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+        await plugin.PortDevices.RemoveAsync(port.Id);
     }
 }

@@ -226,7 +226,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
                 throw NeutronErrors.BadRequest($"Bad router request: Router port must have at least one fixed IP.");
             subnet = await Plugin.Nb.GetAsync<LogicalSubnet>(port.Ips[0].SubnetId);
             CheckNoOverlap(router, subnet);
-            port = await Plugin.Nb.UpdateAsync<LogicalPort>(port.Id, p =>
+            port = await Plugin.UpdatePortAsync(port.Id, p =>
             {
                 if (p.DeviceId.Length > 0)
                     throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {p.Id} for network {p.Lswitch}. Port already has an attached device {p.DeviceId}.");
@@ -254,7 +254,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             if (created)
                 await PortEndpoints.RemovePortAsync(Plugin, port);
             else
-                await Plugin.Nb.UpdateAsync<LogicalPort>(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
+                await Plugin.UpdatePortAsync(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
             throw;
         }
         return InterfaceInfo(router, port, subnet.Id);

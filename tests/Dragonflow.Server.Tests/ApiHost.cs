@@ -43,6 +43,15 @@ sealed class ApiHost : IAsyncDisposable
         return new ApiHost(scratch, nb, server, dbPath);
     }
 
+    /// <summary>Starts a server on another NB driver (redis, etcd); the host disposes the driver.</summary>
+    public static async Task<ApiHost> StartOnAsync(Dragonflow.NorthDb.Drivers.INbDriver driver)
+    {
+        var nb = new NbApi(driver);
+        var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan" });
+        await server.StartAsync();
+        return new ApiHost(null, nb, server, "");
+    }
+
     public sealed record Reply(HttpStatusCode Status, JsonNode? Body, string Text)
     {
         public JsonObject Obj(string member) => (JsonObject)Body![member]!;

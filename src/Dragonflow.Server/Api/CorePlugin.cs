@@ -15,7 +15,7 @@ sealed class CorePlugin
         Addresses = new AddressAllocator(Reservations);
         Macs = new MacAllocator(Reservations);
         Segments = new SegmentAllocator(Reservations, nb);
-        PortDevices = new PortDeviceIndex(nb);
+        PortDevices = new PortDeviceIndex(nb, Reservations);
     }
 
     public PortDeviceIndex PortDevices { get; }

@@ -14,7 +14,7 @@ namespace Dragonflow.Server.Api;
 /// repaired by <see cref="ReconcileAsync"/>, which each process runs before its first indexed list.
 /// Candidates are always re-checked against the port itself, so a stale row never shows a wrong port.
 /// </summary>
-sealed class PortDeviceIndex(NbApi nb)
+sealed class PortDeviceIndex(NbApi nb, Ipam.Reservations reservations)
 {
     static readonly string Table = NbTables.PortDeviceIndex.Name;
     static readonly string PortTable = NbTables.Lport.Name;
@@ -69,16 +69,7 @@ sealed class PortDeviceIndex(NbApi nb)
         }
     }
 
-    public async Task RemoveAsync(string portId)
-    {
-        try
-        {
-            await Driver.DeleteAsync(Table, portId);
-        }
-        catch (NbKeyNotFoundException)
-        {
-        }
-    }
+    public Task RemoveAsync(string portId) => reservations.ReleaseAsync(Table, portId);
 
     /// <summary>The stored ports that may have one of these device ids, ordered by id.</summary>
     public async Task<IReadOnlyList<NbEntry>> PortsAsync(IEnumerable<string> deviceIds)

@@ -97,6 +97,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var claimedMac = false;
         var claimedIps = new List<FixedIp>();
         var member = false;
+        var indexed = false;
         try
         {
             if (mac is not null)
@@ -118,19 +119,47 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 await beforeWrite();
             port.UniqueKey = await plugin.Nb.AllocateUniqueKeyAsync<LogicalPort>();
             port.Status = "DOWN";
-            var created = await plugin.Nb.CreateAsync(port);
-            await plugin.PortDevices.AddAsync(created);
-            return created;
+            // The index row goes first, like a claim: a row without its port is harmless.
+            indexed = true;
+            await plugin.PortDevices.AddAsync(port);
+            return await plugin.Nb.CreateAsync(port);
         }
-        catch
+        catch (Exception e)
         {
+            // A write that timed out may still land: the port itself is undone first.
+            await plugin.Reservations.Undo.RunAsync(() => DeleteIfPresentAsync(plugin, port.Id));
+            if (indexed)
+                await plugin.PortDevices.RemoveAsync(port.Id);
             foreach (var ip in claimedIps)
                 await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
             if (claimedMac && mac is not null)
                 await plugin.Macs.ReleaseAsync(net.Id, mac);
             if (member)
                 await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+            if (e is Dragonflow.NorthDb.NbBackendUnavailableException)
+            {
+                // Claims whose answers were lost may have been taken all the same: sweep by owner.
+                var reservations = plugin.Reservations;
+                await reservations.Undo.RunAsync(async () =>
+                {
+                    await reservations.DeleteIfPresentAsync(Reservations.NetworkPortTable, port.Id);
+                    await reservations.ReleaseOwnedAsync(Reservations.MacTable, net.Id, port.Id);
+                    foreach (var subnet in plan.Select(p => p.Subnet.Id).Distinct())
+                        await reservations.ReleaseOwnedAsync(Reservations.IpTable, subnet, port.Id);
+                });
+            }
             throw;
+        }
+    }
+
+    static async Task DeleteIfPresentAsync(CorePlugin plugin, string portId)
+    {
+        try
+        {
+            await plugin.Nb.DeleteAsync<LogicalPort>(portId);
+        }
+        catch (Dragonflow.NorthDb.NbKeyNotFoundException)
+        {
         }
     }
 

@@ -8,10 +8,17 @@ public class OpenStackCliTests
 {
     sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 
-    static async Task<CliResult> OpenStackAsync(Uri endpoint, params string[] args)
+    static Task<CliResult> OpenStackAsync(Uri endpoint, params string[] args) =>
+        RunCliAsync(["--os-auth-type", "none", "--os-endpoint", endpoint.ToString().TrimEnd('/'), .. args]);
+
+    /// <summary>With a static token, as keystoneauth's admin_token plugin sends it (X-Auth-Token).</summary>
+    static Task<CliResult> OpenStackWithTokenAsync(Uri endpoint, string token, params string[] args) =>
+        RunCliAsync(["--os-auth-type", "admin_token", "--os-token", token, "--os-endpoint", endpoint.ToString().TrimEnd('/'), .. args]);
+
+    static async Task<CliResult> RunCliAsync(string[] args)
     {
         var psi = new ProcessStartInfo("openstack") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "--os-auth-type", "none", "--os-endpoint", endpoint.ToString().TrimEnd('/') }.Concat(args))
+        foreach (var a in args)
             psi.ArgumentList.Add(a);
         foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("OS_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(name);
@@ -131,6 +138,21 @@ public class OpenStackCliTests
         Assert.Empty((await api.Nb.ListAsync<Dragonflow.Model.LogicalRouter>()).Items);
         Assert.Empty((await api.Nb.ListAsync<Dragonflow.Model.FloatingIp>()).Items);
         Assert.Equal(["default"], (await api.Nb.ListAsync<Dragonflow.Model.SecurityGroup>()).Items.Select(g => g.Name));
+    }
+
+    [Fact]
+    public async Task Static_tokens_through_the_openstack_cli()
+    {
+        await using var api = await ApiHost.StartAsync(tokens: Dragonflow.Server.Auth.StaticTokens.Parse("tok-alice alice member\ntok-bob bob member"));
+        var created = await OpenStackWithTokenAsync(api.Address, "tok-alice", "network", "create", "alice-net", "-f", "json");
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        Assert.Equal("alice", (string?)JsonNode.Parse(created.Stdout)!["project_id"]);
+        var bobs = await OpenStackWithTokenAsync(api.Address, "tok-bob", "network", "list", "-f", "json");
+        Assert.Equal(0, bobs.ExitCode);
+        Assert.Empty(JsonNode.Parse(bobs.Stdout)!.AsArray());
+        var forged = await OpenStackWithTokenAsync(api.Address, "forged", "network", "list");
+        Assert.NotEqual(0, forged.ExitCode);
+        Assert.Contains("401", forged.Stderr);
     }
 
     static async Task RunAsync(Uri endpoint, params string[] args)

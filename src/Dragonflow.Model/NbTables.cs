@@ -18,11 +18,13 @@ public static class NbTables
     public static readonly NbTable<IpamClaim> MacClaim = new("ipam_mac", NbJsonContext.Default.IpamClaim);
     public static readonly NbTable<IpamClaim> SegmentClaim = new("ipam_segment", NbJsonContext.Default.IpamClaim);
     public static readonly NbTable<IpamClaim> NetworkPortClaim = new("ipam_netport", NbJsonContext.Default.IpamClaim);
+    /// <summary>The API server's index of ports by device_id: one row per port, the device id as its topic.</summary>
+    public static readonly NbTable<IpamClaim> PortDeviceIndex = new("index_port_device", NbJsonContext.Default.IpamClaim);
 
     /// <summary>Every table, in a stable order (the order of the <c>db tables</c> verb).</summary>
     public static IReadOnlyList<NbTable> All { get; } =
         [Lswitch, Lsubnet, Lport, Lrouter, FloatingIp, Lsecgroup, Chassis, Publisher, UniqueKey,
-         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim];
+         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex];
 
     private static readonly Dictionary<string, NbTable> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
     // The claim tables share one type; Of<IpamClaim>() names the first of them.

@@ -30,14 +30,26 @@ sealed class ApiHost : IAsyncDisposable
     public Uri Address => _server.Address;
 
     /// <summary>Starts a server on a new temp DB, or on <paramref name="dbPath"/> to share one DB between servers.</summary>
-    public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null)
+    public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null, Dragonflow.Server.Auth.StaticTokens? tokens = null)
     {
         var scratch = dbPath is null ? new ScratchDirectory("df-api-") : null;
         dbPath ??= scratch!.File("nb.db");
         var nb = new NbApi(new SqliteNbDriver(dbPath, busyTimeout));
-        var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan" });
+        var server = NeutronServer.Create(nb, new ServerOptions
+        {
+            Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan", AuthStrategy = tokens is null ? "noauth" : "token", Tokens = tokens,
+        });
         await server.StartAsync();
         return new ApiHost(scratch, nb, server, dbPath);
+    }
+
+    /// <summary>Starts a server on another NB driver (redis, etcd); the host disposes the driver.</summary>
+    public static async Task<ApiHost> StartOnAsync(Dragonflow.NorthDb.Drivers.INbDriver driver)
+    {
+        var nb = new NbApi(driver);
+        var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan" });
+        await server.StartAsync();
+        return new ApiHost(null, nb, server, "");
     }
 
     public sealed record Reply(HttpStatusCode Status, JsonNode? Body, string Text)
@@ -47,9 +59,11 @@ sealed class ApiHost : IAsyncDisposable
         public string ErrorMessage => (string)Body!["NeutronError"]!["message"]!;
     }
 
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null)
+    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+            request.Headers.Add("X-Auth-Token", token);
         if (body is not null)
             request.Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         if (project is not null)
@@ -95,7 +109,7 @@ sealed class ApiHost : IAsyncDisposable
     public async Task<string> SnapshotAsync()
     {
         var sb = new StringBuilder();
-        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport" })
+        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device" })
             foreach (var e in await Nb.Driver.ListAsync(table))
                 sb.Append(e.Key).Append('=').Append(e.Value).Append('\n');
         return sb.ToString();

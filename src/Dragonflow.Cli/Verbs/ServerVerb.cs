@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dragonflow.Server.Auth;
 using Dragonflow.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,16 +14,30 @@ static class ServerVerb
         command.SetAction(async (parse, cancellationToken) =>
         {
             var config = GlobalOptions.LoadConfig(parse);
-            if (config.AuthStrategy != "noauth")
+            StaticTokens? tokens = null;
+            if (config.AuthStrategy == "token")
             {
-                Console.Error.WriteLine($"error: api.auth_strategy {config.AuthStrategy} is not implemented yet; use noauth");
-                return ExitCodes.Usage;
+                if (string.IsNullOrEmpty(config.TokenFile))
+                {
+                    Console.Error.WriteLine("error: api.auth_strategy = token needs api.token_file");
+                    return ExitCodes.Usage;
+                }
+                try
+                {
+                    tokens = StaticTokens.Load(config.TokenFile);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+                {
+                    Console.Error.WriteLine($"error: api.token_file: {e.Message}");
+                    return ExitCodes.Usage;
+                }
             }
             using var nb = await NbConnection.OpenAsync(config, publish: true);
             var options = new ServerOptions
             {
                 Bind = config.ApiBind,
                 AuthStrategy = config.AuthStrategy,
+                Tokens = tokens,
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging

@@ -3,15 +3,26 @@ using Microsoft.AspNetCore.Http;
 namespace Dragonflow.Server.Api;
 
 /// <summary>
-/// Who makes a request. With noauth every caller is admin (as Neutron's noauth context is) and
-/// the project is X-Project-Id (or X-Tenant-Id), else the default project.
+/// Who makes a request, as <see cref="Http.AuthMiddleware"/> established it. With noauth every
+/// caller is admin (as Neutron's noauth context is) and the project is X-Project-Id (or
+/// X-Tenant-Id), else the default project; with tokens, the token's project and role.
 /// </summary>
 sealed record Caller(string ProjectId, bool IsAdmin)
 {
-    public static Caller Of(HttpContext context, string defaultProject)
+    const string Key = "dragonflow.caller";
+
+    public static Caller Of(HttpContext context, string defaultProject) =>
+        context.Items.TryGetValue(Key, out var caller) && caller is Caller c ? c : NoAuth(context, defaultProject);
+
+    public static Caller NoAuth(HttpContext context, string defaultProject)
     {
         var headers = context.Request.Headers;
         var project = headers["X-Project-Id"].FirstOrDefault() ?? headers["X-Tenant-Id"].FirstOrDefault();
         return new Caller(string.IsNullOrWhiteSpace(project) ? defaultProject : project.Trim(), true);
     }
+
+    public void Attach(HttpContext context) => context.Items[Key] = this;
+
+    /// <summary>Admins act on everything; a project on what it owns.</summary>
+    public bool Owns(string? project) => IsAdmin || project == ProjectId;
 }

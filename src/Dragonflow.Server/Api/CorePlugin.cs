@@ -15,7 +15,10 @@ sealed class CorePlugin
         Addresses = new AddressAllocator(Reservations);
         Macs = new MacAllocator(Reservations);
         Segments = new SegmentAllocator(Reservations, nb);
+        PortDevices = new PortDeviceIndex(nb, Reservations);
     }
+
+    public PortDeviceIndex PortDevices { get; }
 
     public NbApi Nb { get; }
     public ServerOptions Options { get; }
@@ -23,4 +26,12 @@ sealed class CorePlugin
     public AddressAllocator Addresses { get; }
     public MacAllocator Macs { get; }
     public SegmentAllocator Segments { get; }
+
+    /// <summary>Updates a port through a mutation and keeps the device index in step.</summary>
+    public async Task<Dragonflow.Model.LogicalPort> UpdatePortAsync(string id, Action<Dragonflow.Model.LogicalPort> mutate)
+    {
+        var port = await Nb.UpdateAsync(id, mutate);
+        await PortDevices.SetAsync(port);
+        return port;
+    }
 }

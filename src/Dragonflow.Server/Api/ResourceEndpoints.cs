@@ -32,6 +32,26 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     public async Task<T> GetAsync(string id) =>
         await Plugin.Nb.TryGetAsync<T>(id) ?? throw NeutronErrors.NotFound(Noun, id);
 
+    /// <summary>The resource as the caller may see it (404 otherwise); to change it the caller must own it (403 otherwise).</summary>
+    public async Task<T> GetAsync(Caller caller, string id, string? change = null)
+    {
+        var item = await Access.FindAsync<T>(Plugin, caller, id, Noun);
+        if (change is not null)
+            Access.RequireOwner(caller, item, $"{change}_{Member}");
+        return item;
+    }
+
+    /// <summary>Which rendered items a non-admin lists: by default those of its project.</summary>
+    protected virtual Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller) =>
+        Task.FromResult<Func<JsonObject, bool>>(tree => (string?)tree["project_id"] == caller.ProjectId);
+
+    /// <summary>
+    /// The stored entries a filtered list needs, when an index can narrow them down; null means
+    /// "read the whole table". The list still applies every filter to what this returns.
+    /// </summary>
+    protected virtual Task<IReadOnlyList<Dragonflow.NorthDb.Drivers.NbEntry>?> IndexedEntriesAsync(IQueryCollection query) =>
+        Task.FromResult<IReadOnlyList<Dragonflow.NorthDb.Drivers.NbEntry>?>(null);
+
     /// <summary>Work a list needs first (the default security group of the caller's project).</summary>
     protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
 
@@ -43,17 +63,24 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         app.MapGet(path, async (HttpContext ctx) =>
         {
             var query = new ListQuery(ctx.Request.Query);
-            await BeforeListAsync(Caller.Of(ctx, defaultProject));
+            var caller = Caller.Of(ctx, defaultProject);
+            await BeforeListAsync(caller);
+            var visible = caller.IsAdmin ? null : await ListFilterAsync(caller);
             _views ??= new ViewCache<T>(View);
-            var entries = await Plugin.Nb.Driver.ListAsync(NbTables.Of<T>().Name);
+            var indexed = await IndexedEntriesAsync(ctx.Request.Query);
+            var entries = indexed ?? await Plugin.Nb.Driver.ListAsync(NbTables.Of<T>().Name);
+            var views = entries.Select(_views.Get).OfType<RenderedView>();
+            if (visible is not null)
+                views = views.Where(v => visible(v.Tree));
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, entries.Count * 512));
             using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-                query.Write(writer, Collection.Replace('-', '_'), entries.Select(_views.Get).OfType<RenderedView>());
-            _views.Prune(entries);
+                query.Write(writer, Collection.Replace('-', '_'), views);
+            if (indexed is null)
+                _views.Prune(entries);
             return Results.Bytes(buffer.WrittenMemory, "application/json");
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
-            Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(id)), ListQuery.Fields(ctx.Request.Query)) }));
+            Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(Caller.Of(ctx, defaultProject), id)), ListQuery.Fields(ctx.Request.Query)) }));
         app.MapPost(path, async (HttpContext ctx) =>
         {
             var body = await RequestBody.ReadResourceAsync(ctx.Request, Member);
@@ -65,11 +92,12 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             var body = await RequestBody.ReadResourceAsync(ctx.Request, Member);
             for (var attempt = 0; ; attempt++)
             {
-                var current = await GetAsync(id);
+                var caller = Caller.Of(ctx, defaultProject);
+                var current = await GetAsync(caller, id, "update");
                 CheckRevision(ctx, current);
                 try
                 {
-                    var updated = await UpdateAsync(Caller.Of(ctx, defaultProject), current, new Input(body));
+                    var updated = await UpdateAsync(caller, current, new Input(body));
                     return Results.Json(new JsonObject { [Member] = View(updated) });
                 }
                 catch (Dragonflow.NorthDb.NbVersionConflictException) when (attempt < 20)
@@ -80,39 +108,43 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         });
         app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
         {
-            var current = await GetAsync(id);
+            var caller = Caller.Of(ctx, defaultProject);
+            var current = await GetAsync(caller, id, "delete");
             CheckRevision(ctx, current);
-            await DeleteAsync(Caller.Of(ctx, defaultProject), current);
+            await DeleteAsync(caller, current);
             return Results.NoContent();
         });
 
         // Tag extension (standard-attr-tag).
-        app.MapGet(path + "/{id}/tags", async (string id) => Results.Json(new { tags = (await GetAsync(id)).Tags }));
-        app.MapGet(path + "/{id}/tags/{tag}", async (string id, string tag) =>
-            (await GetAsync(id)).Tags.Contains(tag) ? Results.NoContent() : throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}"));
-        app.MapPut(path + "/{id}/tags/{tag}", async (string id, string tag) =>
+        app.MapGet(path + "/{id}/tags", async (HttpContext ctx, string id) => Results.Json(new { tags = (await GetAsync(Caller.Of(ctx, defaultProject), id)).Tags }));
+        app.MapGet(path + "/{id}/tags/{tag}", async (HttpContext ctx, string id, string tag) =>
+            (await GetAsync(Caller.Of(ctx, defaultProject), id)).Tags.Contains(tag) ? Results.NoContent() : throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}"));
+        app.MapPut(path + "/{id}/tags/{tag}", async (HttpContext ctx, string id, string tag) =>
         {
+            await GetAsync(Caller.Of(ctx, defaultProject), id, "update");
             ValidateTag(tag);
             await MutateTagsAsync(id, tags => { if (!tags.Contains(tag)) tags.Add(tag); });
             return Results.Created($"{path}/{id}/tags/{tag}", null);
         });
         app.MapPut(path + "/{id}/tags", async (HttpContext ctx, string id) =>
         {
+            await GetAsync(Caller.Of(ctx, defaultProject), id, "update");
             var body = new Input(await RequestBody.ReadObjectAsync(ctx.Request)).Only(["tags"]);
             var tags = body.StringList("tags") ?? throw NeutronErrors.BadRequest("Invalid tags body");
             tags.ForEach(ValidateTag);
             var updated = await MutateTagsAsync(id, t => { t.Clear(); t.AddRange(tags); });
             return Results.Json(new { tags = updated.Tags });
         });
-        app.MapDelete(path + "/{id}/tags/{tag}", async (string id, string tag) =>
+        app.MapDelete(path + "/{id}/tags/{tag}", async (HttpContext ctx, string id, string tag) =>
         {
-            if (!(await GetAsync(id)).Tags.Contains(tag))
+            if (!(await GetAsync(Caller.Of(ctx, defaultProject), id, "update")).Tags.Contains(tag))
                 throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}");
             await MutateTagsAsync(id, t => t.Remove(tag));
             return Results.NoContent();
         });
-        app.MapDelete(path + "/{id}/tags", async (string id) =>
+        app.MapDelete(path + "/{id}/tags", async (HttpContext ctx, string id) =>
         {
+            await GetAsync(Caller.Of(ctx, defaultProject), id, "update");
             await MutateTagsAsync(id, t => t.Clear());
             return Results.NoContent();
         });
@@ -162,6 +194,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         if (body.String("project_id") is { } p && body.String("tenant_id") is { } t && p != t)
             throw NeutronErrors.BadRequest("'project_id' and 'tenant_id' do not match");
         item.Topic = string.IsNullOrEmpty(project) ? caller.ProjectId : project;
+        Access.RequireOwnProject(caller, item.Topic);
         item.Name = body.String("name") ?? "";
         item.Description = body.String("description") ?? "";
     }

@@ -24,6 +24,12 @@ public sealed class NeutronServer : IAsyncDisposable
 
     public static NeutronServer Create(NbApi nb, ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
+        var tokens = options.AuthStrategy switch
+        {
+            "noauth" => null,
+            "token" => options.Tokens ?? throw new ArgumentException("auth_strategy token needs Tokens (the [api] token_file)"),
+            _ => throw new ArgumentException($"unknown auth_strategy {options.AuthStrategy}"),
+        };
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -32,6 +38,7 @@ public sealed class NeutronServer : IAsyncDisposable
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.AddServerHeader = false);
         var app = builder.Build();
         app.UseMiddleware<NeutronErrorMiddleware>();
+        app.Use(next => new AuthMiddleware(next, tokens, options.DefaultProject).InvokeAsync);
 
         var plugin = new CorePlugin(nb, options);
         var networks = new NetworkEndpoints(plugin);

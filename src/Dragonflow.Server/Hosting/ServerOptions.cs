@@ -9,6 +9,9 @@ public sealed record ServerOptions
     /// <summary>noauth: the project comes from X-Project-Id, else <see cref="DefaultProject"/>.</summary>
     public string AuthStrategy { get; init; } = "noauth";
 
+    /// <summary>The tokens of auth_strategy = token (required then; ignored with noauth).</summary>
+    public Auth.StaticTokens? Tokens { get; init; }
+
     public string DefaultProject { get; init; } = "admin";
 
     /// <summary>provider:network_type of networks created without one (the first of tunnel_types).</summary>

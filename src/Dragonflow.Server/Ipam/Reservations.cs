@@ -35,7 +35,23 @@ sealed class Reservations(NbApi nb)
         }
     }
 
-    public async Task ReleaseAsync(string table, string id)
+    public Task ReleaseAsync(string table, string id) => Undo.RunAsync(() => DeleteIfPresentAsync(table, id));
+
+    /// <summary>Releases and roll-backs that wait for the NB database when it is away.</summary>
+    public PendingUndo Undo { get; } = new();
+
+    /// <summary>
+    /// Gives back every claim of <paramref name="owner"/> in a scope: after a claim whose answer was
+    /// lost to an outage, the claim may exist without the caller knowing its key.
+    /// </summary>
+    public async Task ReleaseOwnedAsync(string table, string scope, string owner)
+    {
+        foreach (var (id, claimOwner) in await OwnersAsync(table, scope))
+            if (claimOwner == owner)
+                await DeleteIfPresentAsync(table, id);
+    }
+
+    public async Task DeleteIfPresentAsync(string table, string id)
     {
         try
         {

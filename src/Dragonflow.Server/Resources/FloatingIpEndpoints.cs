@@ -32,7 +32,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         var fip = new FloatingIp();
         FillCommon(fip, caller, body);
         var networkId = body.RequiredString("floating_network_id");
-        var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(networkId) ?? throw NeutronErrors.NotFound("Network", networkId);
+        var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
         if (!net.RouterExternal)
             throw NeutronErrors.BadRequest($"Bad floatingip request: Network {net.Id} is not a valid external network.");
         var address = body.Ip("floating_ip_address");
@@ -58,7 +58,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         if (requests is null)
             throw NeutronErrors.BadRequest($"Bad floatingip request: Network {net.Id} has no IPv4 subnet.");
         if (portId is not null)
-            await AssociateAsync(fip, portId, fixedIp);
+            await AssociateAsync(caller, fip, portId, fixedIp);
         var port = new LogicalPort
         {
             Id = Guid.NewGuid().ToString(), Topic = fip.Topic, Lswitch = net.Id, DeviceOwner = PortEndpoints.FloatingIpOwner,
@@ -82,9 +82,9 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
     }
 
     /// <summary>Points the floating IP at a port's fixed address through the router that can reach it.</summary>
-    async Task AssociateAsync(FloatingIp fip, string portId, IPAddress? fixedIp)
+    async Task AssociateAsync(Caller caller, FloatingIp fip, string portId, IPAddress? fixedIp)
     {
-        var port = await Plugin.Nb.TryGetAsync<LogicalPort>(portId) ?? throw NeutronErrors.NotFound("Port", portId);
+        var port = await Access.FindAsync<LogicalPort>(Plugin, caller, portId, "Port");
         var chosen = fixedIp is null
             ? port.Ips.FirstOrDefault(i => IPAddress.Parse(i.IpAddress).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
             : port.Ips.FirstOrDefault(i => IPAddress.Parse(i.IpAddress).Equals(fixedIp));
@@ -121,7 +121,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         if (body.Has("port_id"))
         {
             if (body.String("port_id") is { } portId)
-                await AssociateAsync(fip, portId, body.Ip("fixed_ip_address"));
+                await AssociateAsync(caller, fip, portId, body.Ip("fixed_ip_address"));
             else
                 Disassociate(fip);
         }

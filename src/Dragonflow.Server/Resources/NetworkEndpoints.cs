@@ -27,6 +27,10 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
     public override JsonObject View(LogicalSwitch item) => Views.Network(item);
 
+    protected override Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller) =>
+        Task.FromResult<Func<JsonObject, bool>>(tree =>
+            (string?)tree["project_id"] == caller.ProjectId || (bool?)tree["shared"] == true || (bool?)tree["router:external"] == true);
+
     protected override async Task<LogicalSwitch> CreateAsync(Caller caller, Input body)
     {
         body.Only(Attributes);

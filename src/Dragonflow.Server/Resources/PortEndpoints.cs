@@ -33,6 +33,14 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     public override JsonObject View(LogicalPort item) => Views.Port(item);
 
+    /// <summary>?device_id=X (one or more non-empty values) reads only the ports the device index names.</summary>
+    protected override async Task<IReadOnlyList<Dragonflow.NorthDb.Drivers.NbEntry>?> IndexedEntriesAsync(Microsoft.AspNetCore.Http.IQueryCollection query)
+    {
+        if (!query.TryGetValue("device_id", out var devices) || devices.Count == 0 || devices.Any(string.IsNullOrEmpty))
+            return null;
+        return await Plugin.PortDevices.PortsAsync(devices!);
+    }
+
     /// <summary>A requested fixed IP: a subnet, an address, or both.</summary>
     public sealed record FixedIpRequest(string? SubnetId, IPAddress? Address);
 
@@ -42,7 +50,8 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var port = new LogicalPort();
         FillCommon(port, caller, body);
         var networkId = body.RequiredString("network_id");
-        var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(networkId) ?? throw NeutronErrors.NotFound("Network", networkId);
+        var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
+        Access.RequireNetworkUse(caller, net, "port", sharedAllows: true);
         port.Lswitch = net.Id;
         string? mac = null;
         if (body.String("mac_address", 64) is { } macText)
@@ -52,7 +61,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         port.PortSecurityEnabled = body.Bool("port_security_enabled") ?? net.PortSecurityEnabled;
         var groups = body.StringList("security_groups");
         if (groups is not null)
-            await RequireGroupsAsync(groups);
+            await RequireGroupsAsync(caller, groups);
         var useDefaultGroup = groups is null && port.PortSecurityEnabled && !port.DeviceOwner.StartsWith("network:", StringComparison.Ordinal);
         port.SecurityGroups = useDefaultGroup ? [DefaultSecurityGroup.IdFor(port.Topic!)] : groups ?? [];
         port.AllowedAddressPairs = AddressPairs(body) ?? [];
@@ -88,6 +97,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var claimedMac = false;
         var claimedIps = new List<FixedIp>();
         var member = false;
+        var indexed = false;
         try
         {
             if (mac is not null)
@@ -109,17 +119,47 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 await beforeWrite();
             port.UniqueKey = await plugin.Nb.AllocateUniqueKeyAsync<LogicalPort>();
             port.Status = "DOWN";
+            // The index row goes first, like a claim: a row without its port is harmless.
+            indexed = true;
+            await plugin.PortDevices.AddAsync(port);
             return await plugin.Nb.CreateAsync(port);
         }
-        catch
+        catch (Exception e)
         {
+            // A write that timed out may still land: the port itself is undone first.
+            await plugin.Reservations.Undo.RunAsync(() => DeleteIfPresentAsync(plugin, port.Id));
+            if (indexed)
+                await plugin.PortDevices.RemoveAsync(port.Id);
             foreach (var ip in claimedIps)
                 await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
             if (claimedMac && mac is not null)
                 await plugin.Macs.ReleaseAsync(net.Id, mac);
             if (member)
                 await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+            if (e is Dragonflow.NorthDb.NbBackendUnavailableException)
+            {
+                // Claims whose answers were lost may have been taken all the same: sweep by owner.
+                var reservations = plugin.Reservations;
+                await reservations.Undo.RunAsync(async () =>
+                {
+                    await reservations.DeleteIfPresentAsync(Reservations.NetworkPortTable, port.Id);
+                    await reservations.ReleaseOwnedAsync(Reservations.MacTable, net.Id, port.Id);
+                    foreach (var subnet in plan.Select(p => p.Subnet.Id).Distinct())
+                        await reservations.ReleaseOwnedAsync(Reservations.IpTable, subnet, port.Id);
+                });
+            }
             throw;
+        }
+    }
+
+    static async Task DeleteIfPresentAsync(CorePlugin plugin, string portId)
+    {
+        try
+        {
+            await plugin.Nb.DeleteAsync<LogicalPort>(portId);
+        }
+        catch (Dragonflow.NorthDb.NbKeyNotFoundException)
+        {
         }
     }
 
@@ -218,11 +258,10 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         return pairs;
     }
 
-    async Task RequireGroupsAsync(List<string> groups)
+    async Task RequireGroupsAsync(Caller caller, List<string> groups)
     {
         foreach (var id in groups)
-            if (await Plugin.Nb.TryGetAsync<SecurityGroup>(id) is null)
-                throw NeutronErrors.NotFound("Security group", id);
+            await Access.FindAsync<SecurityGroup>(Plugin, caller, id, "Security group");
     }
 
     protected override async Task<LogicalPort> UpdateAsync(Caller caller, LogicalPort port, Input body)
@@ -233,7 +272,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         if (body.Bool("port_security_enabled") is { } ps) port.PortSecurityEnabled = ps;
         if (body.StringList("security_groups") is { } groups)
         {
-            await RequireGroupsAsync(groups);
+            await RequireGroupsAsync(caller, groups);
             port.SecurityGroups = groups;
         }
         if (AddressPairs(body) is { } pairs) port.AllowedAddressPairs = pairs;
@@ -269,6 +308,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 port.Ips = next;
             }
             var updated = await Plugin.Nb.UpdateAsync(port);
+            await Plugin.PortDevices.SetAsync(updated);
             foreach (var ip in released)
                 await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
             return updated;
@@ -298,5 +338,6 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         foreach (var mac in port.Macs)
             await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
         await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+        await plugin.PortDevices.RemoveAsync(port.Id);
     }
 }

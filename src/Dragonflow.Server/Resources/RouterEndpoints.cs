@@ -35,9 +35,17 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     {
         base.Map(app, defaultProject);
         app.MapPut("/v2.0/routers/{id}/add_router_interface", async (HttpContext ctx, string id) =>
-            Results.Json(await AddInterfaceAsync(await GetAsync(id), new Input(await RequestBody.ReadObjectAsync(ctx.Request)))));
+        {
+            var caller = Caller.Of(ctx, defaultProject);
+            var router = await GetAsync(caller, id, "add_router_interface:update");
+            return Results.Json(await AddInterfaceAsync(caller, router, new Input(await RequestBody.ReadObjectAsync(ctx.Request))));
+        });
         app.MapPut("/v2.0/routers/{id}/remove_router_interface", async (HttpContext ctx, string id) =>
-            Results.Json(await RemoveInterfaceAsync(await GetAsync(id), new Input(await RequestBody.ReadObjectAsync(ctx.Request)))));
+        {
+            var caller = Caller.Of(ctx, defaultProject);
+            var router = await GetAsync(caller, id, "remove_router_interface:update");
+            return Results.Json(await RemoveInterfaceAsync(router, new Input(await RequestBody.ReadObjectAsync(ctx.Request))));
+        });
     }
 
     protected override async Task<LogicalRouter> CreateAsync(Caller caller, Input body)
@@ -56,7 +64,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         router.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalRouter>();
         LogicalPort? gatewayPort = null;
         if (gateway is not null)
-            (router.ExternalGatewayInfo, gatewayPort) = await CreateGatewayAsync(router, gateway.Value);
+            (router.ExternalGatewayInfo, gatewayPort) = await CreateGatewayAsync(caller, router, gateway.Value);
         try
         {
             return await Plugin.Nb.CreateAsync(router);
@@ -95,9 +103,9 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         return (networkId, info.Bool("enable_snat") ?? true, ips);
     }
 
-    async Task<(ExternalGatewayInfo, LogicalPort)> CreateGatewayAsync(LogicalRouter router, (string NetworkId, bool EnableSnat, List<PortEndpoints.FixedIpRequest>? Ips) request)
+    async Task<(ExternalGatewayInfo, LogicalPort)> CreateGatewayAsync(Caller caller, LogicalRouter router, (string NetworkId, bool EnableSnat, List<PortEndpoints.FixedIpRequest>? Ips) request)
     {
-        var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(request.NetworkId) ?? throw NeutronErrors.NotFound("Network", request.NetworkId);
+        var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, request.NetworkId, "Network");
         if (!net.RouterExternal)
             throw NeutronErrors.BadRequest($"Bad router request: Network {net.Id} is not a valid external network.");
         var port = new LogicalPort
@@ -157,7 +165,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             else
             {
                 removed = current?.PortId;
-                (router.ExternalGatewayInfo, added) = await CreateGatewayAsync(router, request.Value);
+                (router.ExternalGatewayInfo, added) = await CreateGatewayAsync(caller, router, request.Value);
             }
         }
         try
@@ -184,7 +192,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             await PortEndpoints.RemovePortAsync(Plugin, port);
     }
 
-    async Task<JsonObject> AddInterfaceAsync(LogicalRouter router, Input body)
+    async Task<JsonObject> AddInterfaceAsync(Caller caller, LogicalRouter router, Input body)
     {
         body.Only(["subnet_id", "port_id"]);
         var subnetId = body.String("subnet_id");
@@ -196,7 +204,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         var created = false;
         if (subnetId is not null)
         {
-            subnet = await Plugin.Nb.TryGetAsync<LogicalSubnet>(subnetId) ?? throw NeutronErrors.NotFound("Subnet", subnetId);
+            subnet = await Access.FindAsync<LogicalSubnet>(Plugin, caller, subnetId, "Subnet");
             if (subnet.GatewayIp is null)
                 throw NeutronErrors.BadRequest($"Bad router request: Subnet for router interface must have a gateway IP.");
             CheckNoOverlap(router, subnet);
@@ -211,14 +219,14 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         }
         else
         {
-            port = await Plugin.Nb.TryGetAsync<LogicalPort>(portId!) ?? throw NeutronErrors.NotFound("Port", portId!);
+            port = await Access.FindAsync<LogicalPort>(Plugin, caller, portId!, "Port");
             if (port.DeviceId.Length > 0)
                 throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {port.Id} for network {port.Lswitch}. Port already has an attached device {port.DeviceId}.");
             if (port.Ips.Count == 0)
                 throw NeutronErrors.BadRequest($"Bad router request: Router port must have at least one fixed IP.");
             subnet = await Plugin.Nb.GetAsync<LogicalSubnet>(port.Ips[0].SubnetId);
             CheckNoOverlap(router, subnet);
-            port = await Plugin.Nb.UpdateAsync<LogicalPort>(port.Id, p =>
+            port = await Plugin.UpdatePortAsync(port.Id, p =>
             {
                 if (p.DeviceId.Length > 0)
                     throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {p.Id} for network {p.Lswitch}. Port already has an attached device {p.DeviceId}.");
@@ -246,7 +254,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             if (created)
                 await PortEndpoints.RemovePortAsync(Plugin, port);
             else
-                await Plugin.Nb.UpdateAsync<LogicalPort>(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
+                await Plugin.UpdatePortAsync(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
             throw;
         }
         return InterfaceInfo(router, port, subnet.Id);

@@ -39,12 +39,13 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         app.MapGet(path, async (HttpContext ctx) =>
         {
             var query = new ListQuery(ctx.Request.Query);
-            var groups = (await plugin.Nb.ListAsync<SecurityGroup>()).Items;
+            var caller = Caller.Of(ctx, defaultProject);
+            var groups = (await plugin.Nb.ListAsync<SecurityGroup>()).Items.Where(g => caller.Owns(g.Topic));
             return Results.Json(new JsonObject { ["security_group_rules"] = query.Apply(groups.SelectMany(g => g.Rules.Select(r => Views.Rule(g, r)))) });
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
         {
-            var (group, rule) = await FindAsync(id);
+            var (group, rule) = await FindAsync(Caller.Of(ctx, defaultProject), id);
             return Results.Json(new JsonObject { ["security_group_rule"] = ListQuery.Select(Views.Rule(group, rule), ListQuery.Fields(ctx.Request.Query)) });
         });
         app.MapPost(path, async (HttpContext ctx) =>
@@ -53,8 +54,7 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
             var caller = Caller.Of(ctx, defaultProject);
             var groupId = body.RequiredString("security_group_id");
             var rule = await ParseAsync(body, caller);
-            if (await plugin.Nb.TryGetAsync<SecurityGroup>(groupId) is null)
-                throw NeutronErrors.NotFound("Security group", groupId);
+            Access.RequireOwner(caller, await Access.FindAsync<SecurityGroup>(plugin, caller, groupId, "Security group"), "create_security_group_rule");
             var group = await plugin.Nb.UpdateAsync<SecurityGroup>(groupId, g =>
             {
                 if (g.Rules.FirstOrDefault(r => SameRule(r, rule)) is { } existing)
@@ -67,7 +67,7 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         {
             var body = new Input(await RequestBody.ReadResourceAsync(ctx.Request, "security_group_rule")).Only(["description"]);
             var description = body.String("description") ?? "";
-            var (group, _) = await FindAsync(id);
+            var (group, _) = await FindAsync(Caller.Of(ctx, defaultProject), id);
             var updated = await plugin.Nb.UpdateAsync<SecurityGroup>(group.Id, g =>
             {
                 var r = g.Rules.FirstOrDefault(x => x.Id == id) ?? throw NeutronErrors.NotFound("Security group rule", id);
@@ -77,9 +77,9 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
             });
             return Results.Json(new JsonObject { ["security_group_rule"] = Views.Rule(updated, updated.Rules.First(r => r.Id == id)) });
         });
-        app.MapDelete(path + "/{id}", async (string id) =>
+        app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
         {
-            var (group, _) = await FindAsync(id);
+            var (group, _) = await FindAsync(Caller.Of(ctx, defaultProject), id);
             await plugin.Nb.UpdateAsync<SecurityGroup>(group.Id, g =>
             {
                 if (g.Rules.RemoveAll(r => r.Id == id) == 0)
@@ -89,12 +89,18 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         });
     }
 
-    async Task<(SecurityGroup, SecurityGroupRule)> FindAsync(string id)
+    async Task<(SecurityGroup, SecurityGroupRule)> FindAsync(Caller caller, string id)
     {
-        foreach (var g in (await plugin.Nb.ListAsync<SecurityGroup>()).Items)
+        foreach (var g in (await plugin.Nb.ListAsync<SecurityGroup>()).Items.Where(g => caller.Owns(g.Topic)))
             if (g.Rules.FirstOrDefault(r => r.Id == id) is { } rule)
                 return (g, rule);
         throw NeutronErrors.NotFound("Security group rule", id);
+    }
+
+    static string OwnProject(Caller caller, string project)
+    {
+        Access.RequireOwnProject(caller, project);
+        return project;
     }
 
     static bool SameRule(SecurityGroupRule a, SecurityGroupRule b) =>
@@ -155,15 +161,15 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         var remoteGroup = body.String("remote_group_id");
         if (remoteGroup is not null && prefix is not null)
             throw NeutronErrors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.");
-        if (remoteGroup is not null && await plugin.Nb.TryGetAsync<SecurityGroup>(remoteGroup) is null)
-            throw NeutronErrors.NotFound("Security group", remoteGroup);
+        if (remoteGroup is not null)
+            await Access.FindAsync<SecurityGroup>(plugin, caller, remoteGroup, "Security group");
         if (body.String("remote_address_group_id") is not null)
             throw NeutronErrors.BadRequest("Address groups are not supported");
         var now = DateTimeOffset.UtcNow;
         return new SecurityGroupRule
         {
             Id = Guid.NewGuid().ToString(),
-            Topic = body.String("project_id") ?? body.String("tenant_id") ?? caller.ProjectId,
+            Topic = OwnProject(caller, body.String("project_id") ?? body.String("tenant_id") ?? caller.ProjectId),
             Description = body.String("description") ?? "",
             Direction = direction,
             Ethertype = ethertype,

@@ -34,6 +34,13 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     public override JsonObject View(LogicalSubnet item) => Views.Subnet(item);
 
+    /// <summary>Own subnets, and those of shared and external networks.</summary>
+    protected override async Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller)
+    {
+        var open = (await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.Where(Access.IsPublic).Select(n => n.Id).ToHashSet();
+        return tree => (string?)tree["project_id"] == caller.ProjectId || open.Contains((string?)tree["network_id"] ?? "");
+    }
+
     protected override async Task<LogicalSubnet> CreateAsync(Caller caller, Input body)
     {
         body.Only(Attributes);
@@ -76,7 +83,8 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
             throw NeutronErrors.InvalidInput("ipv6_ra_mode or ipv6_address_mode cannot be set when ip_version is 4");
         }
 
-        _ = await Plugin.Nb.TryGetAsync<LogicalSwitch>(networkId) ?? throw NeutronErrors.NotFound("Network", networkId);
+        var network = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
+        Access.RequireNetworkUse(caller, network, "subnet", sharedAllows: false);
         // The object is stored before it is attached, so that every subnet a network lists can be
         // read by a racing attach and checked for overlap; a refused attach deletes it again.
         var stored = false;

@@ -90,7 +90,7 @@ public class ModelJsonTests
     {
         Assert.Equal(
             ["lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "chassis", "publisher", "unique_key",
-             "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport"],
+             "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device"],
             NbTables.All.Select(t => t.Name));
         Assert.True(NbTables.TryGet("lport", out var lport));
         Assert.Equal(typeof(LogicalPort), lport.Type);

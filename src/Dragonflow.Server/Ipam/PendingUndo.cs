@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using Dragonflow.NorthDb;
+
+namespace Dragonflow.Server.Ipam;
+
+/// <summary>
+/// Roll-backs (give back a claim, remove a half-made port) that must happen even when the NB
+/// database is away at the moment a request fails: one that fails with
+/// <see cref="NbBackendUnavailableException"/> is kept, in order, and retried until the database
+/// answers again, so an outage leaves no claim without its owner behind. Each undo is idempotent.
+/// </summary>
+sealed class PendingUndo
+{
+    static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(250);
+
+    readonly ConcurrentQueue<Func<Task>> _pending = new();
+    int _retrying;
+
+    public int Count => _pending.Count;
+
+    public async Task RunAsync(Func<Task> undo)
+    {
+        if (!_pending.IsEmpty)
+        {
+            // Keep the order: earlier undos first.
+            Defer(undo);
+            return;
+        }
+        try
+        {
+            await undo();
+        }
+        catch (NbBackendUnavailableException)
+        {
+            Defer(undo);
+        }
+    }
+
+    void Defer(Func<Task> undo)
+    {
+        _pending.Enqueue(undo);
+        if (Interlocked.Exchange(ref _retrying, 1) == 0)
+            _ = Task.Run(RetryAsync);
+    }
+
+    async Task RetryAsync()
+    {
+        while (true)
+        {
+            while (_pending.TryPeek(out var undo))
+            {
+                try
+                {
+                    await undo();
+                }
+                catch (NbBackendUnavailableException)
+                {
+                    await Task.Delay(RetryInterval);
+                    continue;
+                }
+                catch (Exception)
+                {
+                    // Not an outage (e.g. the server is shutting down): retrying will not help.
+                }
+                _pending.TryDequeue(out _);
+            }
+            Volatile.Write(ref _retrying, 0);
+            if (_pending.IsEmpty || Interlocked.Exchange(ref _retrying, 1) != 0)
+                return;
+        }
+    }
+}

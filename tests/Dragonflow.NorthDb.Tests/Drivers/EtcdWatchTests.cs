@@ -10,41 +10,13 @@ namespace Dragonflow.NorthDb.Tests.Drivers;
 /// <summary>etcd watch, and etcd going away and coming back under an open driver and watch.</summary>
 public sealed class EtcdWatchTests(EtcdServer server) : IClassFixture<EtcdServer>, IDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private readonly WatchFollower _watch = new();
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _stop.Dispose();
-    }
+    public void Dispose() => _watch.Dispose();
 
-    /// <summary>Consumes the watch in the background into a channel the test reads with a deadline.</summary>
-    private ChannelReader<NbChange> Follow(INbWatchableDriver driver, string? table)
-    {
-        var changes = Channel.CreateUnbounded<NbChange>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var c in driver.WatchAsync(table, _stop.Token))
-                {
-                    changes.Writer.TryWrite(c);
-                }
-                changes.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                changes.Writer.TryComplete(e);
-            }
-        });
-        return changes.Reader;
-    }
+    private ChannelReader<NbChange> Follow(INbWatchableDriver driver, string? table) => _watch.Follow(driver, table);
 
-    private static async Task<NbChange> NextAsync(ChannelReader<NbChange> changes)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        return await changes.ReadAsync(timeout.Token);
-    }
+    private static Task<NbChange> NextAsync(ChannelReader<NbChange> changes) => WatchFollower.NextAsync(changes);
 
     /// <summary>
     /// A watch starts "from now" once etcd has created it, so a marker written too early is not

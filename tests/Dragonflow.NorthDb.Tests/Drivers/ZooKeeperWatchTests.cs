@@ -8,40 +8,13 @@ namespace Dragonflow.NorthDb.Tests.Drivers;
 /// <summary>The zookeeper driver's watch (its change journal) against a real ZooKeeper.</summary>
 public sealed class ZooKeeperWatchTests(ZooKeeperServer server) : IClassFixture<ZooKeeperServer>, IDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private readonly WatchFollower _watch = new();
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _stop.Dispose();
-    }
+    public void Dispose() => _watch.Dispose();
 
-    private ChannelReader<NbChange> Follow(INbWatchableDriver driver, string? table)
-    {
-        var changes = Channel.CreateUnbounded<NbChange>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var c in driver.WatchAsync(table, _stop.Token))
-                {
-                    changes.Writer.TryWrite(c);
-                }
-                changes.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                changes.Writer.TryComplete(e);
-            }
-        });
-        return changes.Reader;
-    }
+    private ChannelReader<NbChange> Follow(INbWatchableDriver driver, string? table) => _watch.Follow(driver, table);
 
-    private static async Task<NbChange> NextAsync(ChannelReader<NbChange> changes)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        return await changes.ReadAsync(timeout.Token);
-    }
+    private static Task<NbChange> NextAsync(ChannelReader<NbChange> changes) => WatchFollower.NextAsync(changes);
 
     /// <summary>Writes markers until one arrives: the watch has read the journal's end by then.</summary>
     private static async Task SyncAsync(INbDriver driver, ChannelReader<NbChange> changes, string table)

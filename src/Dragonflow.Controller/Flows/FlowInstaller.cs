@@ -1,0 +1,371 @@
+using Dragonflow.OpenFlow.Connection;
+using Dragonflow.OpenFlow.Messages;
+using Dragonflow.OpenFlow.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dragonflow.Controller.Flows;
+
+/// <summary>
+/// Keeps br-int's flow table equal to what the apps want (the role of OVN's ofctrl).
+///
+/// Desired state is kept per (app, owner). A switch flow key (table, priority, match) may be
+/// wanted by several owners; it stays while any of them wants it, and the latest Set decides
+/// its instructions. <see cref="Set"/> only records the keys it touched; <see cref="FlushAsync"/>
+/// compares just those keys with what the switch was last told and sends the difference,
+/// pipelined with one barrier. Nothing is ever recomputed globally.
+///
+/// Every flow carries a cookie <see cref="FlowCookie"/>: the app and the aging generation. A
+/// (re)attached switch is reconciled, not flushed (see FlowInstaller.Reconcile.cs).
+///
+/// Set/Clear/Get come from the controller's event loop; attach, detach and flushes may come from
+/// elsewhere (the connection's own thread for a disconnect), so state is guarded by one lock
+/// and flushes are serialised by a gate.
+/// </summary>
+public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
+{
+    private readonly ILogger _log;
+    private readonly object _lock = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<byte, (AppId App, HashSet<byte> Tables)> _apps = new();
+    private readonly Dictionary<(byte App, string Owner), Dictionary<FlowKey, DesiredFlow>> _owners = new();
+    private readonly Dictionary<FlowKey, SwitchFlow> _desired = new();
+    private readonly Dictionary<FlowKey, Installed> _installed = new();
+    private HashSet<FlowKey> _pending = new();
+    private OpenFlowConnection? _connection;
+    private bool _reconcileNeeded;
+    private uint _generation;
+    private long _sequence;
+    private long _added, _modified, _deleted, _restamped, _rejected, _flushes, _reconciles;
+
+    /// <summary>What the switch was last told for a key (and on whose behalf, for logs).</summary>
+    private readonly record struct Installed(ulong Cookie, DesiredFlow Flow, AppId App, string Owner);
+
+    public FlowInstaller(ILogger<FlowInstaller>? logger = null)
+    {
+        _log = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public FlowInstallerStats Stats
+    {
+        get
+        {
+            lock (_lock)
+                return new FlowInstallerStats(_added, _modified, _deleted, _restamped, _rejected, _flushes, _reconciles,
+                    _generation, _desired.Count, _installed.Count);
+        }
+    }
+
+    /// <summary>Declares the tables <paramref name="app"/> may write; a flow elsewhere is refused by <see cref="Set"/>.</summary>
+    public void Register(AppId app, IReadOnlyCollection<byte> tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        if (tables.Contains(AgingCanary.Table))
+            throw new InvalidOperationException($"app {app} may not own table {AgingCanary.Table}: it holds the aging canary");
+        lock (_lock)
+        {
+            if (_apps.TryGetValue(app.Value, out var existing) && existing.App.Name != app.Name)
+                throw new InvalidOperationException($"app id {app.Value} is already registered as {existing.App}, not {app}");
+            _apps[app.Value] = (app, new HashSet<byte>(tables));
+        }
+    }
+
+    public void Set(AppId app, string owner, IEnumerable<DesiredFlow> flows)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(flows);
+        lock (_lock)
+        {
+            if (!_apps.TryGetValue(app.Value, out var registered))
+                throw new InvalidOperationException($"app {app} (id {app.Value}) is not registered with the flow installer");
+            // Validate everything before changing anything: a refused Set leaves the owner as it was.
+            var next = new Dictionary<FlowKey, DesiredFlow>();
+            foreach (var flow in flows)
+            {
+                if (!registered.Tables.Contains(flow.Table))
+                    throw new InvalidOperationException(
+                        $"app {app} may not write table {flow.Table} (owner {owner}); its tables are {string.Join(",", registered.Tables.Order())}");
+                if (next.TryGetValue(flow.Key, out var twin) && !twin.Equals(flow))
+                    _log.LogWarning("app {App} owner {Owner} gave flow {Key} twice with different instructions; the later wins",
+                        app, owner, Describe(flow.Key));
+                next[flow.Key] = flow;
+            }
+            Replace(app, owner, next);
+        }
+    }
+
+    public void Clear(AppId app, string owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_lock)
+            Replace(app, owner, []);
+    }
+
+    public IReadOnlyCollection<DesiredFlow> Get(AppId app, string owner)
+    {
+        lock (_lock)
+            return _owners.TryGetValue((app.Value, owner), out var flows) ? flows.Values : [];
+    }
+
+    /// <summary>The owner's delta: keys it dropped, keys it added or changed. Caller holds the lock.</summary>
+    private void Replace(AppId app, string owner, Dictionary<FlowKey, DesiredFlow> next)
+    {
+        var id = (app.Value, owner);
+        _owners.TryGetValue(id, out var old);
+        if (old is not null)
+        {
+            foreach (var key in old.Keys)
+                if (!next.ContainsKey(key))
+                    Unwant(key, app, owner);
+        }
+        foreach (var (key, flow) in next)
+        {
+            if (old is not null && old.TryGetValue(key, out var was) && was.Equals(flow))
+                continue;
+            Want(key, app, owner, flow);
+        }
+        // A fresh dictionary per Set: what Get handed out earlier never changes under its reader.
+        if (next.Count == 0) _owners.Remove(id);
+        else _owners[id] = next;
+    }
+
+    private void Want(FlowKey key, AppId app, string owner, DesiredFlow flow)
+    {
+        if (!_desired.TryGetValue(key, out var switchFlow))
+            _desired[key] = switchFlow = new SwitchFlow();
+        var conflict = switchFlow.Put(new SwitchFlow.Want(app, owner, flow, ++_sequence));
+        if (conflict is { } other)
+            _log.LogWarning("flow {Key} is wanted by {App}/{Owner} and by {OtherApp}/{OtherOwner} with different instructions; " +
+                "the latest ({App}/{Owner}: {Instructions}) wins over {OtherInstructions}",
+                Describe(key), app, owner, other.App, other.Owner, app, owner, flow.Instructions, other.Flow.Instructions);
+        _pending.Add(key);
+    }
+
+    private void Unwant(FlowKey key, AppId app, string owner)
+    {
+        if (!_desired.TryGetValue(key, out var switchFlow))
+            return;
+        switchFlow.Remove(app, owner);
+        if (switchFlow.Count == 0)
+            _desired.Remove(key);
+        _pending.Add(key);
+    }
+
+    // ---- the switch ---------------------------------------------------------------------------
+
+    /// <summary>A (re)connected switch: reconcile it (aging), then keep it in sync through <see cref="FlushAsync"/>.</summary>
+    public async Task AttachAsync(OpenFlowConnection connection, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        lock (_lock)
+        {
+            if (_connection is { } previous && previous != connection)
+                previous.Disconnected -= OnDisconnected;
+            if (_connection != connection)
+                connection.Disconnected += OnDisconnected;
+            _connection = connection;
+            _reconcileNeeded = true;
+        }
+        // It may have closed before we subscribed.
+        if (!connection.IsConnected)
+        {
+            _log.LogInformation("{Switch}: closed before it could be reconciled", connection);
+            DetachFrom(connection);
+            return;
+        }
+        await FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The switch is gone. Desired state is kept; the next <see cref="AttachAsync"/> reconciles.</summary>
+    public void Detach()
+    {
+        lock (_lock)
+        {
+            if (_connection is null) return;
+            _connection.Disconnected -= OnDisconnected;
+            _log.LogInformation("{Switch}: detached from the flow installer", _connection);
+            _connection = null;
+            _reconcileNeeded = true;
+        }
+    }
+
+    private void DetachFrom(OpenFlowConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_connection == connection) Detach();
+        }
+    }
+
+    private void OnDisconnected(OpenFlowConnection connection, Exception? reason) => DetachFrom(connection);
+
+    /// <summary>
+    /// Sends the pending differences (or the whole reconcile after an attach) and completes once
+    /// the switch acknowledged them. Switch failures are logged, the changes stay pending; only
+    /// cancellation of <paramref name="ct"/> throws.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            OpenFlowConnection? connection;
+            bool reconcile;
+            lock (_lock)
+            {
+                connection = _connection;
+                reconcile = _reconcileNeeded;
+                if (connection is null || (!reconcile && _pending.Count == 0)) return;
+            }
+            try
+            {
+                if (reconcile) await ReconcileAsync(connection, ct).ConfigureAwait(false);
+                else await SendPendingAsync(connection, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e) when (IsSwitchProblem(e))
+            {
+                _log.LogWarning("{Switch}: flow {What} did not complete, changes stay pending: {Reason}",
+                    connection, reconcile ? "reconcile" : "update", e.Message);
+                if (!connection.IsConnected) DetachFrom(connection);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static bool IsSwitchProblem(Exception e) =>
+        e is OpenFlowConnectionClosedException or TimeoutException or OpenFlowErrorException or OpenFlowProtocolException
+            or IOException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException;
+
+    /// <summary>One FLOW_MOD per pending key whose desired state differs from what the switch was told.</summary>
+    private async Task SendPendingAsync(OpenFlowConnection connection, CancellationToken ct)
+    {
+        var mods = new List<FlowMod>();
+        var changes = new List<(FlowKey Key, Installed? Now, Installed? Was)>();
+        HashSet<FlowKey> taken;
+        lock (_lock)
+        {
+            taken = _pending;
+            _pending = new HashSet<FlowKey>();
+            foreach (var key in taken)
+            {
+                var isInstalled = _installed.TryGetValue(key, out var installed);
+                if (_desired.TryGetValue(key, out var switchFlow))
+                {
+                    var winner = switchFlow.Winner;
+                    var cookie = FlowCookie.Make(winner.App, _generation);
+                    if (isInstalled && installed.Cookie == cookie && installed.Flow.Equals(winner.Flow))
+                        continue;
+                    mods.Add(AddOf(winner.Flow, cookie));
+                    changes.Add((key, new Installed(cookie, winner.Flow, winner.App, winner.Owner), isInstalled ? installed : null));
+                }
+                else if (isInstalled)
+                {
+                    mods.Add(DeleteOf(key));
+                    changes.Add((key, null, installed));
+                }
+            }
+        }
+        if (mods.Count == 0) return;
+
+        IReadOnlyDictionary<int, ErrorMessage> rejected;
+        try
+        {
+            rejected = await SendAsync(connection, mods, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_lock) _pending.UnionWith(taken);
+            throw;
+        }
+
+        lock (_lock)
+        {
+            for (var i = 0; i < changes.Count; i++)
+            {
+                if (rejected.TryGetValue(i, out var error))
+                {
+                    var (key, now, was) = changes[i];
+                    var who = now ?? was!.Value;
+                    _log.LogError("{Switch}: rejected {What} of flow {Flow} of app {App} (owner {Owner}): {Error}",
+                        connection, now is null ? "the deletion" : "the installation",
+                        now is null ? Describe(key) : mods[i].ToString(), who.App, who.Owner, error);
+                    continue;
+                }
+                var (k, n, w) = changes[i];
+                if (n is { } installedNow)
+                {
+                    _installed[k] = installedNow;
+                    if (w is null) _added++;
+                    else _modified++;
+                }
+                else
+                {
+                    _installed.Remove(k);
+                    _deleted++;
+                }
+            }
+            _rejected += rejected.Count;
+            _flushes++;
+        }
+    }
+
+    /// <summary>
+    /// Sends a batch with one barrier at the end; returns the errors of the messages the switch
+    /// rejected, by index. A rejected message does not stop the others.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<int, ErrorMessage>> SendAsync(OpenFlowConnection connection, List<FlowMod> mods, CancellationToken ct)
+    {
+        try
+        {
+            await connection.SendBatchAsync(mods, ct).ConfigureAwait(false);
+            return new Dictionary<int, ErrorMessage>();
+        }
+        catch (OpenFlowBatchException e)
+        {
+            var rejected = new Dictionary<int, ErrorMessage>();
+            foreach (var (index, error) in e.Failures)
+                rejected[index] = error;
+            return rejected;
+        }
+    }
+
+    private static FlowMod AddOf(DesiredFlow flow, ulong cookie) =>
+        FlowMod.Add(flow.Table, flow.Priority, flow.Match, flow.Instructions, cookie) with
+        {
+            IdleTimeout = flow.IdleTimeout,
+            HardTimeout = flow.HardTimeout,
+        };
+
+    private static FlowMod DeleteOf(FlowKey key, ulong cookie = 0, ulong cookieMask = 0) => new()
+    {
+        Command = FlowModCommand.DeleteStrict,
+        TableId = key.Table,
+        Priority = key.Priority,
+        Match = key.Match,
+        Cookie = cookie,
+        CookieMask = cookieMask,
+    };
+
+    private static string Describe(FlowKey key) =>
+        key.Match.Fields.Count == 0 ? $"table={key.Table},priority={key.Priority}" : $"table={key.Table},priority={key.Priority},{key.Match}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Detach();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace Dragonflow.Controller.Flows;
+
+/// <summary>
+/// A snapshot of what the installer did since it was created. Flow counters count FLOW_MODs the
+/// switch accepted; a reconcile counts a flow it merely re-stamped with the new generation under
+/// <see cref="FlowsRestamped"/>, not as a modification.
+/// </summary>
+public sealed record FlowInstallerStats(
+    long FlowsAdded,
+    long FlowsModified,
+    long FlowsDeleted,
+    long FlowsRestamped,
+    long FlowsRejected,
+    long Flushes,
+    long Reconciles,
+    uint Generation,
+    int DesiredFlows,
+    int InstalledFlows)
+{
+    /// <summary>FLOW_MODs that changed the switch (added + modified + deleted).</summary>
+    public long FlowMods => FlowsAdded + FlowsModified + FlowsDeleted;
+}

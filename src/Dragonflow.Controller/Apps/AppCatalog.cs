@@ -11,7 +11,7 @@ public static class AppCatalog
 {
     public const string Aging = "aging";
 
-    private static readonly Dictionary<string, Func<AppContext, ControllerApp>> Implemented = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<ChassisContext, ControllerApp>> Implemented = new(StringComparer.Ordinal)
     {
         ["l2"] = c => new L2App(c),
         ["tunneling"] = c => new TunnelingApp(c),
@@ -34,7 +34,7 @@ public static class AppCatalog
     }
 
     /// <summary>The apps to run, in apps_list order; a duplicate AppId or two names for one app is an error.</summary>
-    public static IReadOnlyList<ControllerApp> Create(IEnumerable<string> names, AppContext context)
+    public static IReadOnlyList<ControllerApp> Create(IEnumerable<string> names, ChassisContext context)
     {
         var apps = new List<ControllerApp>();
         var ids = new HashSet<AppId>();

@@ -24,12 +24,12 @@ public enum AppEvents
 /// <summary>
 /// A controller app: a pure function from the cached topology to desired flows. It declares
 /// the tables it writes and the events it handles; its handlers recompute the flows of one
-/// owner (a port, a network, "chassis:X") and hand them to <see cref="AppContext.Flows"/>.
+/// owner (a port, a network, "chassis:X") and hand them to <see cref="ChassisContext.Flows"/>.
 /// Apps never touch a socket and never block.
 /// </summary>
-public abstract class ControllerApp(AppContext context)
+public abstract class ControllerApp(ChassisContext context)
 {
-    protected AppContext Context { get; } = context;
+    protected ChassisContext Context { get; } = context;
 
     public abstract AppId Id { get; }
 

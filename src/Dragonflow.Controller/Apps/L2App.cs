@@ -16,7 +16,7 @@ namespace Dragonflow.Controller.Apps;
 /// Owners: "pipeline" (chassis-wide flows), the port id (its flows), "lswitch:ID" (the
 /// network's broadcast flow).
 /// </summary>
-public sealed class L2App(AppContext context) : ControllerApp(context)
+public sealed class L2App(ChassisContext context) : ControllerApp(context)
 {
     public static readonly AppId AppId = new(1, "l2");
 

@@ -20,7 +20,7 @@ public sealed record PortView(
     MacAddress Mac,
     IReadOnlyList<IPAddress> Ipv4)
 {
-    public static PortView? Resolve(AppContext context, string portId)
+    public static PortView? Resolve(ChassisContext context, string portId)
     {
         if (!context.Nb.Ports.TryGetValue(portId, out var port)) return null;
         if (!context.Nb.Networks.TryGetValue(port.Lswitch, out var network)) return null; // waits for its network

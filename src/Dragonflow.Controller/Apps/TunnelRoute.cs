@@ -13,7 +13,7 @@ namespace Dragonflow.Controller.Apps;
 public static class TunnelRoute
 {
     /// <summary>The actions that send to <paramref name="chassisId"/>, or null if it is unknown or unreachable.</summary>
-    public static IReadOnlyList<OfAction>? To(AppContext context, string chassisId, ulong segment)
+    public static IReadOnlyList<OfAction>? To(ChassisContext context, string chassisId, ulong segment)
     {
         if (!context.Nb.Chassis.TryGetValue(chassisId, out var chassis)) return null;
         if (!IPAddress.TryParse(chassis.Ip, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) return null;
@@ -26,7 +26,7 @@ public static class TunnelRoute
         ];
     }
 
-    private static uint? PortFor(AppContext context, Chassis chassis)
+    private static uint? PortFor(ChassisContext context, Chassis chassis)
     {
         foreach (var type in context.TunnelTypes)
         {

@@ -15,7 +15,7 @@ namespace Dragonflow.Controller.Apps;
 ///
 /// Owners: the port id and "lswitch:ID".
 /// </summary>
-public sealed class TunnelingApp(AppContext context) : ControllerApp(context)
+public sealed class TunnelingApp(ChassisContext context) : ControllerApp(context)
 {
     public static readonly AppId AppId = new(2, "tunneling");
 

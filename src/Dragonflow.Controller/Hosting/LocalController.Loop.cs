@@ -1,4 +1,5 @@
 using Dragonflow.Controller.Apps;
+using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
 using Dragonflow.NorthDb.PubSub;

@@ -47,7 +47,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private OvsdbClient? _ovsdb;
     private OpenFlowListener? _listener;
     private FlowInstaller? _installer;
-    private AppContext? _context;
+    private ChassisContext? _context;
     private IReadOnlyList<ControllerApp> _apps = [];
     private OpenFlowConnection? _switch;
     private Task _loop = Task.CompletedTask;
@@ -116,7 +116,7 @@ public sealed partial class LocalController : IAsyncDisposable
         await RegisterChassisAsync(ct);
 
         _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>());
-        _context = new AppContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
+        _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
         _apps = AppCatalog.Create(o.Apps, _context);
         foreach (var name in o.Apps.Where(AppCatalog.NotYetImplemented.Contains))
             _log.LogWarning("app {App} is not implemented in this build; skipped", name);

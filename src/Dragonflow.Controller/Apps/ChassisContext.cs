@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Dragonflow.Controller.Apps;
 
 /// <summary>What apps read (the cache, the bridge's ports, this chassis' name) and where they write (the flow table).</summary>
-public sealed class AppContext(string host, IReadOnlyList<string> tunnelTypes, NbCache nb, BridgePorts bridge, IFlowTable flows, ILogger logger)
+public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelTypes, NbCache nb, BridgePorts bridge, IFlowTable flows, ILogger logger)
 {
     /// <summary>This chassis' tunnel types, in order of preference.</summary>
     public IReadOnlyList<string> TunnelTypes { get; } = tunnelTypes;

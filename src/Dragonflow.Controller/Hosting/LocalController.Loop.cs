@@ -54,7 +54,11 @@ public sealed partial class LocalController
                 ApplyUpdate(u.Update);
                 break;
             case FullSyncRequested r:
-                if (_syncReadPending) break;
+                if (_syncReadPending)
+                {
+                    _syncAgain = true; // the running read may have started before what this request is about
+                    break;
+                }
                 _syncReadPending = true;
                 _log.LogInformation("full sync: {Reason}", r.Reason);
                 var startedAt = _processed;
@@ -74,6 +78,12 @@ public sealed partial class LocalController
             case NbSnapshotRead s:
                 _syncReadPending = false;
                 if (s.StartedAt >= 0) ApplySnapshot(s);
+                if (_syncAgain || s.StartedAt < 0)
+                {
+                    _syncAgain = false;
+                    _ = Task.Delay(s.StartedAt < 0 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero, ct)
+                        .ContinueWith(_ => Post(new FullSyncRequested("requested during the previous sync")), TaskContinuationOptions.OnlyOnRanToCompletion);
+                }
                 break;
             case InterfaceChanged i:
                 ApplyInterface(i.Event);

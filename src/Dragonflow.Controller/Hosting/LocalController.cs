@@ -54,6 +54,10 @@ public sealed partial class LocalController : IAsyncDisposable
     private long _processed;
     private long _fullSyncs;
     private bool _syncReadPending;
+    private bool _syncAgain;
+
+    /// <summary>How long after connecting to a publisher its subscription is surely established.</summary>
+    private static readonly TimeSpan PublisherSettleTime = TimeSpan.FromMilliseconds(500);
 
     private LocalController(ControllerOptions options, ILoggerFactory loggerFactory)
     {
@@ -136,7 +140,12 @@ public sealed partial class LocalController : IAsyncDisposable
             _subscriber.GapDetected += g => Post(new FullSyncRequested($"pub/sub gap from {g.PublisherId} ({g.Expected}..{g.Received - 1})"));
             _subscriber.PublisherChanged += (id, connected) =>
             {
-                if (connected) Post(new FullSyncRequested($"connected to publisher {id}"));
+                if (!connected) return;
+                // The connect is asynchronous: updates published before the subscription is
+                // established are in neither the snapshot nor the stream, so sync again a little later.
+                Post(new FullSyncRequested($"connected to publisher {id}"));
+                _ = Task.Delay(PublisherSettleTime, _stop.Token).ContinueWith(
+                    _ => Post(new FullSyncRequested($"publisher {id} settled")), TaskContinuationOptions.OnlyOnRanToCompletion);
             };
             _subscriber.SubscribeAll();
             _subscriber.Start();

@@ -52,13 +52,16 @@ public sealed class ControllerSandbox : IAsyncDisposable
     }
 
     /// <summary>Adds a chassis and starts its controller.</summary>
-    public async Task<ChassisUnderTest> AddChassisAsync(params string[] tunnelTypes)
+    public Task<ChassisUnderTest> AddChassisAsync(params string[] tunnelTypes) => AddChassisAsync(true, tunnelTypes);
+
+    /// <summary>Adds a chassis; its controller is started in-process when <paramref name="startController"/>.</summary>
+    public async Task<ChassisUnderTest> AddChassisAsync(bool startController, params string[] tunnelTypes)
     {
         var ovs = Ovs.AddChassis();
         var chassis = new ChassisUnderTest(this, ovs, "chassis-" + (_chassis.Count + 1).ToString(CultureInfo.InvariantCulture),
             tunnelTypes.Length == 0 ? ["geneve"] : tunnelTypes);
         _chassis.Add(chassis);
-        await chassis.StartControllerAsync();
+        if (startController) await chassis.StartControllerAsync();
         return chassis;
     }
 
@@ -147,6 +150,26 @@ public sealed class ChassisUnderTest(ControllerSandbox sandbox, OvsChassis ovs, 
         Apps = ["l2", "tunneling", "aging"],
         Nb = sandbox.Nb,
     };
+
+    /// <summary>The same settings as a config file for <c>dragonflow controller --config</c>.</summary>
+    public string WriteConfig(string path)
+    {
+        File.WriteAllText(path, string.Join("\n",
+            "[df]",
+            $"host = {Options.Host}",
+            $"local_ip = {Options.LocalIp}",
+            $"tunnel_types = {string.Join(",", Options.TunnelTypes)}",
+            $"integration_bridge = {Options.IntegrationBridge}",
+            $"datapath_type = {Options.DatapathType}",
+            $"ovsdb_connection = {Options.OvsdbConnection}",
+            $"of_listen = {Options.OfListen}",
+            $"apps_list = {string.Join(",", Options.Apps)}",
+            "nb_db_class = sqlite",
+            $"nb_db_path = {Options.Nb.NbDbPath}",
+            "publisher_bind_address = 127.0.0.1",
+            ""));
+        return path;
+    }
 
     public async Task StartControllerAsync() =>
         Controller = await LocalController.StartAsync(Options, new RecordingLoggerFactory(Log));

@@ -257,7 +257,10 @@ public sealed partial class LocalController
         if (_switch is null || _installer is null) return;
         await _installer.FlushAsync(ct);
         foreach (var id in _toActivate.Where(id => !_bindingInFlight.Contains(id)).ToList())
+        {
+            PortFlowsInstalled?.Invoke(id);
             WriteBinding(id, bind: true);
+        }
         foreach (var id in _toRelease.Where(id => !_bindingInFlight.Contains(id)).ToList())
             WriteBinding(id, bind: false);
     }

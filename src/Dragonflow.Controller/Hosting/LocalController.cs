@@ -80,6 +80,15 @@ public sealed partial class LocalController : IAsyncDisposable
 
     public string Host => _options.Host;
 
+    /// <summary>Ports in the cache (read from another thread: a snapshot for tests and diagnostics).</summary>
+    public int CachedPortCount => _nb.Ports.Count;
+
+    /// <summary>
+    /// A local port's flows are on the switch (the barrier after them was acknowledged) and its
+    /// binding is about to be written. Raised on the event loop: keep handlers short.
+    /// </summary>
+    public event Action<string>? PortFlowsInstalled;
+
     /// <summary>Runs the start-up sequence and the event loop; returns once the loop runs.</summary>
     public static async Task<LocalController> StartAsync(ControllerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {

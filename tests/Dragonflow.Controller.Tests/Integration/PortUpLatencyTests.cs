@@ -16,6 +16,7 @@ public sealed class PortUpLatencyTests(ITestOutputHelper output)
     [Theory]
     [InlineData(100)]
     [InlineData(1000)]
+    [InlineData(10000)]
     public async Task Port_up_latency_does_not_grow_with_the_ports_in_nb(int existingPorts)
     {
         await using var s = await ControllerSandbox.CreateAsync();

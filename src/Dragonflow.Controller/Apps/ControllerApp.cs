@@ -19,6 +19,9 @@ public enum AppEvents
 
     /// <summary>The local tunnel ports changed (ofport).</summary>
     TunnelPorts = 8,
+
+    /// <summary>A packet-in from a flow this app installed (by the app byte of the cookie).</summary>
+    PacketIn = 16,
 }
 
 /// <summary>
@@ -49,7 +52,12 @@ public abstract class ControllerApp(ChassisContext context)
 
     public virtual void OnTunnelPortsChanged() { }
 
+    public virtual void OnPacketIn(PacketInData packet) { }
+
     protected void Set(string owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);
 
     protected void Clear(string owner) => Context.Flows.Clear(Id, owner);
 }
+
+/// <summary>A packet-in as apps get it: where it came from and the frame (a copy, safe to keep).</summary>
+public sealed record PacketInData(byte Table, ulong Cookie, uint InPort, ulong Metadata, uint SourcePortKey, byte[] Frame);

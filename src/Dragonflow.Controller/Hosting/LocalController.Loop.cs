@@ -1,4 +1,5 @@
 using Dragonflow.Controller.Apps;
+using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
@@ -92,6 +93,8 @@ public sealed partial class LocalController
                 if (_switch is not null && _switch != c.Connection) _installer!.Detach();
                 _switch = null;
                 _log.LogInformation("{Switch} connected; reconciling flows", c.Connection);
+                c.Connection.PacketIn += (_, pi) => Post(new PacketInReceived(new PacketInData(
+                    pi.TableId, pi.Cookie, pi.InPort, pi.Metadata, pi.Register(Pipeline.Registers.SourcePort), pi.Data.ToArray())));
                 await _installer!.AttachAsync(c.Connection, ct);
                 _switch = c.Connection;
                 break;
@@ -102,6 +105,17 @@ public sealed partial class LocalController
                     _installer!.Detach();
                     _switch = null;
                 }
+                break;
+            case PacketInReceived p:
+                var owner = FlowCookie.App(p.Packet.Cookie);
+                var handled = false;
+                foreach (var app in _apps)
+                {
+                    if (app.Id.Value != owner || !app.Handles.HasFlag(AppEvents.PacketIn)) continue;
+                    app.OnPacketIn(p.Packet);
+                    handled = true;
+                }
+                if (!handled) _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
                 break;
             case BindingWritten b:
                 _bindingInFlight.Remove(b.PortId);

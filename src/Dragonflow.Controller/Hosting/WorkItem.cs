@@ -24,3 +24,6 @@ internal sealed record SwitchDisconnected(OpenFlowConnection Connection) : WorkI
 
 /// <summary>A binding write to NB finished; <see cref="Stored"/> is what was written (null if it failed).</summary>
 internal sealed record BindingWritten(string PortId, LogicalPort? Stored) : WorkItem;
+
+/// <summary>A packet the switch sent to the controller, copied out of the connection's buffer.</summary>
+internal sealed record PacketInReceived(Apps.PacketInData Packet) : WorkItem;

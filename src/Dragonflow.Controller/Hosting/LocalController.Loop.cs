@@ -161,7 +161,7 @@ public sealed partial class LocalController
     /// lacks are removed — unless pub/sub touched them after the read started (then pub/sub
     /// is newer than the snapshot).
     /// </summary>
-    private void ApplySnapshot(NbSnapshotRead s)
+    private void ApplySnapshot(NbSnapshotRead s, bool dispatch = true)
     {
         foreach (var (table, objects) in s.Tables)
         {
@@ -171,12 +171,12 @@ public sealed partial class LocalController
                 present.Add(obj.Id);
                 if (_touchedAt.GetValueOrDefault((table.Name, obj.Id), -1) > s.StartedAt) continue;
                 var (stored, previous) = _nb.Put(obj);
-                if (stored && (previous is null || previous.Version != obj.Version)) Changed(table.Name, previous, obj);
+                if (dispatch && stored && (previous is null || previous.Version != obj.Version)) Changed(table.Name, previous, obj);
             }
             foreach (var gone in _nb.All(table.Name).Where(o => !present.Contains(o.Id)).Select(o => o.Id).ToList())
             {
                 if (_touchedAt.GetValueOrDefault((table.Name, gone), -1) > s.StartedAt) continue;
-                if (_nb.Remove(table.Name, gone) is { } removed) Changed(table.Name, removed, null);
+                if (_nb.Remove(table.Name, gone) is { } removed && dispatch) Changed(table.Name, removed, null);
             }
         }
         _touchedAt.Clear();

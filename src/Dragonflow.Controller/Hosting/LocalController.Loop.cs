@@ -142,7 +142,7 @@ public sealed partial class LocalController
         }
         if (u.Action == DbUpdateAction.Delete)
         {
-            if (_nb.All(table.Name).FirstOrDefault(o => o.Id == u.Key) is { } cached && cached.Version > u.Version && u.Version > 0)
+            if (_nb.Find(table.Name, u.Key) is { } cached && cached.Version > u.Version && u.Version > 0)
                 return; // the delete is older than what we hold (a re-created object)
             Touch(table.Name, u.Key);
             if (_nb.Remove(table.Name, u.Key) is { } removed) Changed(table.Name, removed, null);

@@ -85,6 +85,16 @@ public sealed class NbCache
         }
     }
 
+    /// <summary>The cached object of a table, or null.</summary>
+    public NbObject? Find(string table, string id) => table switch
+    {
+        "lswitch" => _networks.GetValueOrDefault(id),
+        "lsubnet" => _subnets.GetValueOrDefault(id),
+        "lport" => _ports.GetValueOrDefault(id),
+        "chassis" => _chassis.GetValueOrDefault(id),
+        _ => null,
+    };
+
     /// <summary>Every cached object of a table, by id.</summary>
     public IEnumerable<NbObject> All(string table) => table switch
     {

@@ -8,6 +8,7 @@ GlobalOptions.AddTo(root);
 root.Subcommands.Add(ConfigVerb.Create());
 root.Subcommands.Add(DbVerb.Create());
 root.Subcommands.Add(ServerVerb.Create());
+root.Subcommands.Add(ControllerVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
 
 var parse = root.Parse(args);

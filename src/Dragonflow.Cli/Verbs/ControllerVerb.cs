@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Dragonflow.Controller.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dragonflow.Cli.Verbs;
+
+/// <summary><c>dragonflow controller</c>: the local controller of this chassis ([df] host, local_ip, tunnel_types, ...).</summary>
+static class ControllerVerb
+{
+    public static Command Create()
+    {
+        var command = new Command("controller", "Run the local controller: program br-int from the NB database.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var config = GlobalOptions.LoadConfig(parse);
+            if (config.NbDbClass == "sqlite" && Path.GetDirectoryName(Path.GetFullPath(config.NbDbPath)) is { } directory)
+                Directory.CreateDirectory(directory);
+            var options = new ControllerOptions
+            {
+                Host = config.Host,
+                LocalIp = config.LocalIp,
+                TunnelTypes = config.TunnelTypes,
+                IntegrationBridge = config.IntegrationBridge,
+                DatapathType = config.DatapathType,
+                OvsdbConnection = config.OvsdbConnection,
+                OfListen = config.OfListen,
+                Apps = config.AppsList,
+                Nb = NbConnection.OptionsFrom(config),
+            };
+            using var loggerFactory = LoggerFactory.Create(logging => logging
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information));
+            LocalController controller;
+            try
+            {
+                controller = await LocalController.StartAsync(options, loggerFactory, cancellationToken);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            await using (controller)
+            {
+                Console.Error.WriteLine($"dragonflow controller: chassis {options.Host}, OpenFlow {controller.OpenFlowTarget}, NB {config.NbDbClass}");
+                try
+                {
+                    await Task.WhenAny(controller.Completion, Task.Delay(Timeout.Infinite, cancellationToken));
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

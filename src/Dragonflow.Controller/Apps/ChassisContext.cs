@@ -1,0 +1,59 @@
+using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Topology;
+using Dragonflow.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Dragonflow.Controller.Apps;
+
+/// <summary>What apps read (the cache, the bridge's ports, this chassis' name) and where they write (the flow table).</summary>
+public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelTypes, NbCache nb, BridgePorts bridge, IFlowTable flows, ILogger logger)
+{
+    /// <summary>This chassis' tunnel types, in order of preference.</summary>
+    public IReadOnlyList<string> TunnelTypes { get; } = tunnelTypes;
+
+    /// <summary>This chassis' name ([df] host).</summary>
+    public string Host { get; } = host;
+
+    public NbCache Nb { get; } = nb;
+
+    public BridgePorts Bridge { get; } = bridge;
+
+    public IFlowTable Flows { get; } = flows;
+
+    public ILogger Logger { get; } = logger;
+
+    /// <summary>Flows that left an app's declared tables (a bug in the app; counted for tests).</summary>
+    public int RefusedFlows { get; private set; }
+
+    /// <summary>True if the port is plugged into this chassis' bridge.</summary>
+    public bool IsLocal(string portId) => Bridge.IsLocal(portId);
+
+    /// <summary>The chassis a port lives on if it is another one (bound in NB, not plugged here).</summary>
+    public string? RemoteChassisOf(LogicalPort port) =>
+        !Bridge.IsLocal(port.Id) && port.Chassis is { Length: > 0 } c && c != Host ? c : null;
+
+    /// <summary>Ports of the network plugged here (cost: the number of local ports, not of the network's).</summary>
+    public IEnumerable<PortView> LocalPortsOf(string networkId)
+    {
+        foreach (var id in Bridge.LocalPorts.Keys)
+        {
+            if (Nb.Ports.TryGetValue(id, out var p) && p.Lswitch == networkId && PortView.Resolve(this, id) is { } view)
+                yield return view;
+        }
+    }
+
+    internal void SetFlows(ControllerApp app, string owner, IEnumerable<DesiredFlow> flows)
+    {
+        var list = flows as IReadOnlyCollection<DesiredFlow> ?? flows.ToList();
+        foreach (var f in list)
+        {
+            if (!app.Tables.Contains(f.Table))
+            {
+                RefusedFlows++;
+                Logger.LogError("app {App} wrote table {Table} which it does not own; flows of {Owner} refused", app.Id, f.Table, owner);
+                return;
+            }
+        }
+        Flows.Set(app.Id, owner, list);
+    }
+}

@@ -1,0 +1,83 @@
+using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Pipeline;
+using Dragonflow.OpenFlow.Actions;
+using Dragonflow.OpenFlow.Matching;
+
+namespace Dragonflow.Controller.Apps;
+
+/// <summary>
+/// Tunnels between chassis (DESIGN.md §6). Egress: a remote port's reg7 in table 64 sets
+/// tun_id = the network's segmentation id and tun_dst = its chassis, out of the flow-based
+/// tunnel port. Ingress in table 0: tun_id selects the network (metadata); a local port's MAC
+/// sets reg7 and goes to 72; broadcast/multicast is delivered to the network's local ports
+/// only (never back into a tunnel, so no loops). A chassis that registers later is reached
+/// as soon as its record arrives: the tunnel ports are flow-based, nothing to create.
+///
+/// Owners: the port id and "lswitch:ID".
+/// </summary>
+public sealed class TunnelingApp(ChassisContext context) : ControllerApp(context)
+{
+    public static readonly AppId AppId = new(2, "tunneling");
+
+    private static readonly MacAddress MulticastBit = new(0x0100_0000_0000UL);
+
+    public override AppId Id => AppId;
+
+    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte> { Pipeline.Tables.IngressClassification, Pipeline.Tables.Egress };
+
+    public override AppEvents Handles => AppEvents.Port | AppEvents.Network;
+
+    public override void OnPortChanged(string portId)
+    {
+        if (PortView.Resolve(Context, portId) is not { } p)
+        {
+            Clear(portId);
+            return;
+        }
+        var flows = new List<DesiredFlow>();
+        if (Context.IsLocal(portId))
+        {
+            foreach (var tunnel in Context.Bridge.TunnelPorts.Values.Order())
+            {
+                flows.Add(new DesiredFlow(Pipeline.Tables.IngressClassification, Priorities.High,
+                    Match.Of(MatchField.InPort(tunnel), MatchField.TunnelId(p.SegmentationId), MatchField.EthDst(p.Mac)),
+                    InstructionSet.Apply(
+                    [
+                        new SetField(MatchField.Metadata(p.NetworkKey)),
+                        new SetField(MatchField.Register(Registers.DestinationPort, p.Key)),
+                    ], Pipeline.Tables.IngressConntrack)));
+            }
+        }
+        else if (Context.RemoteChassisOf(p.Port) is { } chassis && TunnelRoute.To(Context, chassis, p.SegmentationId) is { } route)
+        {
+            flows.Add(new DesiredFlow(Pipeline.Tables.Egress, Priorities.Medium,
+                Match.Of(MatchField.Register(Registers.DestinationPort, p.Key)), InstructionSet.Apply(route)));
+        }
+        Set(portId, flows);
+    }
+
+    public override void OnNetworkChanged(string networkId)
+    {
+        var owner = "lswitch:" + networkId;
+        if (!Context.Nb.Networks.TryGetValue(networkId, out var network) || PortView.NetworkKeys(network) is not { } keys)
+        {
+            Clear(owner);
+            return;
+        }
+        var actions = new List<OfAction> { new SetField(MatchField.Metadata(keys.Key)) };
+        foreach (var local in Context.LocalPortsOf(networkId))
+        {
+            actions.Add(new SetField(MatchField.Register(Registers.DestinationPort, local.Key)));
+            actions.Add(Resubmit.ToTable(Pipeline.Tables.IngressConntrack));
+        }
+        if (actions.Count == 1)
+        {
+            Clear(owner);
+            return;
+        }
+        Set(owner, Context.Bridge.TunnelPorts.Values.Order().Select(tunnel =>
+            new DesiredFlow(Pipeline.Tables.IngressClassification, Priorities.Medium,
+                Match.Of(MatchField.InPort(tunnel), MatchField.TunnelId(keys.Segment), MatchField.EthDst(MulticastBit, MulticastBit)),
+                InstructionSet.Apply(actions))).ToList());
+    }
+}

@@ -1,0 +1,39 @@
+using Dragonflow.NorthDb;
+
+namespace Dragonflow.Controller.Hosting;
+
+/// <summary>What the local controller needs from the [df] configuration, as plain values.</summary>
+public sealed record ControllerOptions
+{
+    /// <summary>[df] host: this chassis' name, the id of its chassis record and the ports' binding.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>[df] local_ip: the tunnel endpoint.</summary>
+    public required string LocalIp { get; init; }
+
+    /// <summary>[df] tunnel_types, in order of preference.</summary>
+    public IReadOnlyList<string> TunnelTypes { get; init; } = ["geneve"];
+
+    public string IntegrationBridge { get; init; } = "br-int";
+
+    /// <summary>system or netdev.</summary>
+    public string DatapathType { get; init; } = "system";
+
+    /// <summary>unix:PATH or tcp:IP:PORT of the local ovsdb-server.</summary>
+    public required string OvsdbConnection { get; init; }
+
+    /// <summary>Where our OpenFlow listener binds; br-int's controller points here.</summary>
+    public string OfListen { get; init; } = "tcp:127.0.0.1:6653";
+
+    /// <summary>[df] apps_list.</summary>
+    public IReadOnlyList<string> Apps { get; init; } = ["l2", "tunneling", "aging"];
+
+    /// <summary>The NB database and pub/sub. The controller publishes its own writes (port bindings) on a port of its own.</summary>
+    public required NbOptions Nb { get; init; }
+
+    /// <summary>A full sync as a safety net, in case pub/sub lost something no gap revealed.</summary>
+    public TimeSpan SafetySyncInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Name of the flow-based tunnel port of a type (at most 15 characters).</summary>
+    public static string TunnelPortName(string type) => "df-" + type;
+}

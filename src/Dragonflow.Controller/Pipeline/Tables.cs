@@ -1,0 +1,40 @@
+namespace Dragonflow.Controller.Pipeline;
+
+/// <summary>The br-int table numbers (DESIGN.md §6; classic Dragonflow's numbering).</summary>
+public static class Tables
+{
+    public const byte IngressClassification = 0;
+    public const byte EgressPortSecurity = 1;
+    public const byte EgressConntrack = 3;
+    public const byte EgressSecurityGroup = 6;
+    public const byte ServicesClassification = 9;
+    public const byte Arp = 10;
+    public const byte Dhcp = 11;
+    public const byte L2Lookup = 17;
+    public const byte L3Lookup = 20;
+    public const byte Egress = 64;
+    public const byte IngressConntrack = 72;
+    public const byte IngressSecurityGroup = 77;
+    public const byte IngressDispatch = 78;
+    public const byte Canary = 200;
+}
+
+/// <summary>Flow priorities (DESIGN.md §6).</summary>
+public static class Priorities
+{
+    public const ushort Default = 1;
+    public const ushort Low = 50;
+    public const ushort Medium = 100;
+    public const ushort High = 200;
+    public const ushort VeryHigh = 300;
+}
+
+/// <summary>Registers and metadata as the pipeline uses them.</summary>
+public static class Registers
+{
+    /// <summary>reg6: the key of the port a packet came from.</summary>
+    public const int SourcePort = 6;
+
+    /// <summary>reg7: the key of the port a packet goes to.</summary>
+    public const int DestinationPort = 7;
+}

@@ -1,0 +1,55 @@
+namespace Dragonflow.Controller.Topology;
+
+/// <summary>
+/// What br-int holds on this chassis, as OVSDB reports it: the OpenFlow port of every
+/// interface that names an lport (external_ids:iface-id) and of the tunnel ports, one per
+/// tunnel type. Used only from the controller's event loop.
+/// </summary>
+public sealed class BridgePorts
+{
+    private readonly Dictionary<string, uint> _local = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, uint> _tunnels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _ifaceIdByInterface = new(StringComparer.Ordinal);
+
+    /// <summary>lport id → ofport of the interface plugged for it here.</summary>
+    public IReadOnlyDictionary<string, uint> LocalPorts => _local;
+
+    /// <summary>Tunnel type (geneve, vxlan) → ofport of its flow-based tunnel port.</summary>
+    public IReadOnlyDictionary<string, uint> TunnelPorts => _tunnels;
+
+    public bool IsLocal(string portId) => _local.ContainsKey(portId);
+
+    /// <summary>Records an interface with its ofport; returns the lport id whose state changed, if any.</summary>
+    public string? SetInterface(string interfaceName, string? ifaceId, uint ofport)
+    {
+        var previous = _ifaceIdByInterface.GetValueOrDefault(interfaceName);
+        if (previous is not null && previous != ifaceId)
+        {
+            _local.Remove(previous);
+            _ifaceIdByInterface.Remove(interfaceName);
+        }
+        if (ifaceId is null) return previous;
+        _ifaceIdByInterface[interfaceName] = ifaceId;
+        if (_local.TryGetValue(ifaceId, out var old) && old == ofport) return null;
+        _local[ifaceId] = ofport;
+        return ifaceId;
+    }
+
+    /// <summary>Forgets an interface; returns the lport id it was plugged for, if any.</summary>
+    public string? RemoveInterface(string interfaceName)
+    {
+        if (!_ifaceIdByInterface.Remove(interfaceName, out var ifaceId)) return null;
+        _local.Remove(ifaceId);
+        return ifaceId;
+    }
+
+    /// <summary>Records a tunnel port; true if its ofport changed.</summary>
+    public bool SetTunnel(string type, uint ofport)
+    {
+        if (_tunnels.TryGetValue(type, out var old) && old == ofport) return false;
+        _tunnels[type] = ofport;
+        return true;
+    }
+
+    public bool RemoveTunnel(string type) => _tunnels.Remove(type);
+}

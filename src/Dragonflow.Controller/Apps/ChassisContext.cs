@@ -22,6 +22,19 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>A monotonic clock for rate limits; tests replace it to make time deterministic.</summary>
+    public Func<TimeSpan> Clock { get; set; } = () => TimeSpan.FromTicks(System.Diagnostics.Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency);
+
+    /// <summary>How the host sends a frame out of a switch port (null: no switch; the frame is dropped).</summary>
+    public Action<uint, byte[]>? PacketOutSender { get; set; }
+
+    /// <summary>Sends <paramref name="frame"/> out of switch port <paramref name="port"/>; apps never see the connection.</summary>
+    public void SendPacketOut(uint port, byte[] frame)
+    {
+        if (PacketOutSender is { } send) send(port, frame);
+        else Logger.LogDebug("no switch connected; packet-out to port {Port} dropped", port);
+    }
+
     /// <summary>Flows that left an app's declared tables (a bug in the app; counted for tests).</summary>
     public int RefusedFlows { get; private set; }
 

@@ -197,6 +197,10 @@ public sealed partial class LocalController
             case "lswitch":
                 NetworkChanged(id, withPorts: true);
                 break;
+            case "lsubnet": // e.g. enable_dhcp toggled: the network's ports are recomputed
+                foreach (var net in new[] { (before as LogicalSubnet)?.Lswitch, (after as LogicalSubnet)?.Lswitch }.OfType<string>().Distinct())
+                    NetworkChanged(net, withPorts: true);
+                break;
             case "chassis":
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);

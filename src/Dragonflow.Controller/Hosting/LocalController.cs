@@ -130,6 +130,7 @@ public sealed partial class LocalController : IAsyncDisposable
 
         _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>());
         _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
+        _context.PacketOutSender = SendPacketOut;
         _apps = AppCatalog.Create(o.Apps, _context);
         foreach (var name in o.Apps.Where(AppCatalog.NotYetImplemented.Contains))
             _log.LogWarning("app {App} is not implemented in this build; skipped", name);
@@ -191,6 +192,16 @@ public sealed partial class LocalController : IAsyncDisposable
                 c.TunnelTypes = [.. o.TunnelTypes];
             }, ct);
         }
+    }
+
+    /// <summary>A packet-out from an app (called on the event loop, which owns <see cref="_switch"/>).</summary>
+    private void SendPacketOut(uint port, byte[] frame)
+    {
+        if (_switch is not { } sw) return;
+        var sent = sw.SendAsync(Dragonflow.OpenFlow.Messages.PacketOut.Create(frame, [new Dragonflow.OpenFlow.Actions.Output(port)]));
+        if (!sent.IsCompletedSuccessfully)
+            _ = sent.AsTask().ContinueWith(t => _log.LogWarning("packet-out to port {Port} failed: {Error}", port, t.Exception?.GetBaseException().Message),
+                TaskContinuationOptions.OnlyOnFaulted);
     }
 
     private void Post(WorkItem item) => _work.Writer.TryWrite(item);

@@ -139,7 +139,7 @@ public sealed class ChassisUnderTest(ControllerSandbox sandbox, OvsChassis ovs, 
 
     public LocalController? Controller { get; private set; }
 
-    public ControllerOptions Options { get; } = new()
+    public ControllerOptions Options { get; set; } = new()
     {
         Host = host,
         LocalIp = ovs.UnderlayIp!,

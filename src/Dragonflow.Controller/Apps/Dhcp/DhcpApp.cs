@@ -1,0 +1,158 @@
+using System.Net;
+using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Packets.Dhcp;
+using Dragonflow.OpenFlow.Actions;
+using Dragonflow.OpenFlow.Matching;
+using Microsoft.Extensions.Logging;
+using T = Dragonflow.Controller.Pipeline.Tables;
+using Priorities = Dragonflow.Controller.Pipeline.Priorities;
+
+namespace Dragonflow.Controller.Apps.Dhcp;
+
+/// <summary>
+/// The distributed DHCP server (DESIGN.md §6). Table 9 sends every UDP 68 → 67 packet to table
+/// 11 (above l2's default, so no edit of l2 is needed); table 11 sends it to the controller
+/// only for local ports that have a subnet with enable_dhcp — others are dropped there, so a
+/// port without DHCP gets nothing. The answer is computed from the NB cache alone (no lease
+/// state: a port's address is its Neutron fixed IP) and sent back out of the asking port.
+/// DISCOVER → OFFER; REQUEST → ACK, or NAK when it asks for another address; INFORM → ACK
+/// without a lease; RELEASE and DECLINE are logged. Table 10 answers ARP for the server
+/// address so that unicast renewals reach us.
+///
+/// A token bucket per port bounds what one VM can make the controller do; malformed packets
+/// are logged (at most once per second per port) and dropped.
+///
+/// Owners: "pipeline", the port id.
+/// </summary>
+public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
+{
+    public static readonly AppId AppId = new(3, "dhcp");
+
+    /// <summary>Packets a port may send to the controller a second (sustained) and in one burst.</summary>
+    public const double RatePerSecond = 10, Burst = 20;
+
+    private readonly Dictionary<uint, TokenBucket> _buckets = [];
+    private readonly Dictionary<uint, TimeSpan> _lastComplaint = [];
+
+    public override AppId Id => AppId;
+
+    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte> { T.ServicesClassification, T.Arp, T.Dhcp };
+
+    public override AppEvents Handles => AppEvents.Port | AppEvents.PacketIn;
+
+    /// <summary>Packets refused by the rate limit, malformed ones, and replies sent (for tests and diagnostics).</summary>
+    public long RateLimited { get; private set; }
+    public long Malformed { get; private set; }
+    public long Replies { get; private set; }
+
+    public override void Start() => Set("pipeline",
+    [
+        new DesiredFlow(T.ServicesClassification, Priorities.High,
+            Match.Of(MatchField.EthType(0x0800), MatchField.IpProto(17),
+                MatchField.Exact(OxmFields.UdpSrc, DhcpRequest.ClientPort), MatchField.Exact(OxmFields.UdpDst, DhcpRequest.ServerPort)),
+            InstructionSet.Of(Instruction.Goto(T.Dhcp))),
+    ]);
+
+    public override void OnPortChanged(string portId)
+    {
+        if (!Context.Bridge.LocalPorts.TryGetValue(portId, out var ofport) || PortView.Resolve(Context, portId) is not { } p ||
+            DhcpLease.For(p, Context.Nb.Subnets) is not { } lease)
+        {
+            Clear(portId);
+            return;
+        }
+        Set(portId,
+        [
+            new DesiredFlow(T.Dhcp, Priorities.Medium, Match.Of(MatchField.InPort(ofport)),
+                InstructionSet.Apply([Output.ToController()])),
+            new DesiredFlow(T.Arp, Priorities.Medium,
+                Match.Of(MatchField.InPort(ofport), MatchField.EthType(0x0806), MatchField.Exact(OxmFields.ArpOp, 1),
+                    MatchField.Ip(OxmFields.ArpTpa, lease.ServerIp)),
+                InstructionSet.Apply(
+                [
+                    new RegMove(Subfield.Whole(OxmFields.EthSrc), Subfield.Whole(OxmFields.EthDst)),
+                    new SetField(MatchField.EthSrc(lease.ServerMac)),
+                    new SetField(MatchField.Exact(OxmFields.ArpOp, 2)),
+                    new RegMove(Subfield.Whole(OxmFields.ArpSha), Subfield.Whole(OxmFields.ArpTha)),
+                    new RegMove(Subfield.Whole(OxmFields.ArpSpa), Subfield.Whole(OxmFields.ArpTpa)),
+                    new SetField(MatchField.Exact(OxmFields.ArpSha, lease.ServerMac.Value)),
+                    new SetField(MatchField.Ip(OxmFields.ArpSpa, lease.ServerIp)),
+                    Output.InPort,
+                ])),
+        ]);
+    }
+
+    public override void OnPacketIn(PacketInData packet)
+    {
+        var now = Context.Clock();
+        if (!_buckets.TryGetValue(packet.InPort, out var bucket))
+            _buckets[packet.InPort] = bucket = new TokenBucket(RatePerSecond, Burst);
+        if (!bucket.TryTake(now))
+        {
+            RateLimited++;
+            return;
+        }
+        var portId = PortOf(packet.InPort);
+        if (portId is null) return; // unplugged meanwhile
+        DhcpRequest request;
+        try
+        {
+            request = DhcpRequest.Parse(packet.Frame);
+        }
+        catch (DhcpFormatException e)
+        {
+            Malformed++;
+            if (!_lastComplaint.TryGetValue(packet.InPort, out var last) || now - last >= TimeSpan.FromSeconds(1))
+            {
+                _lastComplaint[packet.InPort] = now;
+                Context.Logger.LogWarning("malformed DHCP packet from port {Port} dropped: {Error}", portId, e.Message);
+            }
+            return;
+        }
+        if (PortView.Resolve(Context, portId) is not { } port || DhcpLease.For(port, Context.Nb.Subnets) is not { } lease) return;
+        if (request.Type is DhcpMessageType.Release or DhcpMessageType.Decline)
+            Context.Logger.LogInformation("DHCP {Request} from port {Port} for {Address}", request.Type, portId, request.RequestedIp ?? request.ClientIp);
+        if (Answer(request, port, lease) is { } reply)
+        {
+            Context.SendPacketOut(packet.InPort, reply.ToFrame());
+            Replies++;
+            Context.Logger.LogInformation("DHCP {Request} from port {Port}: {Reply} {Address}", request.Type, portId, reply.Type, reply.YourIp);
+        }
+    }
+
+    /// <summary>The reply to <paramref name="request"/> (RFC 2131 §4.3), or null when none is due.</summary>
+    public static DhcpReply? Answer(DhcpRequest request, PortView port, DhcpLease lease)
+    {
+        if (request.ClientMac != port.Mac)
+            return null; // chaddr is not this port's MAC: not a client we know
+        switch (request.Type)
+        {
+            case DhcpMessageType.Discover:
+                return Reply(DhcpMessageType.Offer, request, lease, lease.Address, lease.Options);
+            case DhcpMessageType.Request:
+                if (request.ServerId is { } chosen && !chosen.Equals(lease.ServerIp))
+                    return null; // the client took another server's offer
+                var asked = request.RequestedIp ?? request.ClientIp;
+                if (!asked.Equals(lease.Address))
+                    return Reply(DhcpMessageType.Nak, request, lease, IPAddress.Any,
+                        [DhcpOption.Text(DhcpOptionCode.Message, "requested address is not this port's")]);
+                return Reply(DhcpMessageType.Ack, request, lease, lease.Address, lease.Options);
+            case DhcpMessageType.Inform:
+                return Reply(DhcpMessageType.Ack, request, lease, IPAddress.Any,
+                    lease.Options.Where(o => o.Code is not (DhcpOptionCode.LeaseTime or DhcpOptionCode.RenewalTime or DhcpOptionCode.RebindingTime)).ToList());
+            default:
+                return null; // RELEASE, DECLINE: the address stays the port's; nothing to answer
+        }
+    }
+
+    private static DhcpReply Reply(DhcpMessageType type, DhcpRequest request, DhcpLease lease, IPAddress yiaddr, IReadOnlyList<DhcpOption> options) =>
+        new(type, request.TransactionId, request.Flags, type == DhcpMessageType.Nak ? IPAddress.Any : request.ClientIp, yiaddr,
+            request.RelayIp, request.ClientMac, lease.ServerMac, lease.ServerIp, options);
+
+    private string? PortOf(uint ofport)
+    {
+        foreach (var (id, port) in Context.Bridge.LocalPorts)
+            if (port == ofport) return id;
+        return null;
+    }
+}

@@ -56,7 +56,7 @@ static class BenchVerb
             }
         });
 
-        return new Command("bench", "Benchmarks against real components.") { openflow, Bench.ApiBench.Create() };
+        return new Command("bench", "Benchmarks against real components.") { openflow, Bench.NbBench.Create(), Bench.ApiBench.Create() };
     }
 
     static async Task<int> RunOpenFlowAsync(int count, CancellationToken cancellationToken)

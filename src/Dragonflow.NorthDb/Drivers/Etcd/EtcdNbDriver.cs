@@ -13,9 +13,24 @@ namespace Dragonflow.NorthDb.Drivers.Etcd;
 /// create_revision == 0, update and delete are txns on mod_revision == expected, and each writes
 /// the topic keys (<see cref="EtcdKeys"/>) in the same txn. Unique keys are a CAS loop on the
 /// counter row. Changes are watched on the /openstack/ prefix (see EtcdNbDriver.Watch.cs).
+///
+/// Failover: with several remote_db_hosts the gRPC channel balances calls over all members
+/// (round robin) and leaves out one whose connection fails. When a member (also the leader)
+/// dies, operations may fail with <see cref="NbBackendUnavailableException"/> for up to
+/// <see cref="FailoverWindow"/> (calls in flight on the dead member, the election of a new
+/// leader, an operation timeout); the driver does not retry by itself, since a write whose
+/// answer was lost may or may not be stored. A caller retries within that window; a write that
+/// failed this way is resolved by reading (a create then finds the key, a CAS the new revision).
 /// </summary>
 public sealed partial class EtcdNbDriver : INbWatchableDriver
 {
+    /// <summary>
+    /// How long a caller should keep retrying <see cref="NbBackendUnavailableException"/> after a
+    /// member of a healthy majority dies: one operation timeout (5 s by default) plus an election
+    /// (etcd's default election timeout is 1 s) and slack.
+    /// </summary>
+    public static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
+
     // etcd's default --max-txn-ops is 128; batched reads stay below it.
     private const int MaxTxnOps = 100;
 

@@ -14,52 +14,92 @@ namespace Dragonflow.NorthDb.Tests.Drivers;
 /// </summary>
 public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper output) : IClassFixture<EtcdCluster>
 {
-    private const int OpsBeforeKill = 150;
-    private const int OpsAfterKill = 300;
+    private const int Writers = 3;
+    private const int StepsBeforeKill = 60;
+    private const int StepsAfterKill = 150;
 
     [Fact]
     public async Task KillingTheLeaderMidStreamLosesNoAcknowledgedWrite()
     {
         using var driver = new EtcdNbDriver(cluster.Endpoints);
         using var api = new NbApi(driver);
-        var counterId = $"counter-{Guid.NewGuid():N}";
-        await api.CreateAsync(new Chassis { Id = counterId, Ip = "0" });
-
-        var stream = new WriteStream(api, counterId);
-        for (var i = 0; i < OpsBeforeKill; i++)
+        var streams = new List<WriteStream>();
+        for (var i = 0; i < Writers; i++)
         {
-            await stream.StepAsync();
+            var counterId = $"counter-{Guid.NewGuid():N}";
+            await api.CreateAsync(new Chassis { Id = counterId, Ip = "0" });
+            streams.Add(new WriteStream(api, counterId));
         }
 
+        // The writers run on while the leader is killed, so operations are in flight at that moment.
+        using var stop = new CancellationTokenSource();
+        var running = streams.Select(s => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await s.StepAsync();
+            }
+        })).ToList();
         var leader = cluster.WaitForLeader(TimeSpan.FromSeconds(10));
-        var killedPid = cluster.Pid(leader);
-        cluster.Kill(leader);
-        output.WriteLine($"killed leader m{leader} (pid {killedPid}) after {stream.Increments} increments, {stream.Created.Count} creates");
         try
         {
-            for (var i = 0; i < OpsAfterKill; i++)
-            {
-                await stream.StepAsync();
-            }
-            var newLeader = cluster.WaitForLeader(TimeSpan.FromSeconds(10));
-            output.WriteLine($"new leader m{newLeader}; {stream.Unavailable} unavailable errors, longest outage {stream.LongestOutage.TotalMilliseconds:F0} ms, {stream.Ambiguous} writes of unknown outcome resolved by reading");
+            await Until(() => streams.All(s => s.Steps >= StepsBeforeKill), running, "steps before the kill");
+            var killedPid = cluster.Pid(leader);
+            var stepsAtKill = streams.Select(s => s.Steps).ToArray();
+            cluster.Kill(leader);
+            output.WriteLine($"killed leader m{leader} (pid {killedPid}) at steps {string.Join(",", stepsAtKill)}");
+            await Until(() => streams.Select((s, i) => s.Steps - stepsAtKill[i]).All(n => n >= StepsAfterKill), running, "steps after the kill");
+            stop.Cancel();
+            await Task.WhenAll(running);
 
+            var newLeader = cluster.WaitForLeader(TimeSpan.FromSeconds(10));
+            foreach (var s in streams)
+            {
+                output.WriteLine($"writer: {s.Increments} increments, {s.Created.Count} creates, {s.Unavailable} unavailable errors, " +
+                    $"longest outage {s.LongestOutage.TotalMilliseconds:F0} ms, slowest operation {s.SlowestStep.TotalMilliseconds:F0} ms, {s.Ambiguous} lost answers resolved by reading");
+            }
+            output.WriteLine($"new leader m{newLeader}");
             Assert.NotEqual(leader, newLeader);
-            Assert.True(stream.LongestOutage <= EtcdNbDriver.FailoverWindow,
-                $"unavailable for {stream.LongestOutage} > {EtcdNbDriver.FailoverWindow}");
 
             // A fresh client on the surviving members sees every acknowledged write.
-            using var check = new NbApi(new EtcdNbDriver(cluster.Endpoints.Where((_, i) => i != leader).ToArray()));
-            var counter = await check.GetAsync<Chassis>(counterId);
-            Assert.Equal(stream.Increments.ToString(), counter.Ip);
-            Assert.Equal(stream.Increments + 1, counter.Version);
-            var stored = (await check.ListAsync<LogicalPort>(stream.Topic)).Items.Select(p => p.Id).ToHashSet();
-            Assert.Empty(stream.Created.Where(id => !stored.Contains(id)));
-            check.Driver.Dispose();
+            using var survivors = new EtcdNbDriver(cluster.Endpoints.Where((_, i) => i != leader).ToArray());
+            using var check = new NbApi(survivors);
+            foreach (var s in streams)
+            {
+                Assert.True(s.LongestOutage <= EtcdNbDriver.FailoverWindow, $"unavailable for {s.LongestOutage} > {EtcdNbDriver.FailoverWindow}");
+                Assert.True(s.SlowestStep <= EtcdNbDriver.FailoverWindow, $"an operation took {s.SlowestStep} > {EtcdNbDriver.FailoverWindow} until it succeeded");
+                var counter = await check.GetAsync<Chassis>(s.CounterId);
+                Assert.Equal(s.Increments.ToString(), counter.Ip);
+                Assert.Equal(s.Increments + 1, counter.Version);
+                var stored = (await check.ListAsync<LogicalPort>(s.Topic)).Items.Select(p => p.Id).ToHashSet();
+                var lost = s.Created.Except(stored).ToList();
+                Assert.True(lost.Count == 0, $"acknowledged creates missing: {string.Join(", ", lost)}");
+                Assert.Equal(s.Created.Count, stored.Count);
+            }
         }
         finally
         {
+            stop.Cancel();
+            await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { })));
             cluster.Start(leader);
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/>; a writer that failed ends the wait with its exception.</summary>
+    private static async Task Until(Func<bool> condition, List<Task> writers, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            if (writers.FirstOrDefault(t => t.IsFaulted) is { } failed)
+            {
+                await failed;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+            await Task.Delay(10);
         }
     }
 
@@ -70,8 +110,14 @@ public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper out
     /// </summary>
     private sealed class WriteStream(NbApi api, string counterId)
     {
-        private readonly Stopwatch _outage = new();
+        private long? _outageStarted;
+        private long _stepStarted;
         private int _step;
+        private volatile int _steps;
+
+        public string CounterId => counterId;
+        public int Steps => _steps;
+        public TimeSpan SlowestStep { get; private set; }
 
         public string Topic { get; } = $"failover-{Guid.NewGuid():N}";
         public long Increments { get; private set; }
@@ -81,6 +127,15 @@ public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper out
         public TimeSpan LongestOutage { get; private set; }
 
         public async Task StepAsync()
+        {
+            _stepStarted = Stopwatch.GetTimestamp();
+            await StepOnceAsync();
+            var took = Stopwatch.GetElapsedTime(_stepStarted);
+            SlowestStep = took > SlowestStep ? took : SlowestStep;
+            _steps++;
+        }
+
+        private async Task StepOnceAsync()
         {
             switch (_step++ % 3)
             {
@@ -171,20 +226,20 @@ public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper out
         private void Failed()
         {
             Unavailable++;
-            if (!_outage.IsRunning)
-            {
-                _outage.Restart();
-            }
+            // The outage counts from the start of the operation that failed: it may have waited for its deadline.
+            _outageStarted ??= _stepStarted;
             // Give up once the documented window is well exceeded, so a broken failover fails the test instead of hanging it.
-            Assert.True(_outage.Elapsed <= EtcdNbDriver.FailoverWindow * 2, $"still unavailable after {_outage.Elapsed}");
+            var elapsed = Stopwatch.GetElapsedTime(_outageStarted.Value);
+            Assert.True(elapsed <= EtcdNbDriver.FailoverWindow * 2, $"still unavailable after {elapsed}");
         }
 
         private void Succeeded()
         {
-            if (_outage.IsRunning)
+            if (_outageStarted is { } started)
             {
-                LongestOutage = TimeSpan.FromTicks(Math.Max(LongestOutage.Ticks, _outage.Elapsed.Ticks));
-                _outage.Reset();
+                var outage = Stopwatch.GetElapsedTime(started);
+                LongestOutage = outage > LongestOutage ? outage : LongestOutage;
+                _outageStarted = null;
             }
         }
     }

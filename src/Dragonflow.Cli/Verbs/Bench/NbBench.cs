@@ -44,6 +44,11 @@ static class NbBench
             var selected = parse.GetValue(driver) ?? "all";
             var explicitHosts = ExplicitHosts(parse.GetValue(hosts), config);
             var hostsFor = selected == "all" ? config.NbDbClass : selected;
+            if (explicitHosts is not null && !Drivers.Skip(1).Contains(hostsFor))
+            {
+                Console.Error.WriteLine($"error: hosts were given, but they would belong to '{hostsFor}'; name the networked driver with --driver or df.nb_db_class");
+                return ExitCodes.Usage;
+            }
             try
             {
                 return await RunAsync(selected == "all" ? Drivers : [selected], n, c, explicitHosts is null ? null : (hostsFor, explicitHosts), cancellationToken);

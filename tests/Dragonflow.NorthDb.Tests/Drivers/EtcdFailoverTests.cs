@@ -171,9 +171,9 @@ public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper out
                     Succeeded();
                     break;
                 }
-                catch (NbBackendUnavailableException)
+                catch (NbBackendUnavailableException e)
                 {
-                    Failed();
+                    Failed(e);
                     uncertain = true;
                 }
             }
@@ -191,9 +191,9 @@ public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper out
                     Succeeded();
                     break;
                 }
-                catch (NbBackendUnavailableException)
+                catch (NbBackendUnavailableException e)
                 {
-                    Failed();
+                    Failed(e);
                     uncertain = true;
                 }
                 catch (NbKeyExistsException) when (uncertain)
@@ -216,21 +216,21 @@ public sealed class EtcdFailoverTests(EtcdCluster cluster, ITestOutputHelper out
                     Succeeded();
                     return result;
                 }
-                catch (NbBackendUnavailableException)
+                catch (NbBackendUnavailableException e)
                 {
-                    Failed();
+                    Failed(e);
                 }
             }
         }
 
-        private void Failed()
+        private void Failed(NbBackendUnavailableException e)
         {
             Unavailable++;
             // The outage counts from the start of the operation that failed: it may have waited for its deadline.
             _outageStarted ??= _stepStarted;
             // Give up once the documented window is well exceeded, so a broken failover fails the test instead of hanging it.
             var elapsed = Stopwatch.GetElapsedTime(_outageStarted.Value);
-            Assert.True(elapsed <= EtcdNbDriver.FailoverWindow * 2, $"still unavailable after {elapsed}");
+            Assert.True(elapsed <= EtcdNbDriver.FailoverWindow * 2, $"still unavailable after {elapsed}: {e.Message}");
         }
 
         private void Succeeded()

@@ -26,7 +26,8 @@ public sealed partial class EtcdNbDriver
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var call = await OpenWatchAsync(next, cancellationToken);
+            var member = Volatile.Read(ref _current);
+            var call = await OpenWatchAsync(_members[member].Watch, next, cancellationToken);
             if (call is not null)
             {
                 using (call)
@@ -56,13 +57,15 @@ public sealed partial class EtcdNbDriver
                     }
                 }
             }
+            // The stream broke or did not open: reopen it on the next member.
+            MoveOnFrom(member);
             await Task.Delay(WatchRetryDelay, cancellationToken);
         }
     }
 
-    private async Task<AsyncDuplexStreamingCall<WatchRequest, WatchResponse>?> OpenWatchAsync(long startRevision, CancellationToken ct)
+    private async Task<AsyncDuplexStreamingCall<WatchRequest, WatchResponse>?> OpenWatchAsync(Watch.WatchClient watch, long startRevision, CancellationToken ct)
     {
-        var call = _watch.Watch(cancellationToken: ct);
+        var call = watch.Watch(cancellationToken: ct);
         try
         {
             await call.RequestStream.WriteAsync(new WatchRequest

@@ -13,18 +13,36 @@ namespace Dragonflow.NorthDb.Drivers.Etcd;
 /// create_revision == 0, update and delete are txns on mod_revision == expected, and each writes
 /// the topic keys (<see cref="EtcdKeys"/>) in the same txn. Unique keys are a CAS loop on the
 /// counter row. Changes are watched on the /openstack/ prefix (see EtcdNbDriver.Watch.cs).
+///
+/// Failover: with several remote_db_hosts the driver has a channel per member and uses one
+/// member at a time (etcd forwards writes to the leader itself); an operation that fails with
+/// gRPC Unavailable or DeadlineExceeded moves the following ones to the next member, and a broken
+/// watch stream reopens on the next member. When a member (also the leader) dies, operations may fail with <see cref="NbBackendUnavailableException"/> for up to
+/// <see cref="FailoverWindow"/> (calls in flight on the dead member, the election of a new
+/// leader, an operation timeout); the driver does not retry by itself, since a write whose
+/// answer was lost may or may not be stored. A caller retries within that window; a write that
+/// failed this way is resolved by reading (a create then finds the key, a CAS the new revision).
 /// </summary>
 public sealed partial class EtcdNbDriver : INbWatchableDriver
 {
+    /// <summary>
+    /// How long a caller should keep retrying <see cref="NbBackendUnavailableException"/> after a
+    /// member of a healthy majority dies: one operation timeout (5 s by default) plus an election
+    /// (etcd's default election timeout is 1 s) and slack.
+    /// </summary>
+    public static readonly TimeSpan FailoverWindow = TimeSpan.FromSeconds(10);
+
     // etcd's default --max-txn-ops is 128; batched reads stay below it.
     private const int MaxTxnOps = 100;
 
-    private readonly EtcdClient _client;
-    private readonly KV.KVClient _kv;
-    private readonly Watch.WatchClient _watch;
+    private readonly Member[] _members;
     private readonly TimeSpan _timeout;
     private readonly string _endpoints;
+    private int _current;
     private int _disposed;
+
+    /// <summary>One endpoint's own client; a channel per member, so a dead member never hides the live ones.</summary>
+    private sealed record Member(EtcdClient Client, KV.KVClient Kv, Watch.WatchClient Watch);
 
     public EtcdNbDriver(IReadOnlyList<string> hosts, TimeSpan? operationTimeout = null)
     {
@@ -34,32 +52,43 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
         }
         _endpoints = string.Join(",", hosts);
         _timeout = operationTimeout ?? TimeSpan.FromSeconds(5);
+        var members = new List<Member>();
         try
         {
-            _client = new EtcdClient(
-                string.Join(",", hosts.Select(h => h.Contains("://", StringComparison.Ordinal) ? h : "http://" + h)),
-                configureChannelOptions: o =>
-                {
-                    o.Credentials = ChannelCredentials.Insecure;
-                    // A table listing can be large; etcd itself bounds single values (--max-request-bytes).
-                    o.MaxReceiveMessageSize = null;
-                    o.HttpHandler = new SocketsHttpHandler
+            foreach (var host in hosts)
+            {
+                var client = new EtcdClient(
+                    host.Contains("://", StringComparison.Ordinal) ? host : "http://" + host,
+                    configureChannelOptions: o =>
                     {
-                        ConnectTimeout = TimeSpan.FromSeconds(2),
-                        EnableMultipleHttp2Connections = true,
-                        KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-                        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                    };
-                });
+                        o.Credentials = ChannelCredentials.Insecure;
+                        // A table listing can be large; etcd itself bounds single values (--max-request-bytes).
+                        o.MaxReceiveMessageSize = null;
+                        o.HttpHandler = new SocketsHttpHandler
+                        {
+                            ConnectTimeout = TimeSpan.FromSeconds(2),
+                            EnableMultipleHttp2Connections = true,
+                            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                        };
+                    });
+                var connection = client.GetConnection();
+                members.Add(new Member(client, connection.KVClient, connection.WatchClient));
+            }
         }
         catch (Exception e) when (e is UriFormatException or ArgumentException or InvalidOperationException)
         {
+            members.ForEach(m => m.Client.Dispose());
             throw new NbConfigurationException($"etcd: unusable remote_db_hosts '{_endpoints}': {e.Message}");
         }
-        var connection = _client.GetConnection();
-        _kv = connection.KVClient;
-        _watch = connection.WatchClient;
+        _members = [.. members];
     }
+
+    /// <summary>The KV client of the member in use.</summary>
+    private KV.KVClient Kv => _members[Volatile.Read(ref _current)].Kv;
+
+    /// <summary>After a failure on member <paramref name="failed"/>, the next calls go to the next member (unless another call moved on already).</summary>
+    private void MoveOnFrom(int failed) => Interlocked.CompareExchange(ref _current, (failed + 1) % _members.Length, failed);
 
     public string Name => "etcd";
 
@@ -74,7 +103,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 txn.Success.Add(Put(EtcdKeys.TopicOf(table, id), topic));
                 txn.Success.Add(Put(EtcdKeys.TopicIndex(table, topic, id), ""));
             }
-            var r = await _kv.TxnAsync(txn, Options(ct));
+            var r = await Kv.TxnAsync(txn, Options(ct));
             return r.Succeeded ? r.Header.Revision : throw new NbKeyExistsException(table, id);
         }, cancellationToken);
 
@@ -106,7 +135,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
             {
                 txn.Success.Add(Delete(EtcdKeys.TopicOf(table, id)));
             }
-            var r = await _kv.TxnAsync(txn, Options(ct));
+            var r = await Kv.TxnAsync(txn, Options(ct));
             if (r.Succeeded)
             {
                 return r.Header.Revision;
@@ -133,7 +162,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                     txn.Success.Add(Delete(EtcdKeys.TopicOf(table, id)));
                     txn.Success.Add(Delete(EtcdKeys.TopicIndex(table, current.Topic, id)));
                 }
-                if ((await _kv.TxnAsync(txn, Options(ct))).Succeeded)
+                if ((await Kv.TxnAsync(txn, Options(ct))).Succeeded)
                 {
                     return current;
                 }
@@ -149,7 +178,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 var txn = new TxnRequest();
                 txn.Success.Add(new RequestOp { RequestRange = Prefix(NbKey.TablePrefix(table)) });
                 txn.Success.Add(new RequestOp { RequestRange = Prefix(EtcdKeys.TopicOfPrefix(table)) });
-                var r = await _kv.TxnAsync(txn, Options(ct));
+                var r = await Kv.TxnAsync(txn, Options(ct));
                 var topics = r.Responses[1].ResponseRange.Kvs
                     .Select(kv => (Id: EtcdKeys.IdAfter(kv.Key, EtcdKeys.TopicOfPrefix(table)), Topic: kv.Value.ToStringUtf8()))
                     .Where(t => t.Id is not null)
@@ -163,7 +192,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
 
             // The index names the ids; their values are read at the index's revision, so the
             // answer is one consistent snapshot even when it takes several txns.
-            var index = await _kv.RangeAsync(Prefix(EtcdKeys.TopicIndexPrefix(table, topic), keysOnly: true), Options(ct));
+            var index = await Kv.RangeAsync(Prefix(EtcdKeys.TopicIndexPrefix(table, topic), keysOnly: true), Options(ct));
             var ids = IdsOf(index, EtcdKeys.TopicIndexPrefix(table, topic));
             var entries = new List<NbEntry>(ids.Count);
             foreach (var chunk in ids.Chunk(MaxTxnOps))
@@ -173,7 +202,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 {
                     txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.Value(table, id), Revision = index.Header.Revision } });
                 }
-                var r = await _kv.TxnAsync(txn, Options(ct));
+                var r = await Kv.TxnAsync(txn, Options(ct));
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     if (r.Responses[i].ResponseRange.Kvs is [var kv, ..])
@@ -189,7 +218,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
         Run<IReadOnlyList<string>>(async ct =>
         {
             var prefix = topic is null ? NbKey.TablePrefix(table) : EtcdKeys.TopicIndexPrefix(table, topic);
-            return IdsOf(await _kv.RangeAsync(Prefix(prefix, keysOnly: true), Options(ct)), prefix);
+            return IdsOf(await Kv.RangeAsync(Prefix(prefix, keysOnly: true), Options(ct)), prefix);
         }, cancellationToken);
 
     public ValueTask<long> AllocateUniqueKeyAsync(string table, CancellationToken cancellationToken = default) =>
@@ -198,7 +227,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
             var key = EtcdKeys.Value("unique_key", table);
             while (true)
             {
-                var r = await _kv.RangeAsync(new RangeRequest { Key = key }, Options(ct));
+                var r = await Kv.RangeAsync(new RangeRequest { Key = key }, Options(ct));
                 var current = r.Kvs.FirstOrDefault();
                 var (value, version) = current is null ? (1L, 1L) : NextCounter(table, current.Value.ToStringUtf8());
                 var json = $"{{\"id\":{JsonSerializer.Serialize(table)},\"version\":{version},\"value\":{value}}}";
@@ -207,7 +236,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                     ? new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
                     : ModRevisionIs("unique_key", table, current.ModRevision));
                 txn.Success.Add(Put(key, json));
-                if ((await _kv.TxnAsync(txn, Options(ct))).Succeeded)
+                if ((await Kv.TxnAsync(txn, Options(ct))).Succeeded)
                 {
                     return value;
                 }
@@ -238,7 +267,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
         var txn = new TxnRequest();
         txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.Value(table, id) } });
         txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.TopicOf(table, id) } });
-        var r = await _kv.TxnAsync(txn, Options(ct));
+        var r = await Kv.TxnAsync(txn, Options(ct));
         if (r.Responses[0].ResponseRange.Kvs is not [var kv, ..])
         {
             return null;
@@ -268,6 +297,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
     private async ValueTask<T> Run<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var member = Volatile.Read(ref _current);
         try
         {
             return await body(cancellationToken).ConfigureAwait(false);
@@ -278,6 +308,10 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
         }
         catch (RpcException e)
         {
+            if (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                MoveOnFrom(member);
+            }
             throw Unavailable(e);
         }
     }
@@ -289,7 +323,10 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _client.Dispose();
+            foreach (var m in _members)
+            {
+                m.Client.Dispose();
+            }
         }
     }
 }

@@ -56,7 +56,7 @@ static class BenchVerb
             }
         });
 
-        return new Command("bench", "Benchmarks against real components.") { openflow, Bench.ApiBench.Create() };
+        return new Command("bench", "Benchmarks against real components.") { openflow, Bench.ApiBench.Create(), Bench.ConvergenceBench.Create() };
     }
 
     static async Task<int> RunOpenFlowAsync(int count, CancellationToken cancellationToken)

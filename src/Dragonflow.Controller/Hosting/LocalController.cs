@@ -89,6 +89,9 @@ public sealed partial class LocalController : IAsyncDisposable
     /// </summary>
     public event Action<string>? PortFlowsInstalled;
 
+    /// <summary>An interface naming this lport (iface-id) was seen on the bridge. Raised on the event loop.</summary>
+    public event Action<string>? PortPlugged;
+
     /// <summary>Runs the start-up sequence and the event loop; returns once the loop runs.</summary>
     public static async Task<LocalController> StartAsync(ControllerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {

@@ -93,6 +93,7 @@ static class ConvergenceBench
         await using var sandbox = await SandboxSwitch.StartAsync(ct);
         Console.WriteLine($"sandbox: run_dir={sandbox.RunDirectory} ovsdb_server_pid={sandbox.OvsdbPid} ovs_vswitchd_pid={sandbox.VswitchdPid} bridge={sandbox.Bridge}");
         var nbDir = Directory.CreateTempSubdirectory("dfconv-nb-").FullName;
+        Console.WriteLine($"nb: dir={nbDir}");
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter((_, level) => level >= LogLevel.Warning));

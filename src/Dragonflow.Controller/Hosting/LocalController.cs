@@ -80,6 +80,9 @@ public sealed partial class LocalController : IAsyncDisposable
 
     public string Host => _options.Host;
 
+    /// <summary>What the flow installer did so far (null before start-up created it).</summary>
+    public FlowInstallerStats? FlowStats => _installer?.Stats;
+
     /// <summary>Ports in the cache (read from another thread: a snapshot for tests and diagnostics).</summary>
     public int CachedPortCount => _nb.Ports.Count;
 

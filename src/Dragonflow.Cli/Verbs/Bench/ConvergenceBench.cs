@@ -32,16 +32,22 @@ static class ConvergenceBench
             DefaultValueFactory = _ => "100,1000,10000",
         };
         var samples = new Option<int>("--samples") { Description = "New ports timed per run.", DefaultValueFactory = _ => 200 };
+        var restart = new Option<bool>("--restart")
+        {
+            Description = "After the largest run: plug --local-ports local ports, restart the controller and time until the switch is reconciled.",
+        };
+        var localPorts = new Option<int>("--local-ports") { Description = "Local ports for --restart.", DefaultValueFactory = _ => 1000 };
         var command = new Command("convergence",
             "Port-up latency of the local controller (NB write -> flows acknowledged by barrier) with N ports in NB; p50/p99 per N.")
         {
-            ports, samples,
+            ports, samples, restart, localPorts,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var counts = ParseCounts(parse.GetValue(ports)!);
             var n = parse.GetValue(samples);
-            if (counts is null || n < 1)
+            var local = parse.GetValue(restart) ? parse.GetValue(localPorts) : 0;
+            if (counts is null || n < 1 || local < 0)
             {
                 Console.Error.WriteLine("error: --ports takes counts >= 0 separated by commas, --samples must be at least 1");
                 return ExitCodes.Usage;
@@ -51,7 +57,7 @@ static class ConvergenceBench
             {
                 foreach (var count in counts)
                 {
-                    var r = await RunAsync(count, n, cancellationToken);
+                    var r = await RunAsync(count, n, count == counts.Max() ? local : 0, cancellationToken);
                     results.Add((count, r.P50, r.P99));
                 }
             }
@@ -88,7 +94,7 @@ static class ConvergenceBench
         return counts.Count == 0 ? null : counts;
     }
 
-    static async Task<(double P50, double P99)> RunAsync(int existing, int samples, CancellationToken ct)
+    static async Task<(double P50, double P99)> RunAsync(int existing, int samples, int restartLocal, CancellationToken ct)
     {
         await using var sandbox = await SandboxSwitch.StartAsync(ct);
         Console.WriteLine($"sandbox: run_dir={sandbox.RunDirectory} ovsdb_server_pid={sandbox.OvsdbPid} ovs_vswitchd_pid={sandbox.VswitchdPid} bridge={sandbox.Bridge}");
@@ -123,21 +129,30 @@ static class ConvergenceBench
                 Nb = nb,
             };
             var start = Stopwatch.StartNew();
-            await using var controller = await LocalController.StartAsync(options, loggerFactory, ct);
+            var controller = await LocalController.StartAsync(options, loggerFactory, ct);
             var started = start.ElapsedMilliseconds;
-
-            // Warm-up ports (not counted) also wait out the subscriber's connect to the publisher.
-            var latencies = new List<double>();
-            for (var i = 0; i < samples + 5; i++)
+            var slot = new ControllerSlot { Current = controller };
+            try
             {
-                var ms = await PortUpAsync(sandbox, api, controller, net, i, i < 5 ? TimeSpan.FromSeconds(30) : SampleTimeout, ct);
-                if (i >= 5) latencies.Add(ms);
+                // Warm-up ports (not counted) also wait out the subscriber's connect to the publisher.
+                var latencies = new List<double>();
+                for (var i = 0; i < samples + 5; i++)
+                {
+                    var ms = await PortUpAsync(sandbox, api, controller, net, i, i < 5 ? TimeSpan.FromSeconds(30) : SampleTimeout, ct);
+                    if (i >= 5) latencies.Add(ms);
+                }
+                latencies.Sort();
+                var p50 = latencies[latencies.Count / 2];
+                var p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
+                Console.WriteLine(Line($"ports_in_nb={existing} samples={samples} p50={p50:F2} ms p99={p99:F2} ms max={latencies[^1]:F2} ms (nb fill {filled} ms, controller start {started} ms)"));
+                if (restartLocal > 0)
+                    await RestartBench.RunAsync(sandbox, api, slot, options, loggerFactory, net, existing, samples + 5, restartLocal, ct);
+                return (p50, p99);
             }
-            latencies.Sort();
-            var p50 = latencies[latencies.Count / 2];
-            var p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
-            Console.WriteLine(Line($"ports_in_nb={existing} samples={samples} p50={p50:F2} ms p99={p99:F2} ms max={latencies[^1]:F2} ms (nb fill {filled} ms, controller start {started} ms)"));
-            return (p50, p99);
+            finally
+            {
+                if (slot.Current is { } c) await c.DisposeAsync();
+            }
         }
         finally
         {
@@ -177,7 +192,7 @@ static class ConvergenceBench
     }
 
     /// <summary>Plugs an interface for a new port, writes the port, returns ms until its flows were acknowledged.</summary>
-    static async Task<double> PortUpAsync(SandboxSwitch sandbox, NbApi api, LocalController controller, LogicalSwitch net, int i,
+    internal static async Task<double> PortUpAsync(SandboxSwitch sandbox, NbApi api, LocalController controller, LogicalSwitch net, int i,
         TimeSpan timeout, CancellationToken ct)
     {
         var id = $"new-{i}";
@@ -218,7 +233,7 @@ static class ConvergenceBench
         }
     }
 
-    static async Task Within(Task task, TimeSpan timeout, string what, CancellationToken ct)
+    internal static async Task Within(Task task, TimeSpan timeout, string what, CancellationToken ct)
     {
         try
         {
@@ -230,7 +245,7 @@ static class ConvergenceBench
         }
     }
 
-    static string Line(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    internal static string Line(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     static string Verdict(bool met) => met ? "met" : "MISSED";
 }

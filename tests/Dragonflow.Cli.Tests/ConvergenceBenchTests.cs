@@ -11,7 +11,7 @@ public sealed partial class ConvergenceBenchTests
     public async Task Bench_convergence_prints_p50_and_p99_per_port_count_and_leaves_no_ovs_behind()
     {
         var (exitCode, stdout, stderr) = await DragonflowCli.RunAsync(
-            ["bench", "convergence", "--ports", "5,30", "--samples", "8"], TimeSpan.FromMinutes(2));
+            ["bench", "convergence", "--ports", "5,30", "--samples", "8", "--restart", "--local-ports", "20"], TimeSpan.FromMinutes(2));
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -29,6 +29,12 @@ public sealed partial class ConvergenceBenchTests
             var p99 = Ms(run, "p99");
             Assert.True(p50 > 0 && p50 <= p99 && p99 <= Ms(run, "max"), run.Value);
         }
+        // The restart (after the largest run): the switch ends with the flows it had, none of the old generation.
+        var restart = RestartLine().Match(Assert.Single(lines, l => RestartLine().IsMatch(l)));
+        Assert.Equal("50", restart.Groups["ports"].Value);
+        Assert.Equal(restart.Groups["before"].Value, restart.Groups["after"].Value);
+        Assert.Equal("0", restart.Groups["old"].Value);
+        Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 2000 ms: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("target p50 <= 5 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("target p99 <= 20 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("p50 growth 5 -> 30 ports: ", StringComparison.Ordinal));
@@ -71,4 +77,7 @@ public sealed partial class ConvergenceBenchTests
 
     [GeneratedRegex(@"^ports_in_nb=(?<ports>\d+) samples=(?<samples>\d+) p50=(?<p50>\d+\.\d\d) ms p99=(?<p99>\d+\.\d\d) ms max=(?<max>\d+\.\d\d) ms \(nb fill \d+ ms, controller start \d+ ms\)$")]
     private static partial Regex RunLine();
+
+    [GeneratedRegex(@"^restart: ports_in_nb=(?<ports>\d+) local_ports=20 flows=(?<before>\d+) reconciled=\d+ ms \(.*\) after: flows=(?<after>\d+) old_generation=(?<old>\d+)$")]
+    private static partial Regex RestartLine();
 }

@@ -101,7 +101,7 @@ static class ConvergenceBench
         var nbDir = Directory.CreateTempSubdirectory("dfconv-nb-").FullName;
         Console.WriteLine($"nb: dir={nbDir}");
         using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
             .AddFilter((_, level) => level >= LogLevel.Warning));
         try
         {

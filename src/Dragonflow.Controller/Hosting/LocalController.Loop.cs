@@ -248,6 +248,7 @@ public sealed partial class LocalController
             : _bridge.SetInterface(iface.Name, iface.IfaceId, (uint)iface.Ofport!.Value);
         if (portId is null) return;
         _log.LogInformation("port {Port} {State} on {Interface}", portId, _bridge.IsLocal(portId) ? "plugged" : "unplugged", iface.Name);
+        if (_bridge.IsLocal(portId)) PortPlugged?.Invoke(portId);
         PortChanged(portId);
         if (_nb.Ports.TryGetValue(portId, out var port)) NetworkChanged(port.Lswitch, withPorts: false);
     }

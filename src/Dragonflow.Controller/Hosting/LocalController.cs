@@ -80,6 +80,9 @@ public sealed partial class LocalController : IAsyncDisposable
 
     public string Host => _options.Host;
 
+    /// <summary>What the flow installer did so far (null before start-up created it).</summary>
+    public FlowInstallerStats? FlowStats => _installer?.Stats;
+
     /// <summary>Ports in the cache (read from another thread: a snapshot for tests and diagnostics).</summary>
     public int CachedPortCount => _nb.Ports.Count;
 
@@ -88,6 +91,9 @@ public sealed partial class LocalController : IAsyncDisposable
     /// binding is about to be written. Raised on the event loop: keep handlers short.
     /// </summary>
     public event Action<string>? PortFlowsInstalled;
+
+    /// <summary>An interface naming this lport (iface-id) was seen on the bridge. Raised on the event loop.</summary>
+    public event Action<string>? PortPlugged;
 
     /// <summary>Runs the start-up sequence and the event loop; returns once the loop runs.</summary>
     public static async Task<LocalController> StartAsync(ControllerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)

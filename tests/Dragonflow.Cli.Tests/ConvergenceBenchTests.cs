@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Dragonflow.Testing;
+
+namespace Dragonflow.Cli.Tests;
+
+/// <summary>`dragonflow bench convergence` end to end with tiny sizes: output shape and nothing left behind (no timing asserted).</summary>
+public sealed partial class ConvergenceBenchTests
+{
+    [Fact]
+    public async Task Bench_convergence_prints_p50_and_p99_per_port_count_and_leaves_no_ovs_behind()
+    {
+        var (exitCode, stdout, stderr) = await DragonflowCli.RunAsync(
+            ["bench", "convergence", "--ports", "5,30", "--samples", "8", "--restart", "--local-ports", "20"], TimeSpan.FromMinutes(2));
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        var sandboxes = lines.Select(l => SandboxLine().Match(l)).Where(m => m.Success).ToList();
+        var runs = lines.Select(l => RunLine().Match(l)).Where(m => m.Success).ToList();
+        Assert.Equal(2, sandboxes.Count);
+        var nbDirs = lines.Where(l => l.StartsWith("nb: dir=", StringComparison.Ordinal)).Select(l => l["nb: dir=".Length..]).ToList();
+        Assert.Equal(2, nbDirs.Count);
+        Assert.All(nbDirs, d => Assert.False(Directory.Exists(d), $"{d} was left behind"));
+        Assert.Equal(["5", "30"], runs.Select(r => r.Groups["ports"].Value));
+        foreach (var run in runs)
+        {
+            Assert.Equal("8", run.Groups["samples"].Value);
+            var p50 = Ms(run, "p50");
+            var p99 = Ms(run, "p99");
+            Assert.True(p50 > 0 && p50 <= p99 && p99 <= Ms(run, "max"), run.Value);
+        }
+        // The restart (after the largest run): the switch ends with the flows it had, none of the old generation.
+        var restart = RestartLine().Match(Assert.Single(lines, l => RestartLine().IsMatch(l)));
+        Assert.Equal("50", restart.Groups["ports"].Value);
+        Assert.Equal(restart.Groups["before"].Value, restart.Groups["after"].Value);
+        Assert.Equal("0", restart.Groups["old"].Value);
+        Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 2000 ms: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("target p50 <= 5 ms at 30 ports: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("target p99 <= 20 ms at 30 ports: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("p50 growth 5 -> 30 ports: ", StringComparison.Ordinal));
+
+        foreach (var sandbox in sandboxes)
+        {
+            foreach (var pidGroup in new[] { "ovsdb", "vswitchd" })
+                Assert.False(IsAlive(sandbox.Groups[pidGroup].Value), $"{pidGroup} pid {sandbox.Groups[pidGroup].Value} still runs");
+            Assert.False(Directory.Exists(sandbox.Groups["dir"].Value), $"{sandbox.Groups["dir"].Value} was left behind");
+            Assert.False(Directory.Exists(Path.Combine("/sys/class/net", sandbox.Groups["bridge"].Value)), "the bridge's tap device was left behind");
+        }
+    }
+
+    [Fact]
+    public async Task Bench_convergence_rejects_a_bad_port_list()
+    {
+        var (exitCode, _, stderr) = await DragonflowCli.RunAsync(["bench", "convergence", "--ports", "10,x"]);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--ports takes counts", stderr);
+    }
+
+    static double Ms(Match run, string group) => double.Parse(run.Groups[group].Value, CultureInfo.InvariantCulture);
+
+    static bool IsAlive(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z' && comm.StartsWith("ovs", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"^sandbox: run_dir=(?<dir>\S+) ovsdb_server_pid=(?<ovsdb>\d+) ovs_vswitchd_pid=(?<vswitchd>\d+) bridge=(?<bridge>\S+)$")]
+    private static partial Regex SandboxLine();
+
+    [GeneratedRegex(@"^ports_in_nb=(?<ports>\d+) samples=(?<samples>\d+) p50=(?<p50>\d+\.\d\d) ms p99=(?<p99>\d+\.\d\d) ms max=(?<max>\d+\.\d\d) ms \(nb fill \d+ ms, controller start \d+ ms\)$")]
+    private static partial Regex RunLine();
+
+    [GeneratedRegex(@"^restart: ports_in_nb=(?<ports>\d+) local_ports=20 flows=(?<before>\d+) reconciled=\d+ ms \(.*\) after: flows=(?<after>\d+) old_generation=(?<old>\d+)$")]
+    private static partial Regex RestartLine();
+}

@@ -197,6 +197,9 @@ public sealed partial class LocalController
             case "lswitch":
                 NetworkChanged(id, withPorts: true);
                 break;
+            case "lrouter":
+                RouterChanged(id);
+                break;
             case "chassis":
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
@@ -219,8 +222,15 @@ public sealed partial class LocalController
             foreach (var port in _nb.PortsOfNetwork(networkId).ToList()) PortChanged(port);
     }
 
+    private void RouterChanged(string routerId)
+    {
+        foreach (var app in _apps)
+            if (app.Handles.HasFlag(AppEvents.Router)) app.OnRouterChanged(routerId);
+    }
+
     private void RecomputeAll()
     {
+        foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
         foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
         foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
     }

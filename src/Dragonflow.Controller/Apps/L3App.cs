@@ -43,7 +43,9 @@ public abstract class L3App(ChassisContext context) : ControllerApp(context)
 
     public override void OnNetworkChanged(string networkId)
     {
-        foreach (var r in Context.Nb.RoutersOfNetwork(networkId).ToList()) ComputeRouter(r);
+        // A network's arrival or key change resolves (or moves) an interface: the router's flows
+        // and the hops of every network it routes depend on it.
+        foreach (var r in Context.Nb.RoutersOfNetwork(networkId).ToList()) OnRouterChanged(r);
     }
 
     public override void OnPortChanged(string portId)

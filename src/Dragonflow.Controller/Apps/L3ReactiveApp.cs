@@ -9,8 +9,8 @@ namespace Dragonflow.Controller.Apps;
 /// <summary>
 /// l3_reactive: traffic to another subnet of a router goes to the controller from table 20;
 /// the first packet installs the hop to its destination VM in table 20 (priority 300) with an
-/// idle timeout, so only destinations in use cost flows. The first packet itself is dropped
-/// (no packet-out yet): senders retry. Owners: "lrouter:ID" and "hop:NETKEY:IP".
+/// idle timeout, so only destinations in use cost flows. The first packet is re-injected
+/// (packet-out) once the hop is on the switch. Owners: "lrouter:ID" and "hop:NETKEY:IP".
 /// </summary>
 public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
 {
@@ -51,7 +51,8 @@ public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
             // installer sees a change and sends it again.
             priority = known.Priority == Priorities.VeryHigh ? (ushort)(Priorities.VeryHigh + 1) : Priorities.VeryHigh;
         }
-        Install(key, priority, now);
+        // The packet goes back through the pipeline once the hop is installed, so it is not lost.
+        if (Install(key, priority, now)) Context.SendPacketOut(packet.InPort, packet.Frame);
     }
 
     protected override void OnRouterNetworksChanged(IReadOnlyCollection<string> networks) => Refresh(_ => true);
@@ -64,11 +65,11 @@ public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
 
     private void Refresh(Func<(string PortId, ushort Priority, DateTime At), bool> which)
     {
-        foreach (var (key, hop) in _hops.Where(kv => which(kv.Value)).ToList()) Install(key, hop.Priority, hop.At);
+        foreach (var (key, hop) in _hops.Where(kv => which(kv.Value)).ToList()) _ = Install(key, hop.Priority, hop.At);
     }
 
     /// <summary>Installs (or, if the destination is gone, removes) the hop from a network to an address.</summary>
-    private void Install((ulong Net, IPAddress Ip) key, ushort priority, DateTime at)
+    private bool Install((ulong Net, IPAddress Ip) key, ushort priority, DateTime at)
     {
         var owner = $"hop:{key.Net}:{key.Ip}";
         foreach (var portId in PortsWith(key.Ip))
@@ -79,11 +80,12 @@ public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
                 if (h.FromNetworkKey != key.Net || !h.Address.Equals(key.Ip)) continue;
                 _hops[key] = (portId, priority, at);
                 Set(owner, [L3Flows.Hop(Pipeline.Tables.L3Lookup, priority, key.Net, key.Ip, 32, h.Via, port, IdleTimeout)]);
-                return;
+                return true;
             }
         }
         _hops.Remove(key);
         Clear(owner);
+        return false;
     }
 
     /// <summary>Ports on the routed networks of the source network that hold the address.</summary>

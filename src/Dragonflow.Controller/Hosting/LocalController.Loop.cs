@@ -278,8 +278,21 @@ public sealed partial class LocalController
 
     private async Task AfterBatchAsync(CancellationToken ct)
     {
+        if (_switch is null) _context?.TakePacketOuts(); // no switch to send them to: the senders retransmit
         if (_switch is null || _installer is null) return;
         await _installer.FlushAsync(ct);
+        foreach (var (inPort, frame) in _context!.TakePacketOuts())
+        {
+            try
+            {
+                await _switch.SendAsync(Dragonflow.OpenFlow.Messages.PacketOut.Create(frame,
+                    [new Dragonflow.OpenFlow.Actions.Output(Dragonflow.OpenFlow.Protocol.OfpPort.Table)], inPort), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.LogDebug("packet-out failed: {Error}", e.Message); // the sender retransmits
+            }
+        }
         foreach (var id in _toActivate.Where(id => !_bindingInFlight.Contains(id)).ToList())
         {
             PortFlowsInstalled?.Invoke(id);

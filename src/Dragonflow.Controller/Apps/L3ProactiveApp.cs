@@ -27,12 +27,6 @@ public sealed class L3ProactiveApp(ChassisContext context) : L3App(context)
         ComputeHops(portId);
     }
 
-    public override void OnNetworkChanged(string networkId)
-    {
-        base.OnNetworkChanged(networkId);
-        // A network's key change moves the hops of its ports (NetworkChanged recomputes ports too).
-    }
-
     protected override void OnRouterNetworksChanged(IReadOnlyCollection<string> networks)
     {
         foreach (var net in networks)

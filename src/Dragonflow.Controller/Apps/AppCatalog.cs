@@ -16,11 +16,13 @@ public static class AppCatalog
         ["l2"] = c => new L2App(c),
         ["tunneling"] = c => new TunnelingApp(c),
         ["dhcp"] = c => new Dhcp.DhcpApp(c),
+        ["l3_proactive"] = c => new L3ProactiveApp(c),
+        ["l3_reactive"] = c => new L3ReactiveApp(c),
     };
 
     /// <summary>Defined in DESIGN.md §5 but not built yet.</summary>
     public static IReadOnlySet<string> NotYetImplemented { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { "l3_proactive", "l3_reactive", "dnat", "sg", "portsec" };
+        new HashSet<string>(StringComparer.Ordinal) { "dnat", "sg", "portsec" };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging).Concat(NotYetImplemented);
 

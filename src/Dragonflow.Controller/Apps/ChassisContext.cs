@@ -55,6 +55,25 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
         }
     }
 
+    private readonly List<(uint InPort, byte[] Frame)> _packetOuts = [];
+
+    /// <summary>
+    /// Re-injects <paramref name="frame"/> into the pipeline (packet-out, output:TABLE) as if it
+    /// had arrived on <paramref name="inPort"/> (OFPP_CONTROLLER when it comes from nowhere). It is
+    /// sent after the flows of the current batch, so a packet-in handler that installs flows and
+    /// re-injects the packet sees it take the new flows.
+    /// </summary>
+    public void Reinject(uint inPort, byte[] frame) => _packetOuts.Add((inPort, frame));
+
+    /// <summary>The re-injections queued since the last call (the host sends them after flushing flows).</summary>
+    internal IReadOnlyList<(uint InPort, byte[] Frame)> TakePacketOuts()
+    {
+        if (_packetOuts.Count == 0) return [];
+        var list = _packetOuts.ToList();
+        _packetOuts.Clear();
+        return list;
+    }
+
     internal void SetFlows(ControllerApp app, string owner, IEnumerable<DesiredFlow> flows)
     {
         var list = flows as IReadOnlyCollection<DesiredFlow> ?? flows.ToList();

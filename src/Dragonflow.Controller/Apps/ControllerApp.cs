@@ -22,6 +22,9 @@ public enum AppEvents
 
     /// <summary>A packet-in from a flow this app installed (by the app byte of the cookie).</summary>
     PacketIn = 16,
+
+    /// <summary>A router (its interfaces or routes) appeared, changed or was removed.</summary>
+    Router = 32,
 }
 
 /// <summary>
@@ -51,6 +54,8 @@ public abstract class ControllerApp(ChassisContext context)
     public virtual void OnChassisChanged(string chassisId) { }
 
     public virtual void OnTunnelPortsChanged() { }
+
+    public virtual void OnRouterChanged(string routerId) { }
 
     public virtual void OnPacketIn(PacketInData packet) { }
 

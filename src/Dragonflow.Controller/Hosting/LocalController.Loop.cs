@@ -201,6 +201,9 @@ public sealed partial class LocalController
                 foreach (var net in new[] { (before as LogicalSubnet)?.Lswitch, (after as LogicalSubnet)?.Lswitch }.OfType<string>().Distinct())
                     NetworkChanged(net, withPorts: true);
                 break;
+            case "lrouter":
+                RouterChanged(id);
+                break;
             case "chassis":
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
@@ -223,8 +226,15 @@ public sealed partial class LocalController
             foreach (var port in _nb.PortsOfNetwork(networkId).ToList()) PortChanged(port);
     }
 
+    private void RouterChanged(string routerId)
+    {
+        foreach (var app in _apps)
+            if (app.Handles.HasFlag(AppEvents.Router)) app.OnRouterChanged(routerId);
+    }
+
     private void RecomputeAll()
     {
+        foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
         foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
         foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
     }
@@ -273,8 +283,21 @@ public sealed partial class LocalController
 
     private async Task AfterBatchAsync(CancellationToken ct)
     {
+        if (_switch is null) _context?.TakePacketOuts(); // no switch to send them to: the senders retransmit
         if (_switch is null || _installer is null) return;
         await _installer.FlushAsync(ct);
+        foreach (var (inPort, frame) in _context!.TakePacketOuts())
+        {
+            try
+            {
+                await _switch.SendAsync(Dragonflow.OpenFlow.Messages.PacketOut.Create(frame,
+                    [new Dragonflow.OpenFlow.Actions.Output(Dragonflow.OpenFlow.Protocol.OfpPort.Table)], inPort), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _log.LogDebug("packet-out failed: {Error}", e.Message); // the sender retransmits
+            }
+        }
         foreach (var id in _toActivate.Where(id => !_bindingInFlight.Contains(id)).ToList())
         {
             PortFlowsInstalled?.Invoke(id);

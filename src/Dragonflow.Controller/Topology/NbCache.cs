@@ -21,6 +21,8 @@ public sealed class NbCache
     private readonly Dictionary<string, LogicalSubnet> _subnets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LogicalPort> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Chassis> _chassis = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LogicalRouter> _routers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _routersByNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _portsByNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _portsByChassis = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, int>> _chassisByNetwork = new(StringComparer.Ordinal);
@@ -29,9 +31,10 @@ public sealed class NbCache
     public IReadOnlyDictionary<string, LogicalSubnet> Subnets => _subnets;
     public IReadOnlyDictionary<string, LogicalPort> Ports => _ports;
     public IReadOnlyDictionary<string, Chassis> Chassis => _chassis;
+    public IReadOnlyDictionary<string, LogicalRouter> Routers => _routers;
 
     /// <summary>The tables the cache keeps.</summary>
-    public static IReadOnlyList<NbTable> Tables { get; } = [NbTables.Lswitch, NbTables.Lsubnet, NbTables.Lport, NbTables.Chassis];
+    public static IReadOnlyList<NbTable> Tables { get; } = [NbTables.Lswitch, NbTables.Lsubnet, NbTables.Lport, NbTables.Chassis, NbTables.Lrouter];
 
     public IReadOnlyCollection<string> PortsOfNetwork(string networkId) =>
         _portsByNetwork.TryGetValue(networkId, out var s) ? s : [];
@@ -42,6 +45,10 @@ public sealed class NbCache
     /// <summary>Chassis that hold at least one port of the network (by NB binding).</summary>
     public IReadOnlyCollection<string> ChassisOfNetwork(string networkId) =>
         _chassisByNetwork.TryGetValue(networkId, out var d) ? d.Keys : [];
+
+    /// <summary>Routers with an interface on the network.</summary>
+    public IReadOnlyCollection<string> RoutersOfNetwork(string networkId) =>
+        _routersByNetwork.TryGetValue(networkId, out var s) ? s : [];
 
     public IEnumerable<string> NetworksOfChassis(string chassisId) =>
         PortsOfChassis(chassisId).Select(p => _ports[p].Lswitch).Distinct(StringComparer.Ordinal);
@@ -57,6 +64,14 @@ public sealed class NbCache
             case LogicalSwitch n: return Put(_networks, n);
             case LogicalSubnet s: return Put(_subnets, s);
             case Chassis c: return Put(_chassis, c);
+            case LogicalRouter r:
+                var (routerStored, routerBefore) = Put(_routers, r);
+                if (routerStored)
+                {
+                    if (routerBefore is LogicalRouter old) foreach (var rp in old.Ports) RemoveFrom(_routersByNetwork, rp.Lswitch, old.Id);
+                    foreach (var rp in r.Ports) Add(_routersByNetwork, rp.Lswitch, r.Id);
+                }
+                return (routerStored, routerBefore);
             case LogicalPort p:
                 var (stored, previous) = Put(_ports, p);
                 if (stored)
@@ -77,6 +92,10 @@ public sealed class NbCache
             case "lswitch": return Remove(_networks, id);
             case "lsubnet": return Remove(_subnets, id);
             case "chassis": return Remove(_chassis, id);
+            case "lrouter":
+                var r = Remove(_routers, id);
+                if (r is not null) foreach (var rp in r.Ports) RemoveFrom(_routersByNetwork, rp.Lswitch, r.Id);
+                return r;
             case "lport":
                 var p = Remove(_ports, id);
                 if (p is not null) Unindex(p);
@@ -92,6 +111,7 @@ public sealed class NbCache
         "lsubnet" => _subnets.GetValueOrDefault(id),
         "lport" => _ports.GetValueOrDefault(id),
         "chassis" => _chassis.GetValueOrDefault(id),
+        "lrouter" => _routers.GetValueOrDefault(id),
         _ => null,
     };
 
@@ -102,6 +122,7 @@ public sealed class NbCache
         "lsubnet" => _subnets.Values,
         "lport" => _ports.Values,
         "chassis" => _chassis.Values,
+        "lrouter" => _routers.Values,
         _ => [],
     };
 

@@ -35,6 +35,9 @@ public sealed class ControllerSandbox : IAsyncDisposable
 
     public IReadOnlyList<ChassisUnderTest> Chassis => _chassis;
 
+    /// <summary>apps_list of the chassis added from now on.</summary>
+    public IReadOnlyList<string> Apps { get; set; } = ["l2", "tunneling", "aging"];
+
     public static async Task<ControllerSandbox> CreateAsync()
     {
         var dir = Path.Combine(Path.GetTempPath(), "df-ctl-nb-" + Guid.NewGuid().ToString("n")[..8]);
@@ -147,7 +150,7 @@ public sealed class ChassisUnderTest(ControllerSandbox sandbox, OvsChassis ovs, 
         DatapathType = "netdev",
         OvsdbConnection = ovs.DbRemote,
         OfListen = "unix:" + Path.Combine(ovs.RunDirectory, "df-of.sock"),
-        Apps = ["l2", "tunneling", "aging"],
+        Apps = sandbox.Apps,
         Nb = sandbox.Nb,
     };
 

@@ -38,11 +38,13 @@ public sealed class ControllerSandbox : IAsyncDisposable
     /// <summary>apps_list of the chassis added from now on.</summary>
     public IReadOnlyList<string> Apps { get; set; } = ["l2", "tunneling", "aging"];
 
-    public static async Task<ControllerSandbox> CreateAsync()
+    /// <summary>A sandbox on a temporary sqlite NB with ZeroMQ pub/sub, or on <paramref name="backend"/>
+    /// (another nb_db_class and pub_sub_driver, e.g. etcd with etcd watch).</summary>
+    public static async Task<ControllerSandbox> CreateAsync(NbOptions? backend = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "df-ctl-nb-" + Guid.NewGuid().ToString("n")[..8]);
         Directory.CreateDirectory(dir);
-        var nb = new NbOptions
+        var nb = (backend ?? new NbOptions()) with
         {
             NbDbPath = Path.Combine(dir, "nb.db"),
             PublisherPort = 0,

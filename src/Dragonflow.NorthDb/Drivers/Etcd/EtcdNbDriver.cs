@@ -229,7 +229,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
             {
                 var r = await Kv.RangeAsync(new RangeRequest { Key = key }, Options(ct));
                 var current = r.Kvs.FirstOrDefault();
-                var (value, version) = current is null ? (1L, 1L) : NextCounter(table, current.Value.ToStringUtf8());
+                var (value, version) = current is null ? (1L, 1L) : UniqueKeyCounterValue.Next(table, current.Value.ToStringUtf8());
                 var json = $"{{\"id\":{JsonSerializer.Serialize(table)},\"version\":{version},\"value\":{value}}}";
                 var txn = new TxnRequest();
                 txn.Compare.Add(current is null
@@ -243,24 +243,6 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 // Another allocator won this round; read its value and try the next one.
             }
         }, cancellationToken);
-
-    private static (long Value, long Version) NextCounter(string table, string stored)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(stored);
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("value", out var v) && v.TryGetInt64(out var value))
-            {
-                var version = root.TryGetProperty("version", out var n) && n.TryGetInt64(out var ver) ? ver : 0;
-                return (value + 1, version + 1);
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        throw new NbCorruptValueException("unique_key", table, $"not a unique key counter: {(stored.Length > 200 ? stored[..200] : stored)}");
-    }
 
     private async Task<NbEntry?> ReadAsync(string table, string id, CancellationToken ct)
     {

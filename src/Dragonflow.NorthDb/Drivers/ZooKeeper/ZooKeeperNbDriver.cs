@@ -224,7 +224,7 @@ public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
         for (var attempt = 0; ; attempt++)
         {
             var current = await GetAsync("unique_key", table, cancellationToken);
-            var (value, version) = current is null ? (1L, 1L) : NextCounter(table, current.Value);
+            var (value, version) = current is null ? (1L, 1L) : UniqueKeyCounterValue.Next(table, current.Value);
             var json = $"{{\"id\":{JsonSerializer.Serialize(table)},\"version\":{version},\"value\":{value}}}";
             try
             {
@@ -243,24 +243,6 @@ public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
                 // Another allocator won this round; read its value and try the next one.
             }
         }
-    }
-
-    private static (long Value, long Version) NextCounter(string table, string stored)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(stored);
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("value", out var v) && v.TryGetInt64(out var value))
-            {
-                var version = root.TryGetProperty("version", out var n) && n.TryGetInt64(out var ver) ? ver : 0;
-                return (value + 1, version + 1);
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        throw new NbCorruptValueException("unique_key", table, $"not a unique key counter: {(stored.Length > 200 ? stored[..200] : stored)}");
     }
 
     /// <summary>A value with its znode version and revision (mzxid), read consistently with its topic.</summary>

@@ -25,11 +25,19 @@ public sealed class NbGapResyncTests(ITestOutputHelper output)
             // The subscriber tracks a topic's seq from the first update it receives on it: once the
             // start-up syncs are over, let one port update on the topic arrive through pub/sub.
             var publisher = Assert.IsType<ZmqNbPublisher>(s.Api.Publisher);
-            await Poll.UntilAsync(() => a.Log.Contains(LogLevel.Information, $"publisher {publisher.PublisherId} settled"),
-                TimeSpan.FromSeconds(10), "the subscription to the NB writer settled");
+            // The start-up syncs (connect, settle 500 ms later) may be coalesced in the log: wait
+            // until no full sync happened for 1.5 s instead.
+            var quietSince = DateTime.UtcNow;
+            var seen = controller.FullSyncs;
+            await Poll.UntilAsync(() =>
+            {
+                if (controller.FullSyncs != seen) (seen, quietSince) = (controller.FullSyncs, DateTime.UtcNow);
+                return DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(1.5);
+            }, TimeSpan.FromSeconds(20), "the start-up syncs are over");
             var cached = controller.CachedPortCount;
             await s.CreatePortAsync(net, "fa:16:3e:00:00:04", "10.0.0.4");
             await Poll.UntilAsync(() => controller.CachedPortCount == cached + 1, TimeSpan.FromSeconds(10), "the warm-up port is cached");
+            Assert.Equal(seen, controller.FullSyncs); // it came through pub/sub, not a sync
 
             // p2 is written to NB but its update never leaves the publisher.
             var lostId = "port-lost-" + Guid.NewGuid().ToString("n")[..6];

@@ -36,7 +36,7 @@ public sealed partial class BenchNbTests
         foreach (Match backend in backends)
         {
             var pid = backend.Groups["pid"].Value;
-            Assert.False(IsAlive(pid), $"{backend.Groups["driver"].Value} server pid {pid} still runs after the bench exited");
+            Assert.False(ProcessProbe.IsAlive(pid), $"{backend.Groups["driver"].Value} server pid {pid} still runs after the bench exited");
             Assert.False(Directory.Exists(backend.Groups["dir"].Value), $"{backend.Groups["dir"].Value} was left behind");
         }
     }
@@ -47,20 +47,6 @@ public sealed partial class BenchNbTests
         var (exitCode, _, stderr) = await DragonflowCli.RunAsync(["bench", "nb", "--driver", "mysql"]);
         Assert.NotEqual(0, exitCode);
         Assert.Contains("mysql", stderr);
-    }
-
-    /// <summary>Alive unless gone or a zombie awaiting its reaper.</summary>
-    static bool IsAlive(string pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     [GeneratedRegex(@"^backend: driver=(?<driver>\S+) pid=(?<pid>\d+) endpoint=\S+ dir=(?<dir>\S+)$", RegexOptions.Multiline)]

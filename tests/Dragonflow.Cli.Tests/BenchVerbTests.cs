@@ -38,7 +38,7 @@ public sealed partial class BenchVerbTests
         foreach (var pidGroup in new[] { "ovsdb", "vswitchd" })
         {
             var pid = sandbox.Groups[pidGroup].Value;
-            Assert.False(IsAlive(pid), $"pid {pid} ({pidGroup}) still runs after the bench exited");
+            Assert.False(ProcessProbe.IsAlive(pid, "ovs"), $"pid {pid} ({pidGroup}) still runs after the bench exited");
         }
         Assert.False(Directory.Exists(sandbox.Groups["dir"].Value), $"{sandbox.Groups["dir"].Value} was left behind");
         Assert.False(Directory.Exists(Path.Combine("/sys/class/net", sandbox.Groups["bridge"].Value)), "the bridge's tap device was left behind");
@@ -53,20 +53,6 @@ public sealed partial class BenchVerbTests
     }
 
     static double Milliseconds(Match run) => double.Parse(run.Groups["ms"].Value, CultureInfo.InvariantCulture);
-
-    static bool IsAlive(string pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z' && comm.StartsWith("ovs", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 
     [GeneratedRegex(@"^sandbox: run_dir=(?<dir>\S+) ovsdb_server_pid=(?<ovsdb>\d+) ovs_vswitchd_pid=(?<vswitchd>\d+) bridge=(?<bridge>\S+)$")]
     private static partial Regex SandboxLine();

@@ -42,7 +42,7 @@ public sealed partial class ConvergenceBenchTests
         foreach (var sandbox in sandboxes)
         {
             foreach (var pidGroup in new[] { "ovsdb", "vswitchd" })
-                Assert.False(IsAlive(sandbox.Groups[pidGroup].Value), $"{pidGroup} pid {sandbox.Groups[pidGroup].Value} still runs");
+                Assert.False(ProcessProbe.IsAlive(sandbox.Groups[pidGroup].Value, "ovs"), $"{pidGroup} pid {sandbox.Groups[pidGroup].Value} still runs");
             Assert.False(Directory.Exists(sandbox.Groups["dir"].Value), $"{sandbox.Groups["dir"].Value} was left behind");
             Assert.False(Directory.Exists(Path.Combine("/sys/class/net", sandbox.Groups["bridge"].Value)), "the bridge's tap device was left behind");
         }
@@ -57,20 +57,6 @@ public sealed partial class ConvergenceBenchTests
     }
 
     static double Ms(Match run, string group) => double.Parse(run.Groups[group].Value, CultureInfo.InvariantCulture);
-
-    static bool IsAlive(string pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z' && comm.StartsWith("ovs", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 
     [GeneratedRegex(@"^sandbox: run_dir=(?<dir>\S+) ovsdb_server_pid=(?<ovsdb>\d+) ovs_vswitchd_pid=(?<vswitchd>\d+) bridge=(?<bridge>\S+)$")]
     private static partial Regex SandboxLine();

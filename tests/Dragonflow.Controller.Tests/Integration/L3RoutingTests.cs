@@ -82,7 +82,7 @@ public sealed partial class L3RoutingTests(ITestOutputHelper output)
     private static partial Regex Ttl();
 
     /// <summary>Pings stop within a deadline (flows are removed asynchronously) and stay stopped.</summary>
-    private static async Task<bool> NeverAnswersAsync(VmNamespace vm, string ip)
+    internal static async Task<bool> NeverAnswersAsync(VmNamespace vm, string ip)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (vm.Ping(ip))
@@ -93,7 +93,7 @@ public sealed partial class L3RoutingTests(ITestOutputHelper output)
         return !vm.Ping(ip, count: 3, timeoutSeconds: 1);
     }
 
-    private static async Task<(LogicalSwitch, LogicalSubnet)> CreateNetworkAsync(ControllerSandbox s, int segment, string cidr, string gateway)
+    internal static async Task<(LogicalSwitch, LogicalSubnet)> CreateNetworkAsync(ControllerSandbox s, int segment, string cidr, string gateway)
     {
         var id = "net-" + Guid.NewGuid().ToString("n")[..8];
         var subnet = new LogicalSubnet { Id = "sub-" + id, Topic = "tenant1", Lswitch = id, Cidr = cidr, GatewayIp = gateway };
@@ -105,7 +105,7 @@ public sealed partial class L3RoutingTests(ITestOutputHelper output)
         return (net, await s.Api.CreateAsync(subnet));
     }
 
-    private static async Task<LogicalPort> CreatePortAsync(ControllerSandbox s, LogicalSwitch net, LogicalSubnet subnet, string mac, string ip) =>
+    internal static async Task<LogicalPort> CreatePortAsync(ControllerSandbox s, LogicalSwitch net, LogicalSubnet subnet, string mac, string ip) =>
         await s.Api.CreateAsync(new LogicalPort
         {
             Id = "port-" + Guid.NewGuid().ToString("n")[..8], Topic = net.Topic, Lswitch = net.Id, Macs = [mac],
@@ -113,7 +113,7 @@ public sealed partial class L3RoutingTests(ITestOutputHelper output)
         });
 
     /// <summary>add_router_interface by subnet: an lport with the gateway address, then the router port.</summary>
-    private static async Task<LogicalPort> AddInterfaceAsync(ControllerSandbox s, string routerId, LogicalSwitch net, LogicalSubnet subnet, string mac)
+    internal static async Task<LogicalPort> AddInterfaceAsync(ControllerSandbox s, string routerId, LogicalSwitch net, LogicalSubnet subnet, string mac)
     {
         var port = await s.Api.CreateAsync(new LogicalPort
         {
@@ -130,6 +130,6 @@ public sealed partial class L3RoutingTests(ITestOutputHelper output)
         return port;
     }
 
-    private static VmNamespace Plug(ControllerSandbox s, ChassisUnderTest chassis, LogicalPort port, string gateway) =>
+    internal static VmNamespace Plug(ControllerSandbox s, ChassisUnderTest chassis, LogicalPort port, string gateway) =>
         s.Ovs.AddVm(chassis.Ovs, new VmOptions { Mac = port.Macs[0], IpCidr = port.Ips[0].IpAddress + "/24", IfaceId = port.Id, Gateway = gateway });
 }

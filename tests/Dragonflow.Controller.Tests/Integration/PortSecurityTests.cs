@@ -22,7 +22,7 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(3);
 
     private ControllerSandbox _s = null!;
-    private LogicalPort _portA = null!;
+    private LogicalPort _portA = null!, _portB = null!;
     private VmNamespace _a = null!, _b = null!;
     private UdpProbe _probe = null!;
 
@@ -34,7 +34,7 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
         var chassisB = await _s.AddChassisAsync("geneve");
         var net = await _s.CreateNetworkAsync(300);
         _portA = await _s.CreatePortAsync(net, MacA, IpA);
-        var portB = await _s.CreatePortAsync(net, MacB, IpB);
+        var portB = _portB = await _s.CreatePortAsync(net, MacB, IpB);
         _a = _s.Plug(chassisA, _portA);
         _b = _s.Plug(chassisB, portB);
         await _s.WaitForStatusAsync(_portA.Id, "ACTIVE", chassisA.Host);
@@ -103,6 +103,51 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
         await _s.Api.UpdateAsync<LogicalPort>(_portA.Id, p => p.AllowedAddressPairs = []);
         Assert.True(await NeverAnswersAsync(_a, IpB, second), "the pair's IP after the pair was removed");
         Assert.True(_a.Ping(IpB), "the port's own IP after the pair was removed");
+    }
+
+    [Fact]
+    public async Task Ipv6_passes_from_the_ports_address_and_its_link_local_address_not_from_another()
+    {
+        await _s.Api.UpdateAsync<LogicalPort>(_portA.Id, p => p.Ips.Add(new FixedIp("sub6", "2001:db8::10")));
+        await _s.Api.UpdateAsync<LogicalPort>(_portB.Id, p => p.Ips.Add(new FixedIp("sub6", "2001:db8::20")));
+        foreach (var (vm, ip) in new[] { (_a, "2001:db8::10"), (_b, "2001:db8::20") })
+        {
+            // The link-local address comes with DAD (a neighbour solicitation from ::) and MLD reports.
+            vm.Namespace.Sysctl("net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0", "net.ipv6.conf.eth0.disable_ipv6=0");
+            vm.Namespace.ExecChecked("ip", "-6", "addr", "add", ip + "/64", "dev", "eth0", "nodad");
+        }
+        var linkLocalB = "fe80::f816:3eff:fe00:5e14";
+        Assert.True(await Ping6Async(_a, linkLocalB + "%eth0"), "B's link-local address from A's");
+        Assert.True(await Ping6Async(_a, "2001:db8::20"), "B's address from A's");
+
+        _a.Namespace.ExecChecked("ip", "-6", "addr", "del", "2001:db8::10/64", "dev", "eth0");
+        _a.Namespace.ExecChecked("ip", "-6", "addr", "add", "2001:db8::66/64", "dev", "eth0", "nodad");
+        Assert.True(await NeverAnswers6Async(_a, "2001:db8::20"), "an IPv6 address that is not the port's still reaches B");
+        Assert.True(await Ping6Async(_a, linkLocalB + "%eth0"), "the link-local address still passes");
+    }
+
+    private static bool Ping6(VmNamespace vm, string ip) => vm.Exec("ping", "-6", "-c", "1", "-W", "1", ip).Succeeded;
+
+    private static async Task<bool> Ping6Async(VmNamespace vm, string ip)
+    {
+        var deadline = DateTime.UtcNow + Deadline; // the link-local address needs its DAD first
+        while (!Ping6(vm, ip))
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(200);
+        }
+        return true;
+    }
+
+    private static async Task<bool> NeverAnswers6Async(VmNamespace vm, string ip)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (Ping6(vm, ip))
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(200);
+        }
+        return !Ping6(vm, ip) && !Ping6(vm, ip);
     }
 
     private static void SetMac(VmNamespace vm, string mac)

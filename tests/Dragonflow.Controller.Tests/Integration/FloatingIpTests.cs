@@ -38,6 +38,9 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
             Assert.Equal("vm1", await TcpProbe.ConnectWithinAsync(ext.Namespace, "172.24.4.10", VmPort, Deadline));
             Assert.Equal("172.24.4.10", await TcpProbe.ConnectWithinAsync(vm1.Namespace, ExternalGateway, ExternalPort, Deadline));
             Assert.True(vm1.Ping(ExternalGateway), "the VM pings the external gateway");
+            // ARP for the floating IP was answered with its MAC; the gateway's MAC was learned by ARP.
+            Assert.Contains("fa:16:3e:aa:00:10", ext.Namespace.ExecChecked("ip", "neigh", "show", "172.24.4.10").StdOut, StringComparison.Ordinal);
+            Assert.Contains($"set_field:{ext.GatewayMac}->eth_dst", cloud.A.Ovs.Ofctl("dump-flows", "br-int", "table=30"), StringComparison.Ordinal);
 
             await cloud.AssociateAsync(fip.Id, null);
             Assert.True(await NeverAnswersAsync(() => ext.Ping("172.24.4.10")), "the floating IP still answers after disassociation");

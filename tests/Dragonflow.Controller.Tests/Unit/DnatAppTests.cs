@@ -45,17 +45,19 @@ public sealed class DnatAppTests
         _nb.Put(Vm("vm2", 42, "fa:16:3e:10:00:0b", "10.1.0.11", "here"));
         _nb.Put(Vm("vm3", 43, "fa:16:3e:10:00:0c", "10.1.0.12", "there"));
         _nb.Put(new LogicalPort { Id = "flp", Lswitch = "ext", UniqueKey = 50, Version = 1, Macs = [FipMac], Ips = [new FixedIp("extsub", "172.24.4.10")] });
-        _nb.Put(new LogicalRouter
-        {
-            Id = "r1", Version = 1, UniqueKey = 1,
-            Ports = [new LogicalRouterPort { Id = "if1", Lswitch = "net1", Network = "10.1.0.1/24", Mac = "fa:16:3e:10:00:01", UniqueKey = 2 }],
-            ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = "ext" },
-        });
+        _nb.Put(Router(1));
         _bridge.SetInterface("tap1", "vm1", 5);
         _bridge.SetInterface("tap2", "vm2", 6);
         _bridge.SetExternalPatch(Patch);
         _app.Start();
     }
+
+    private static LogicalRouter Router(long version) => new()
+    {
+        Id = "r1", Version = version, UniqueKey = 1,
+        Ports = [new LogicalRouterPort { Id = "if1", Lswitch = "net1", Network = "10.1.0.1/24", Mac = "fa:16:3e:10:00:01", UniqueKey = 2 }],
+        ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = "ext" },
+    };
 
     private static LogicalPort Vm(string id, long key, string mac, string ip, string chassis) =>
         new() { Id = id, Lswitch = "net1", UniqueKey = key, Version = 1, Chassis = chassis, Macs = [mac], Ips = [new FixedIp("s1", ip)] };
@@ -148,6 +150,17 @@ public sealed class DnatAppTests
         Assert.Empty(_sent);
         _app.OnTimer();
         Assert.Empty(_sent); // no gateway to ask for: nothing here uses one
+    }
+
+    [Fact]
+    public void A_floating_ip_whose_router_arrives_later_is_natted_when_it_arrives()
+    {
+        _nb.Remove("lrouter", "r1");
+        PutFip(1, "vm1", "10.1.0.10");
+        Assert.Empty(FipFlows);
+        _nb.Put(Router(2));
+        _app.OnRouterChanged("r1");
+        Assert.Contains(FipFlows, f => f.Table == Tables.IngressNat);
     }
 
     [Fact]

@@ -26,6 +26,9 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
     public static readonly AppId AppId = new(6, "dnat");
 
     private readonly Dictionary<string, FloatingIpView> _local = new(StringComparer.Ordinal);
+
+    /// <summary>Floating IPs of VMs plugged here that do not resolve yet (a network, subnet or router missing).</summary>
+    private readonly HashSet<string> _waiting = new(StringComparer.Ordinal);
     private readonly ExternalGateways _gateways = new();
 
     public override AppId Id => AppId;
@@ -62,7 +65,8 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
     }
 
     // A network (key, subnet gateway) or router (interface MAC) change may touch any floating
-    // IP of this chassis; only those are looked at: the cost is the local ports, not the cloud.
+    // IP of this chassis; only those (NATed here, or of a VM here and waiting) are looked at,
+    // so a chassis without floating IPs pays nothing.
     public override void OnNetworkChanged(string networkId) => RecomputeLocal();
 
     public override void OnRouterChanged(string routerId) => RecomputeLocal();
@@ -106,8 +110,9 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
 
     private void RecomputeLocal()
     {
+        if (_local.Count == 0 && _waiting.Count == 0) return;
         var ids = _local.Keys.ToHashSet(StringComparer.Ordinal);
-        foreach (var port in Context.Bridge.LocalPorts.Keys) ids.UnionWith(Context.Nb.FloatingIpsOfPort(port));
+        ids.UnionWith(_waiting);
         foreach (var id in ids) Compute(id);
         ComputeShared();
     }
@@ -118,10 +123,13 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
         var view = Context.Nb.FloatingIps.TryGetValue(id, out var fip) ? FloatingIpView.Resolve(Context, fip) : null;
         if (view is null || Context.Bridge.ExternalPatch is not { } patch)
         {
+            if (fip?.Lport is { } vm && Context.IsLocal(vm)) _waiting.Add(id);
+            else _waiting.Remove(id);
             if (_local.Remove(id)) Context.Logger.LogInformation("floating IP {Fip} no longer NATed here", id);
             Clear(owner);
             return;
         }
+        _waiting.Remove(id);
         _local.TryGetValue(id, out var before);
         _local[id] = view;
         var flows = new List<DesiredFlow> { DnatFlows.ArpResponder(view), DnatFlows.Ingress(view), DnatFlows.ToEgressNat(view) };

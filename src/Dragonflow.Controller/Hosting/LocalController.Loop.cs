@@ -251,8 +251,8 @@ public sealed partial class LocalController
     private void ApplyInterface(InterfaceEvent e)
     {
         var iface = e.Interface;
-        var tunnelType = _options.TunnelTypes.FirstOrDefault(t => iface.Name == ControllerOptions.TunnelPortName(t) && iface.Type == t);
         if (ApplyExternalPatch(e)) return;
+        var tunnelType = _options.TunnelTypes.FirstOrDefault(t => iface.Name == ControllerOptions.TunnelPortName(t) && iface.Type == t);
         if (tunnelType is not null)
         {
             var changed = e.Kind == InterfaceEventKind.Removed || !iface.HasOfport

@@ -25,6 +25,8 @@ static class ControllerVerb
                 OvsdbConnection = config.OvsdbConnection,
                 OfListen = config.OfListen,
                 Apps = config.AppsList,
+                ExternalBridge = config.ExternalBridge,
+                BridgeMappings = config.BridgeMappings,
                 Nb = NbConnection.OptionsFrom(config),
             };
             using var loggerFactory = LoggerFactory.Create(logging => logging

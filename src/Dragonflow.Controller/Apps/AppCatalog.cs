@@ -19,11 +19,12 @@ public static class AppCatalog
         ["l3_proactive"] = c => new L3ProactiveApp(c),
         ["l3_reactive"] = c => new L3ReactiveApp(c),
         ["portsec"] = c => new PortSecurity.PortSecurityApp(c),
+        ["dnat"] = c => new Dnat.DnatApp(c),
     };
 
     /// <summary>Defined in DESIGN.md §5 but not built yet.</summary>
     public static IReadOnlySet<string> NotYetImplemented { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { "dnat", "sg" };
+        new HashSet<string>(StringComparer.Ordinal) { "sg" };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging).Concat(NotYetImplemented);
 

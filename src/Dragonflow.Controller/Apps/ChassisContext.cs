@@ -22,6 +22,9 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>The physical networks that [df] bridge_mappings maps to the external bridge (dnat).</summary>
+    public IReadOnlySet<string> ExternalPhysicalNetworks { get; set; } = new HashSet<string>(StringComparer.Ordinal) { "public" };
+
     /// <summary>A monotonic clock for rate limits; tests replace it to make time deterministic.</summary>
     public Func<TimeSpan> Clock { get; set; } = () => TimeSpan.FromTicks(System.Diagnostics.Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency);
 

@@ -25,6 +25,12 @@ public enum AppEvents
 
     /// <summary>A router (its interfaces or routes) appeared, changed or was removed.</summary>
     Router = 32,
+
+    /// <summary>A floating IP appeared, was (dis)associated, moved or was removed.</summary>
+    FloatingIp = 256,
+
+    /// <summary>The controller's periodic tick (about once a second), for work that retries or refreshes.</summary>
+    Timer = 512,
 }
 
 /// <summary>
@@ -58,6 +64,11 @@ public abstract class ControllerApp(ChassisContext context)
     public virtual void OnRouterChanged(string routerId) { }
 
     public virtual void OnPacketIn(PacketInData packet) { }
+
+    public virtual void OnFloatingIpChanged(string floatingIpId) { }
+
+    /// <summary>The periodic tick; the time is <see cref="ChassisContext.Clock"/>.</summary>
+    public virtual void OnTimer() { }
 
     protected void Set(string owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);
 

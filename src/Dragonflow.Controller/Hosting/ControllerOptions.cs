@@ -31,6 +31,12 @@ public sealed record ControllerOptions
     /// <summary>The NB database and pub/sub. The controller publishes its own writes (port bindings) on a port of its own.</summary>
     public required NbOptions Nb { get; init; }
 
+    /// <summary>[df] external_bridge: the bridge that carries floating IP traffic (dnat), patched to br-int.</summary>
+    public string ExternalBridge { get; init; } = "br-ex";
+
+    /// <summary>[df] bridge_mappings: physical_network:bridge pairs; the external networks are on the physical networks mapped to <see cref="ExternalBridge"/>.</summary>
+    public IReadOnlyList<string> BridgeMappings { get; init; } = ["public:br-ex"];
+
     /// <summary>A full sync as a safety net, in case pub/sub lost something no gap revealed.</summary>
     public TimeSpan SafetySyncInterval { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -117,6 +117,9 @@ public sealed partial class LocalController
                 }
                 if (!handled) _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
                 break;
+            case TimerTick:
+                Tick();
+                break;
             case BindingWritten b:
                 _bindingInFlight.Remove(b.PortId);
                 if (b.Stored is not null)
@@ -204,6 +207,9 @@ public sealed partial class LocalController
             case "lrouter":
                 RouterChanged(id);
                 break;
+            case "floatingip":
+                FloatingIpChanged(id);
+                break;
             case "chassis":
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
@@ -237,6 +243,7 @@ public sealed partial class LocalController
         foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
         foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
         foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
+        foreach (var fip in _nb.FloatingIps.Keys.ToList()) FloatingIpChanged(fip);
     }
 
     // ---- OVSDB -------------------------------------------------------------------------------
@@ -244,6 +251,7 @@ public sealed partial class LocalController
     private void ApplyInterface(InterfaceEvent e)
     {
         var iface = e.Interface;
+        if (ApplyExternalPatch(e)) return;
         var tunnelType = _options.TunnelTypes.FirstOrDefault(t => iface.Name == ControllerOptions.TunnelPortName(t) && iface.Type == t);
         if (tunnelType is not null)
         {

@@ -132,11 +132,13 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             await vswitch.EnsurePortAsync(PortSpec.Tunnel(o.IntegrationBridge, ControllerOptions.TunnelPortName(type), type, o.LocalIp), ct);
         }
+        if (o.Apps.Contains(Apps.Dnat.DnatApp.AppId.Name)) await EnsureExternalBridgeAsync(vswitch, ct);
         await RegisterChassisAsync(ct);
 
         _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>());
         _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
         _context.PacketOutSender = SendPacketOut;
+        _context.ExternalPhysicalNetworks = ExternalPhysicalNetworks(o);
         _apps = AppCatalog.Create(o.Apps, _context);
         foreach (var name in o.Apps.Where(AppCatalog.NotYetImplemented.Contains))
             _log.LogWarning("app {App} is not implemented in this build; skipped", name);
@@ -178,6 +180,7 @@ public sealed partial class LocalController : IAsyncDisposable
         _background.Add(Task.Run(() => WatchInterfacesAsync(vswitch, _stop.Token)));
         _background.Add(Task.Run(() => AcceptSwitchesAsync(_stop.Token)));
         _background.Add(Task.Run(() => SafetySyncAsync(_stop.Token)));
+        if (_apps.Any(a => a.Handles.HasFlag(AppEvents.Timer))) _background.Add(Task.Run(() => TickAsync(_stop.Token)));
         _loop = Task.Run(() => RunLoopAsync(_stop.Token));
         _log.LogInformation("controller {Host} started: bridge {Bridge}, OpenFlow {Target}, apps {Apps}",
             o.Host, o.IntegrationBridge, _listener.Target, string.Join(",", _apps.Select(a => a.Id.Name)));

@@ -10,9 +10,11 @@ public static class Tables
     public const byte ServicesClassification = 9;
     public const byte Arp = 10;
     public const byte Dhcp = 11;
+    public const byte IngressNat = 15;
     public const byte L2Lookup = 17;
     public const byte L3Lookup = 20;
     public const byte L3ProactiveLookup = 25;
+    public const byte EgressNat = 30;
     public const byte Egress = 64;
     public const byte IngressConntrack = 72;
     public const byte IngressSecurityGroup = 77;

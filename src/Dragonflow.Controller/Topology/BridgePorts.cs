@@ -52,4 +52,15 @@ public sealed class BridgePorts
     }
 
     public bool RemoveTunnel(string type) => _tunnels.Remove(type);
+
+    /// <summary>The ofport of br-int's patch port to the external bridge (dnat); null while there is none.</summary>
+    public uint? ExternalPatch { get; private set; }
+
+    /// <summary>Records the external patch port (null: gone); true if it changed.</summary>
+    public bool SetExternalPatch(uint? ofport)
+    {
+        if (ExternalPatch == ofport) return false;
+        ExternalPatch = ofport;
+        return true;
+    }
 }

@@ -3,7 +3,7 @@ using Dragonflow.Model;
 namespace Dragonflow.Controller.Topology;
 
 /// <summary>
-/// The controller's copy of the NB objects it needs (networks, subnets, ports, chassis), with
+/// The controller's copy of the NB objects it needs (networks, subnets, ports, chassis, routers, floating IPs), with
 /// the indexes that keep one change's cost independent of the number of objects: ports by
 /// network, ports by chassis, and per network how many ports each chassis holds.
 ///
@@ -26,15 +26,18 @@ public sealed class NbCache
     private readonly Dictionary<string, HashSet<string>> _portsByNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _portsByChassis = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, int>> _chassisByNetwork = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FloatingIp> _floatingIps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _floatingIpsByPort = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, LogicalSwitch> Networks => _networks;
     public IReadOnlyDictionary<string, LogicalSubnet> Subnets => _subnets;
     public IReadOnlyDictionary<string, LogicalPort> Ports => _ports;
     public IReadOnlyDictionary<string, Chassis> Chassis => _chassis;
     public IReadOnlyDictionary<string, LogicalRouter> Routers => _routers;
+    public IReadOnlyDictionary<string, FloatingIp> FloatingIps => _floatingIps;
 
     /// <summary>The tables the cache keeps.</summary>
-    public static IReadOnlyList<NbTable> Tables { get; } = [NbTables.Lswitch, NbTables.Lsubnet, NbTables.Lport, NbTables.Chassis, NbTables.Lrouter];
+    public static IReadOnlyList<NbTable> Tables { get; } = [NbTables.Lswitch, NbTables.Lsubnet, NbTables.Lport, NbTables.Chassis, NbTables.Lrouter, NbTables.FloatingIp];
 
     public IReadOnlyCollection<string> PortsOfNetwork(string networkId) =>
         _portsByNetwork.TryGetValue(networkId, out var s) ? s : [];
@@ -49,6 +52,10 @@ public sealed class NbCache
     /// <summary>Routers with an interface on the network.</summary>
     public IReadOnlyCollection<string> RoutersOfNetwork(string networkId) =>
         _routersByNetwork.TryGetValue(networkId, out var s) ? s : [];
+
+    /// <summary>Floating IPs associated with the port (by their lport, the VM side).</summary>
+    public IReadOnlyCollection<string> FloatingIpsOfPort(string portId) =>
+        _floatingIpsByPort.TryGetValue(portId, out var s) ? s : [];
 
     public IEnumerable<string> NetworksOfChassis(string chassisId) =>
         PortsOfChassis(chassisId).Select(p => _ports[p].Lswitch).Distinct(StringComparer.Ordinal);
@@ -72,6 +79,14 @@ public sealed class NbCache
                     foreach (var rp in r.Ports) Add(_routersByNetwork, rp.Lswitch, r.Id);
                 }
                 return (routerStored, routerBefore);
+            case FloatingIp f:
+                var (fipStored, fipBefore) = Put(_floatingIps, f);
+                if (fipStored)
+                {
+                    if (fipBefore is FloatingIp { Lport: { } oldPort } old) RemoveFrom(_floatingIpsByPort, oldPort, old.Id);
+                    if (f.Lport is { } port) Add(_floatingIpsByPort, port, f.Id);
+                }
+                return (fipStored, fipBefore);
             case LogicalPort p:
                 var (stored, previous) = Put(_ports, p);
                 if (stored)
@@ -96,6 +111,10 @@ public sealed class NbCache
                 var r = Remove(_routers, id);
                 if (r is not null) foreach (var rp in r.Ports) RemoveFrom(_routersByNetwork, rp.Lswitch, r.Id);
                 return r;
+            case "floatingip":
+                var f = Remove(_floatingIps, id);
+                if (f?.Lport is { } port) RemoveFrom(_floatingIpsByPort, port, f.Id);
+                return f;
             case "lport":
                 var p = Remove(_ports, id);
                 if (p is not null) Unindex(p);
@@ -112,6 +131,7 @@ public sealed class NbCache
         "lport" => _ports.GetValueOrDefault(id),
         "chassis" => _chassis.GetValueOrDefault(id),
         "lrouter" => _routers.GetValueOrDefault(id),
+        "floatingip" => _floatingIps.GetValueOrDefault(id),
         _ => null,
     };
 
@@ -123,6 +143,7 @@ public sealed class NbCache
         "lport" => _ports.Values,
         "chassis" => _chassis.Values,
         "lrouter" => _routers.Values,
+        "floatingip" => _floatingIps.Values,
         _ => [],
     };
 

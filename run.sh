@@ -38,6 +38,12 @@ case "${1:-}" in
   *) echo "usage: $0 [--once|--down|--help]" >&2; exit 2 ;;
 esac
 
+# Namespaces and OVS need root: come back through sudo, keeping PATH (where dotnet is).
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then
+  echo "run.sh: needs root for network namespaces and Open vSwitch; running it with sudo" >&2
+  exec sudo env "PATH=$PATH" ${DOTNET_ROOT:+"DOTNET_ROOT=$DOTNET_ROOT"} "$0" "$@"
+fi
+
 # ---- progress and failure ------------------------------------------------------------------
 STEPS=10
 STEP_NO=0
@@ -60,7 +66,7 @@ fail() {  # MESSAGE [LOG]
       echo "  last lines of $log:"
       tail -n 15 "$log" | sed 's/^/    /'
     fi
-    echo "  logs: $RUN/*.log (server, controllers, build), $RUN/ch1/ and $RUN/ch2/ (OVS)"
+    [ "$STEP_NO" -gt 1 ] && echo "  logs: $RUN/*.log (server, controllers, build), $RUN/ch1/ and $RUN/ch2/ (OVS)"
   } >&2
   exit 1
 }
@@ -257,6 +263,7 @@ if [ "$mode" = once ]; then
 fi
 
 printf '\nRunning. Ctrl-C stops it and removes everything it created.\n'
+STEP_NAME="running"; STEP_NO=$STEPS
 while :; do
   ours "$SERVER_PID" || fail "the API server stopped" "$RUN/server.log"
   for i in 1 2; do ours "${CONTROLLER_PIDS[$i]}" || fail "the controller of chassis-$i stopped" "$RUN/controller-$i.log"; done

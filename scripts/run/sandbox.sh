@@ -105,6 +105,7 @@ spawn() {
   setsid "$@" </dev/null >"$log" 2>&1 &
   record pid $!
   SPAWNED=$!
+  disown "$SPAWNED"  # run.sh watches it by pid; no "Killed" job notices from bash
 }
 
 # Waits until FILE contains PATTERN, while PID lives; $4 = seconds.

@@ -34,7 +34,7 @@ case "${1:-}" in
   "") ;;
   --once) mode=once ;;
   --down) mode=down ;;
-  -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
   *) echo "usage: $0 [--once|--down|--help]" >&2; exit 2 ;;
 esac
 

@@ -115,7 +115,7 @@ fi
 rm -rf "$RUN"
 mkdir -p "$RUN"
 echo $$ > "$RUN/run.pid"
-TOKEN=df$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+TOKEN=df-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
 record token "$TOKEN"
 step_done
 

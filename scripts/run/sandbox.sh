@@ -7,7 +7,8 @@
 # Each chassis is its own network namespace (a userspace datapath creates taps named after its
 # bridges, so two cannot share one) with its own OVS run directory $RUN/chN. Its controller runs
 # in the host namespace and reaches OVS through unix sockets in that directory.
-# Names: $TOKEN (random, in the state file) + role, at most 15 characters.
+# Names: $TOKEN ("df-" + 4 random hex digits; the test harness never uses "-") + role, at most
+# 15 characters.
 
 OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 UNDERLAY=172.31.255          # exists only inside the chassis namespaces

@@ -112,7 +112,7 @@ public sealed partial class RunShTests(RunShCheckout checkout)
             Assert.Fail($"port {ApiPort} is in use on this machine; ./run.sh needs it for the Neutron API (stop what listens there: ss -ltnp 'sport = :{ApiPort}')");
     }
 
-    /// <summary>The run's random name prefix, from "namespaces dfXXXXc1, dfXXXXc2, dfXXXXx".</summary>
+    /// <summary>The run's random name prefix, from "namespaces df-XXXXc1, df-XXXXc2, df-XXXXx".</summary>
     private static string Token(string output)
     {
         var m = NamespacesLine().Match(output);
@@ -142,7 +142,7 @@ public sealed partial class RunShTests(RunShCheckout checkout)
         return rows;
     }
 
-    [GeneratedRegex(@"namespaces (?<token>df[0-9a-f]{4})c1, ")]
+    [GeneratedRegex(@"namespaces (?<token>df-[0-9a-f]{4})c1, ")]
     private static partial Regex NamespacesLine();
 
     [GeneratedRegex(@"^\s+(?<vm>vm\d)\s+(?<ip>10\.10\.[12]\.\d+)/24\s+10\.10\.[12]\.1\s", RegexOptions.Multiline)]

@@ -146,7 +146,7 @@ step "Installing what is missing (Debian packages)" "$RUN/install.log"
 scripts/install-deps.sh >"$RUN/install.log" 2>&1 || fail "installing packages failed"
 step_done
 
-step "Building the dragonflow command line (NuGet restore on first use)" "$RUN/build.log"
+step "Building the dragonflow command line (the first build takes a minute or two)" "$RUN/build.log"
 ./dragonflow --help >"$RUN/build.log" 2>&1 || fail "the build failed"
 APPS=$(./dragonflow config apps --set "df.apps_list=$APPS_LIST" 2>>"$RUN/build.log") || fail "dragonflow config apps failed"
 RUNNING_APPS=$(awk '$2 == "runs" { printf "%s ", $1 }' <<<"$APPS")

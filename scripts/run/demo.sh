@@ -144,11 +144,11 @@ run_ping_matrix() {
   for src in "${DEMO_VMS[@]}"; do
     for dst in "${DEMO_VMS[@]}"; do
       [ "$src" = "$dst" ] && continue
-      ping_pair "${VM_NS[$src]}" "${VM_IP[$dst]}" 6 "$RUN/ping/$src-$dst" &
+      ping_pair "${VM_NS[$src]}" "${VM_IP[$dst]}" 8 "$RUN/ping/$src-$dst" &
       pids+=($!)
     done
   done
-  ping_pair "$(external_ns)" "$FIP_ADDRESS" 6 "$RUN/ping/external-$FIP_VM" &
+  ping_pair "$(external_ns)" "$FIP_ADDRESS" 8 "$RUN/ping/external-$FIP_VM" &
   pids+=($!)
   wait "${pids[@]}"  # not a bare `wait`: that would wait for the server and controllers too
 }

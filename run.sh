@@ -71,7 +71,7 @@ fail() {  # MESSAGE [LOG]
   exit 1
 }
 # Only the main shell reports (set -E hands the trap to subshells too; theirs fail their caller).
-trap '[ $BASHPID = $$ ] && fail "command failed (line $LINENO): $BASH_COMMAND"' ERR
+trap '[ $BASHPID = $$ ] && fail "command failed (${BASH_SOURCE[0]#"$ROOT"/}:$LINENO): $BASH_COMMAND"' ERR
 
 # Is another run.sh of this checkout running?
 live_run() {

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Dragonflow.Configuration;
+using Dragonflow.Controller.Apps;
 
 namespace Dragonflow.Cli.Verbs;
 
-/// <summary><c>dragonflow config show|sample</c>: the effective configuration, and a commented sample file.</summary>
+/// <summary><c>dragonflow config show|sample|apps</c>: the effective configuration, a commented sample file, the apps this build runs.</summary>
 static class ConfigVerb
 {
     public static Command Create()
@@ -29,6 +30,24 @@ static class ConfigVerb
             return ExitCodes.Ok;
         });
 
-        return new Command("config", "Inspect the configuration.") { show, sample };
+        var apps = new Command("apps", "Print each app of apps_list and whether this build runs it (\"runs\" or \"not-implemented\").");
+        apps.SetAction(parse =>
+        {
+            var config = GlobalOptions.LoadConfig(parse);
+            try
+            {
+                AppCatalog.Validate(config.AppsList);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            foreach (var name in config.AppsList.Distinct(StringComparer.Ordinal))
+                Console.WriteLine($"{name} {(AppCatalog.NotYetImplemented.Contains(name) ? "not-implemented" : "runs")}");
+            return ExitCodes.Ok;
+        });
+
+        return new Command("config", "Inspect the configuration.") { show, sample, apps };
     }
 }

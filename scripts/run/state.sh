@@ -1,0 +1,86 @@
+# Sourced by run.sh. What the all-in-one creates, and how it removes exactly that.
+#
+# Every process and namespace is written to $RUN/state *before* it is created (a pid right
+# after it is known), one record a line:
+#   netns NAME        a network namespace (its veths and OVS taps go with it)
+#   pid PID           a process we started in the background (API server, controllers)
+#   pidfile PATH      an OVS daemon that detached and writes its pid there
+#   path PATH         a file or directory outside $RUN (/etc/netns/NAME of a VM)
+# teardown reads that file, so `./run.sh --down` after a crash (even kill -9 of run.sh)
+# removes the same things. Processes are stopped only if /proc/PID/cmdline still mentions
+# $RUN (the run directory is on every command line we start), so a recycled pid is never hit;
+# nothing is ever killed by name.
+
+record() { printf '%s\n' "$*" >> "$RUN/state"; }
+
+# Is PID alive and one of ours (its command line mentions the run directory)?
+ours() {
+  local pid=$1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  grep -qF "$RUN" "/proc/$pid/cmdline" 2>/dev/null || return 1
+  ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+
+# SIGTERM the pids given, wait up to 5 s for all, then SIGKILL what is left.
+stop_pids() {
+  local pid left i
+  for pid in "$@"; do ours "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
+  for i in $(seq 50); do
+    left=0
+    for pid in "$@"; do ours "$pid" && left=1; done
+    [ $left = 0 ] && return 0
+    sleep 0.1
+  done
+  for pid in "$@"; do
+    if ours "$pid"; then
+      echo "run.sh: pid $pid did not stop on SIGTERM; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  for i in $(seq 30); do
+    left=0
+    for pid in "$@"; do ours "$pid" && left=1; done
+    [ $left = 0 ] && return 0
+    sleep 0.1
+  done
+}
+
+# Removes everything the state file lists, in the safe order: our processes (controllers and
+# server first, then the OVS daemons), then namespaces, then files outside the run directory.
+# Logs stay in $RUN for reading; everything else in it is removed.
+teardown() {
+  local state=$RUN/state kind arg pids=() daemons=() f pid
+  [ -f "$state" ] || return 0
+  while read -r kind arg; do
+    case $kind in
+      pid) pids+=("$arg") ;;
+      pidfile) [ -f "$arg" ] && pid=$(cat "$arg" 2>/dev/null) && [ -n "$pid" ] && daemons+=("$pid") ;;
+    esac
+  done < "$state"
+  [ ${#pids[@]} -gt 0 ] && stop_pids "${pids[@]}"
+  [ ${#daemons[@]} -gt 0 ] && stop_pids "${daemons[@]}"
+  while read -r kind arg; do
+    case $kind in
+      netns) ip netns del "$arg" 2>/dev/null || true ;;
+      path) rm -rf -- "$arg" ;;
+    esac
+  done < "$state"
+  # Keep the logs; remove the databases, sockets, pid files, configs and the state itself.
+  find "$RUN" -mindepth 1 ! -type d ! -name '*.log' -delete 2>/dev/null || true
+  find "$RUN" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+}
+
+# What of the state is still there (for --down's report and the tests): live processes and
+# namespaces, one a line.
+leftovers() {
+  local kind arg pid
+  [ -f "$RUN/state" ] || return 0
+  while read -r kind arg; do
+    case $kind in
+      pid) ours "$arg" && echo "process $arg" ;;
+      pidfile) [ -f "$arg" ] && pid=$(cat "$arg" 2>/dev/null) && ours "$pid" && echo "process $pid ($arg)" ;;
+      netns) [ -e "/run/netns/$arg" ] && echo "namespace $arg" ;;
+    esac
+  done < "$RUN/state"
+  return 0
+}

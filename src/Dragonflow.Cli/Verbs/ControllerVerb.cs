@@ -26,10 +26,9 @@ static class ControllerVerb
                 OfListen = config.OfListen,
                 Apps = config.AppsList,
                 Nb = NbConnection.OptionsFrom(config),
+                MetricsListen = config.MetricsListen,
             };
-            using var loggerFactory = LoggerFactory.Create(logging => logging
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information));
+            using var loggerFactory = LoggerFactory.Create(logging => logging.AddDragonflowConsole(config));
             LocalController controller;
             try
             {
@@ -43,6 +42,8 @@ static class ControllerVerb
             await using (controller)
             {
                 Console.Error.WriteLine($"dragonflow controller: chassis {options.Host}, OpenFlow {controller.OpenFlowTarget}, NB {config.NbDbClass}");
+                if (controller.MetricsAddress is { } metrics)
+                    Console.Error.WriteLine($"dragonflow controller: metrics on {metrics}");
                 try
                 {
                     await Task.WhenAny(controller.Completion, Task.Delay(Timeout.Infinite, cancellationToken));

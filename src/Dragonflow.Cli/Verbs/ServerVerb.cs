@@ -41,8 +41,7 @@ static class ServerVerb
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information)
+                .AddDragonflowConsole(config)
                 .AddFilter("Microsoft.AspNetCore", config.Debug ? LogLevel.Information : LogLevel.Warning));
             await server.StartAsync(cancellationToken);
             Console.Error.WriteLine($"dragonflow server: Neutron API on {server.Address}, NB {config.NbDbClass}");

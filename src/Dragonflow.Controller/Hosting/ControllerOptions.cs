@@ -31,6 +31,9 @@ public sealed record ControllerOptions
     /// <summary>The NB database and pub/sub. The controller publishes its own writes (port bindings) on a port of its own.</summary>
     public required NbOptions Nb { get; init; }
 
+    /// <summary>[df] metrics_listen: host:port of the Prometheus /metrics listener (port 0 = any free one); null = none.</summary>
+    public string? MetricsListen { get; init; }
+
     /// <summary>A full sync as a safety net, in case pub/sub lost something no gap revealed.</summary>
     public TimeSpan SafetySyncInterval { get; init; } = TimeSpan.FromMinutes(10);
 

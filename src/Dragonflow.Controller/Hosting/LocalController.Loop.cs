@@ -4,6 +4,7 @@ using Dragonflow.Controller.Observability;
 using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.Ovsdb.Vswitch;
 using Microsoft.Extensions.Logging;
@@ -265,7 +266,8 @@ public sealed partial class LocalController
         _metrics.Local.Set(_bridge.LocalPorts.Count);
         if (_bridge.IsLocal(portId)) _pluggedAt.TryAdd(portId, DateTimeOffset.UtcNow);
         else _pluggedAt.Remove(portId);
-        _log.LogInformation("port {PortId} {State} on {Interface}", portId, _bridge.IsLocal(portId) ? "plugged" : "unplugged", iface.Name);
+        using (_log.BeginScope(new LogIds(("NetworkId", _nb.Ports.GetValueOrDefault(portId)?.Lswitch))))
+            _log.LogInformation("port {PortId} {State} on {Interface}", portId, _bridge.IsLocal(portId) ? "plugged" : "unplugged", iface.Name);
         if (_bridge.IsLocal(portId)) PortPlugged?.Invoke(portId);
         PortChanged(portId);
         if (_nb.Ports.TryGetValue(portId, out var port)) NetworkChanged(port.Lswitch, withPorts: false);
@@ -352,7 +354,7 @@ public sealed partial class LocalController
                         p.Status = "DOWN";
                     }
                 });
-                using (_log.BeginScope(new Dictionary<string, object> { ["NetworkId"] = written.Lswitch }))
+                using (_log.BeginScope(new LogIds(("NetworkId", written.Lswitch))))
                     _log.LogInformation("port {PortId} {What}", portId, bind ? "bound here, ACTIVE" : "released, DOWN");
             }
             catch (NbKeyNotFoundException)

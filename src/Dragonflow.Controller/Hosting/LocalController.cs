@@ -6,6 +6,7 @@ using Dragonflow.Controller.Observability;
 using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.OpenFlow.Connection;
 using Dragonflow.Ovsdb;
@@ -109,7 +110,7 @@ public sealed partial class LocalController : IAsyncDisposable
         AppCatalog.Validate(options.Apps);
         var controller = new LocalController(options, loggerFactory);
         // Every log line of this controller (its background tasks inherit the scope) names the chassis.
-        using var scope = controller._log.BeginScope(new Dictionary<string, object> { ["ChassisId"] = options.Host });
+        using var scope = controller._log.BeginScope(new LogIds(("ChassisId", options.Host)));
         try
         {
             await controller.StartCoreAsync(cancellationToken);

@@ -73,7 +73,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     protected void LogWrite(T item, string what, Caller caller)
     {
         if (!Plugin.Log.IsEnabled(LogLevel.Information)) return;
-        using (Plugin.Log.BeginScope(LogIds(item).Append(new("ProjectId", item.Topic ?? caller.ProjectId)).ToList()))
+        using (Plugin.Log.BeginScope(new Dragonflow.NorthDb.Observability.LogIds(LogIds(item).Append(new("ProjectId", item.Topic ?? caller.ProjectId)))))
             Plugin.Log.LogInformation("{Resource} {Id} {Action}", Member, item.Id, what);
     }
 

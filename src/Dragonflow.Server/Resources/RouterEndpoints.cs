@@ -57,11 +57,8 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     void LogInterface(LogicalRouter router, JsonObject info, string what)
     {
         if (!Plugin.Log.IsEnabled(LogLevel.Information)) return;
-        using (Plugin.Log.BeginScope(new List<KeyValuePair<string, object?>>
-        {
-            new("RouterId", router.Id), new("PortId", (string?)info["port_id"]), new("SubnetId", (string?)info["subnet_id"]),
-            new("NetworkId", (string?)info["network_id"]), new("ProjectId", router.Topic),
-        }))
+        using (Plugin.Log.BeginScope(new Dragonflow.NorthDb.Observability.LogIds(("RouterId", router.Id), ("PortId", (string?)info["port_id"]),
+            ("SubnetId", (string?)info["subnet_id"]), ("NetworkId", (string?)info["network_id"]), ("ProjectId", router.Topic))))
             Plugin.Log.LogInformation("router {Id} interface {PortId} {Action}", router.Id, (string?)info["port_id"], what);
     }
 

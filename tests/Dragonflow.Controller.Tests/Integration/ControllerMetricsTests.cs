@@ -111,6 +111,62 @@ public sealed class ControllerMetricsTests(ITestOutputHelper output) : IAsyncLif
         Assert.False(stopped.Samples.Any(s => s.Name == "dragonflow_controller_flows" && s.Labels.GetValueOrDefault("chassis") == host), stopped.Text);
     }
 
+    [Fact]
+    public async Task A_lost_pubsub_update_counts_as_a_gap_and_a_full_sync()
+    {
+        var a = await _s.AddChassisAsync(startController: false);
+        var host = "metrics-" + Guid.NewGuid().ToString("n")[..8];
+        a.Options = a.Options with { Host = host };
+        await a.StartControllerAsync();
+        var controller = a.Controller!;
+        var net = await _s.CreateNetworkAsync(100);
+
+        // Once the start-up syncs are over (none for 1.5 s), a port reaches the cache through pub/sub:
+        // the subscriber now follows the topic's seq.
+        var quietSince = DateTime.UtcNow;
+        var seen = controller.FullSyncs;
+        await Poll.UntilAsync(() =>
+        {
+            if (controller.FullSyncs != seen) (seen, quietSince) = (controller.FullSyncs, DateTime.UtcNow);
+            return DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(1.5);
+        }, TimeSpan.FromSeconds(20), "the start-up syncs are over");
+        var cached = controller.CachedPortCount;
+        await _s.CreatePortAsync(net, "fa:16:3e:00:00:31", "10.0.0.31");
+        await Poll.UntilAsync(() => controller.CachedPortCount == cached + 1, TimeSpan.FromSeconds(10), "the warm-up port is cached");
+
+        var before = await ExportAsync();
+        var publisher = Assert.IsType<Dragonflow.NorthDb.PubSub.Zmq.ZmqNbPublisher>(_s.Api.Publisher);
+        var lost = await WithDroppedAsync(publisher, () => _s.CreatePortAsync(net, "fa:16:3e:00:00:32", "10.0.0.32"));
+        await _s.CreatePortAsync(net, "fa:16:3e:00:00:33", "10.0.0.33");
+
+        await Poll.UntilAsync(async () =>
+        {
+            var now = await ExportAsync();
+            return now.Sum("dragonflow_pubsub_gaps_total", ("driver", "zmq")) > before.Sum("dragonflow_pubsub_gaps_total", ("driver", "zmq"))
+                && now.Sum("dragonflow_controller_full_syncs_total", ("chassis", host)) > before.Sum("dragonflow_controller_full_syncs_total", ("chassis", host));
+        }, TimeSpan.FromSeconds(10), "a gap and the full sync it caused");
+        var after = await ExportAsync();
+        Assert.True(after.Sum("dragonflow_pubsub_missed_updates_total", ("driver", "zmq")) - before.Sum("dragonflow_pubsub_missed_updates_total", ("driver", "zmq")) >= 1);
+        Assert.True(after.Sum("dragonflow_controller_events_total", ("chassis", host), ("kind", "FullSyncRequested")) >
+            before.Sum("dragonflow_controller_events_total", ("chassis", host), ("kind", "FullSyncRequested")));
+        // The full sync brought the lost port in.
+        await Poll.UntilAsync(() => controller.CachedPortCount == cached + 3, TimeSpan.FromSeconds(10), $"port {lost.Id} cached after the sync");
+    }
+
+    /// <summary>Runs <paramref name="write"/> with the update of the port it creates dropped by the publisher.</summary>
+    private static async Task<LogicalPort> WithDroppedAsync(Dragonflow.NorthDb.PubSub.Zmq.ZmqNbPublisher publisher, Func<Task<LogicalPort>> write)
+    {
+        publisher.DropForTest = u => u.Table == "lport" && u.Action == "create";
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            publisher.DropForTest = null;
+        }
+    }
+
     private static async Task<PrometheusText> ExportAsync()
     {
         using var stream = new MemoryStream();

@@ -24,35 +24,46 @@ public class MeteredNbDriver(INbDriver inner) : INbDriver
     public string Name => Inner.Name;
 
     public ValueTask<long> CreateAsync(string table, string id, string value, string? topic, CancellationToken cancellationToken = default) =>
-        Measure("create", table, Stopwatch.GetTimestamp(), Inner.CreateAsync(table, id, value, topic, cancellationToken));
+        Measure("create", table, () => Inner.CreateAsync(table, id, value, topic, cancellationToken));
 
     public ValueTask<NbEntry?> GetAsync(string table, string id, CancellationToken cancellationToken = default) =>
-        Measure("get", table, Stopwatch.GetTimestamp(), Inner.GetAsync(table, id, cancellationToken));
+        Measure("get", table, () => Inner.GetAsync(table, id, cancellationToken));
 
     public ValueTask<long> UpdateAsync(string table, string id, string value, string? topic, long expectedRevision, CancellationToken cancellationToken = default) =>
-        Measure("update", table, Stopwatch.GetTimestamp(), Inner.UpdateAsync(table, id, value, topic, expectedRevision, cancellationToken));
+        Measure("update", table, () => Inner.UpdateAsync(table, id, value, topic, expectedRevision, cancellationToken));
 
     public ValueTask<NbEntry> DeleteAsync(string table, string id, long? expectedRevision = null, CancellationToken cancellationToken = default) =>
-        Measure("delete", table, Stopwatch.GetTimestamp(), Inner.DeleteAsync(table, id, expectedRevision, cancellationToken));
+        Measure("delete", table, () => Inner.DeleteAsync(table, id, expectedRevision, cancellationToken));
 
     public ValueTask<IReadOnlyList<NbEntry>> ListAsync(string table, string? topic = null, CancellationToken cancellationToken = default) =>
-        Measure("list", table, Stopwatch.GetTimestamp(), Inner.ListAsync(table, topic, cancellationToken));
+        Measure("list", table, () => Inner.ListAsync(table, topic, cancellationToken));
 
     public ValueTask<IReadOnlyList<string>> ListIdsAsync(string table, string? topic = null, CancellationToken cancellationToken = default) =>
-        Measure("list_ids", table, Stopwatch.GetTimestamp(), Inner.ListIdsAsync(table, topic, cancellationToken));
+        Measure("list_ids", table, () => Inner.ListIdsAsync(table, topic, cancellationToken));
 
     public ValueTask<long> AllocateUniqueKeyAsync(string table, CancellationToken cancellationToken = default) =>
-        Measure("allocate", table, Stopwatch.GetTimestamp(), Inner.AllocateUniqueKeyAsync(table, cancellationToken));
+        Measure("allocate", table, () => Inner.AllocateUniqueKeyAsync(table, cancellationToken));
 
     public void Dispose() => Inner.Dispose();
 
     /// <summary>Counters beyond the NB tables (segment_vxlan, segment_vlan_physnet ...) share one label.</summary>
     static string TableLabel(string table) => Model.NbTables.TryGet(table, out _) ? table : "other";
 
-    /// <summary><paramref name="started"/> is taken before <paramref name="call"/> was made (argument order).</summary>
-    ValueTask<T> Measure<T>(string op, string table, long started, ValueTask<T> call)
+    /// <summary>Times <paramref name="start"/>; drivers that work synchronously throw from the call itself, so it is made here.</summary>
+    ValueTask<T> Measure<T>(string op, string table, Func<ValueTask<T>> start)
     {
         table = TableLabel(table);
+        var started = Stopwatch.GetTimestamp();
+        ValueTask<T> call;
+        try
+        {
+            call = start();
+        }
+        catch (Exception e)
+        {
+            NbMetrics.Record(Name, op, table, NbMetrics.ResultOf(e), Stopwatch.GetElapsedTime(started));
+            throw;
+        }
         if (call.IsCompletedSuccessfully)
         {
             NbMetrics.Record(Name, op, table, "ok", Stopwatch.GetElapsedTime(started));

@@ -39,6 +39,11 @@ static class ControllerVerb
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
             }
+            catch (Dragonflow.Controller.Observability.MetricsListenException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failure;
+            }
             await using (controller)
             {
                 Console.Error.WriteLine($"dragonflow controller: chassis {options.Host}, OpenFlow {controller.OpenFlowTarget}, NB {config.NbDbClass}");

@@ -31,6 +31,11 @@ public sealed class MetricsListener : IAsyncDisposable
         {
             await app.StartAsync(cancellationToken);
         }
+        catch (IOException e)
+        {
+            await listener.DisposeAsync();
+            throw new MetricsListenException($"cannot serve metrics on {endpoint} ([df] metrics_listen): {e.Message}", e);
+        }
         catch
         {
             await listener.DisposeAsync();
@@ -55,3 +60,6 @@ public sealed class MetricsListener : IAsyncDisposable
         }
     }
 }
+
+/// <summary>The metrics listener could not bind its address (in use, not local, ...).</summary>
+public sealed class MetricsListenException(string message, Exception inner) : Exception(message, inner);

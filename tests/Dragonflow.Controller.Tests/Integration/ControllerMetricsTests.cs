@@ -112,6 +112,19 @@ public sealed class ControllerMetricsTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_metrics_address_in_use_stops_the_start_with_a_message_naming_the_option()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var a = await _s.AddChassisAsync(startController: false);
+        a.Options = a.Options with { MetricsListen = $"127.0.0.1:{port}" };
+        var e = await Assert.ThrowsAsync<Dragonflow.Controller.Observability.MetricsListenException>(a.StartControllerAsync);
+        Assert.Contains("metrics_listen", e.Message);
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+    }
+
+    [Fact]
     public async Task A_lost_pubsub_update_counts_as_a_gap_and_a_full_sync()
     {
         var a = await _s.AddChassisAsync(startController: false);

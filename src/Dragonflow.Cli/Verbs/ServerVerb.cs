@@ -32,7 +32,8 @@ static class ServerVerb
                     return ExitCodes.Usage;
                 }
             }
-            using var nb = await NbConnection.OpenAsync(config, publish: true);
+            using var nbLogs = LoggerFactory.Create(logging => logging.AddDragonflowConsole(config));
+            using var nb = await NbConnection.OpenAsync(config, publish: true, nbLogs);
             var options = new ServerOptions
             {
                 Bind = config.ApiBind,

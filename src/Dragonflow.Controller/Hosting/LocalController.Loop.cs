@@ -363,7 +363,7 @@ public sealed partial class LocalController
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _log.LogWarning("writing the binding of port {Port} failed: {Error}", portId, e.Message);
+                _log.LogWarning("writing the binding of port {PortId} failed: {Error}", portId, e.Message);
                 await Task.Delay(500);
             }
             Post(new BindingWritten(portId, written));

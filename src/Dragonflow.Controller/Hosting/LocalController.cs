@@ -223,7 +223,7 @@ public sealed partial class LocalController : IAsyncDisposable
         if (_switch is not { } sw) return;
         var sent = sw.SendAsync(Dragonflow.OpenFlow.Messages.PacketOut.Create(frame, [new Dragonflow.OpenFlow.Actions.Output(port)]));
         if (!sent.IsCompletedSuccessfully)
-            _ = sent.AsTask().ContinueWith(t => _log.LogWarning("packet-out to port {Port} failed: {Error}", port, t.Exception?.GetBaseException().Message),
+            _ = sent.AsTask().ContinueWith(t => _log.LogWarning("packet-out to port {OfPort} failed: {Error}", port, t.Exception?.GetBaseException().Message),
                 TaskContinuationOptions.OnlyOnFaulted);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dragonflow.Model;
 using Dragonflow.NorthDb.Drivers;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,7 +31,8 @@ public sealed class NbApi : IDisposable
 
     public NbApi(INbDriver driver, INbPublisher? publisher = null, ILogger<NbApi>? logger = null, TimeProvider? time = null)
     {
-        Driver = driver;
+        // Counted and timed (dragonflow_nb_operations_total), for the typed API and raw Driver users alike.
+        Driver = MeteredNbDriver.Wrap(driver);
         Publisher = publisher ?? new NullNbPublisher();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -372,10 +374,12 @@ public sealed class NbApi : IDisposable
         try
         {
             Publisher.Publish(new DbUpdate { Table = table, Key = id, Action = action, Value = value, Topic = topic, Version = version });
+            NbMetrics.Published.WithLabels(table, NbMetrics.ActionLabel(action)).Inc();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The write is committed; subscribers will catch up through their periodic sync.
+            NbMetrics.PublishFailures.Inc();
             _logger.LogError(e, "publishing {Action} of {Table}/{Id} failed", action, table, id);
         }
     }

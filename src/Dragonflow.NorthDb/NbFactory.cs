@@ -3,6 +3,7 @@ using Dragonflow.NorthDb.Drivers.Etcd;
 using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.NorthDb.Drivers.Sqlite;
 using Dragonflow.NorthDb.Drivers.ZooKeeper;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.NorthDb.PubSub.Redis;
 using Dragonflow.NorthDb.PubSub.Watch;
@@ -75,7 +76,9 @@ public static class NbFactory
         {
             throw new NbConfigurationException("enable_df_pub_sub is false: there is nothing to subscribe to");
         }
-        return PubSubDriver(options).Subscriber(options, api, loggerFactory ?? NullLoggerFactory.Instance);
+        var subscriber = PubSubDriver(options).Subscriber(options, api, loggerFactory ?? NullLoggerFactory.Instance);
+        NbMetrics.Observe(subscriber, options.PubSubDriver.Trim().ToLowerInvariant());
+        return subscriber;
     }
 
     /// <summary>

@@ -28,10 +28,9 @@ static class ControllerVerb
                 ExternalBridge = config.ExternalBridge,
                 BridgeMappings = config.BridgeMappings,
                 Nb = NbConnection.OptionsFrom(config),
+                MetricsListen = config.MetricsListen,
             };
-            using var loggerFactory = LoggerFactory.Create(logging => logging
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information));
+            using var loggerFactory = LoggerFactory.Create(logging => logging.AddDragonflowConsole(config));
             LocalController controller;
             try
             {
@@ -42,9 +41,16 @@ static class ControllerVerb
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
             }
+            catch (Dragonflow.Controller.Observability.MetricsListenException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failure;
+            }
             await using (controller)
             {
                 Console.Error.WriteLine($"dragonflow controller: chassis {options.Host}, OpenFlow {controller.OpenFlowTarget}, NB {config.NbDbClass}");
+                if (controller.MetricsAddress is { } metrics)
+                    Console.Error.WriteLine($"dragonflow controller: metrics on {metrics}");
                 try
                 {
                     await Task.WhenAny(controller.Completion, Task.Delay(Timeout.Infinite, cancellationToken));

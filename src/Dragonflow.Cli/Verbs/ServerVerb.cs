@@ -32,7 +32,8 @@ static class ServerVerb
                     return ExitCodes.Usage;
                 }
             }
-            using var nb = await NbConnection.OpenAsync(config, publish: true);
+            using var nbLogs = LoggerFactory.Create(logging => logging.AddDragonflowConsole(config));
+            using var nb = await NbConnection.OpenAsync(config, publish: true, nbLogs);
             var options = new ServerOptions
             {
                 Bind = config.ApiBind,
@@ -41,8 +42,7 @@ static class ServerVerb
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(config.Debug ? LogLevel.Debug : LogLevel.Information)
+                .AddDragonflowConsole(config)
                 .AddFilter("Microsoft.AspNetCore", config.Debug ? LogLevel.Information : LogLevel.Warning));
             await server.StartAsync(cancellationToken);
             Console.Error.WriteLine($"dragonflow server: Neutron API on {server.Address}, NB {config.NbDbClass}");

@@ -35,7 +35,7 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
     public void SendPacketOut(uint port, byte[] frame)
     {
         if (PacketOutSender is { } send) send(port, frame);
-        else Logger.LogDebug("no switch connected; packet-out to port {Port} dropped", port);
+        else Logger.LogDebug("no switch connected; packet-out to port {OfPort} dropped", port);
     }
 
     /// <summary>Flows that left an app's declared tables (a bug in the app; counted for tests).</summary>

@@ -26,12 +26,12 @@ public sealed record PortView(
         if (!context.Nb.Networks.TryGetValue(port.Lswitch, out var network)) return null; // waits for its network
         if (NetworkKeys(network) is not { } keys)
         {
-            context.Logger.LogWarning("network {Network} has no unique_key; its port {Port} is skipped", network.Id, port.Id);
+            context.Logger.LogWarning("network {NetworkId} has no unique_key; its port {PortId} is skipped", network.Id, port.Id);
             return null;
         }
         if (port.UniqueKey is <= 0 or > uint.MaxValue)
         {
-            context.Logger.LogWarning("port {Port} has no valid unique_key ({Key}); skipped", port.Id, port.UniqueKey);
+            context.Logger.LogWarning("port {PortId} has no valid unique_key ({Key}); skipped", port.Id, port.UniqueKey);
             return null;
         }
         MacAddress mac;
@@ -41,7 +41,7 @@ public sealed record PortView(
         }
         catch (FormatException)
         {
-            context.Logger.LogWarning("port {Port} has no valid MAC ({Macs}); skipped", port.Id, string.Join(",", port.Macs));
+            context.Logger.LogWarning("port {PortId} has no valid MAC ({Macs}); skipped", port.Id, string.Join(",", port.Macs));
             return null;
         }
         var ips = new List<IPAddress>();

@@ -101,6 +101,11 @@ public sealed partial class FlowInstaller
                 _deleted += stale.Count - staleRejected.Count;
                 _rejected += rejected.Count + staleRejected.Count;
             }
+            _metrics?.Reconciled.Inc();
+            _metrics?.FlowModsDone("add", added);
+            _metrics?.FlowModsDone("modify", modified);
+            _metrics?.FlowModsDone("restamp", restamped);
+            _metrics?.FlowModsDone("delete", stale.Count - staleRejected.Count);
             _log.LogInformation("{Switch}: reconciled at generation {Generation}: {Added} added, {Modified} modified, {Restamped} re-stamped, {Stale} stale deleted",
                 connection, generation, added, modified, restamped, stale.Count - staleRejected.Count);
         }

@@ -1,3 +1,4 @@
+using Dragonflow.Controller.Observability;
 using Dragonflow.OpenFlow.Connection;
 using Dragonflow.OpenFlow.Messages;
 using Dragonflow.OpenFlow.Protocol;
@@ -41,9 +42,33 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
     /// <summary>What the switch was last told for a key (and on whose behalf, for logs).</summary>
     private readonly record struct Installed(ulong Cookie, DesiredFlow Flow, AppId App, string Owner);
 
-    public FlowInstaller(ILogger<FlowInstaller>? logger = null)
+    private readonly ControllerMetrics? _metrics;
+
+    public FlowInstaller(ILogger<FlowInstaller>? logger = null, ControllerMetrics? metrics = null)
     {
         _log = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = metrics;
+        _metrics?.ReadFlowsFrom(FlowsPerTable);
+    }
+
+    /// <summary>Desired and installed flows per table (for the flows-per-table gauge).</summary>
+    public IReadOnlyDictionary<byte, (int Desired, int Installed)> FlowsPerTable()
+    {
+        var counts = new Dictionary<byte, (int Desired, int Installed)>();
+        lock (_lock)
+        {
+            foreach (var key in _desired.Keys)
+            {
+                var c = counts.GetValueOrDefault(key.Table);
+                counts[key.Table] = (c.Desired + 1, c.Installed);
+            }
+            foreach (var key in _installed.Keys)
+            {
+                var c = counts.GetValueOrDefault(key.Table);
+                counts[key.Table] = (c.Desired, c.Installed + 1);
+            }
+        }
+        return counts;
     }
 
     public FlowInstallerStats Stats
@@ -285,6 +310,7 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
             throw;
         }
 
+        long added = 0, modified = 0, deleted = 0;
         lock (_lock)
         {
             for (var i = 0; i < changes.Count; i++)
@@ -302,29 +328,37 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
                 if (n is { } installedNow)
                 {
                     _installed[k] = installedNow;
-                    if (w is null) _added++;
-                    else _modified++;
+                    if (w is null) added++;
+                    else modified++;
                 }
                 else
                 {
                     _installed.Remove(k);
-                    _deleted++;
+                    deleted++;
                 }
             }
+            _added += added;
+            _modified += modified;
+            _deleted += deleted;
             _rejected += rejected.Count;
             _flushes++;
         }
+        _metrics?.FlowModsDone("add", added);
+        _metrics?.FlowModsDone("modify", modified);
+        _metrics?.FlowModsDone("delete", deleted);
     }
 
     /// <summary>
     /// Sends a batch with one barrier at the end; returns the errors of the messages the switch
     /// rejected, by index. A rejected message does not stop the others.
     /// </summary>
-    private static async Task<IReadOnlyDictionary<int, ErrorMessage>> SendAsync(OpenFlowConnection connection, List<FlowMod> mods, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<int, ErrorMessage>> SendAsync(OpenFlowConnection connection, List<FlowMod> mods, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            await connection.SendBatchAsync(mods, ct).ConfigureAwait(false);
+            var barrier = await connection.SendBatchAsync(mods, ct).ConfigureAwait(false);
+            _metrics?.Barrier.Observe(barrier.TotalSeconds);
             return new Dictionary<int, ErrorMessage>();
         }
         catch (OpenFlowBatchException e)
@@ -332,7 +366,13 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
             var rejected = new Dictionary<int, ErrorMessage>();
             foreach (var (index, error) in e.Failures)
                 rejected[index] = error;
+            _metrics?.Rejected.Inc(rejected.Count);
             return rejected;
+        }
+        finally
+        {
+            _metrics?.Batch.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            _metrics?.Size.Observe(mods.Count);
         }
     }
 

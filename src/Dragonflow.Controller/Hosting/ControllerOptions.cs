@@ -37,6 +37,9 @@ public sealed record ControllerOptions
     /// <summary>[df] bridge_mappings: physical_network:bridge pairs; the external networks are on the physical networks mapped to <see cref="ExternalBridge"/>.</summary>
     public IReadOnlyList<string> BridgeMappings { get; init; } = ["public:br-ex"];
 
+    /// <summary>[df] metrics_listen: host:port of the Prometheus /metrics listener (port 0 = any free one); null = none.</summary>
+    public string? MetricsListen { get; init; }
+
     /// <summary>A full sync as a safety net, in case pub/sub lost something no gap revealed.</summary>
     public TimeSpan SafetySyncInterval { get; init; } = TimeSpan.FromMinutes(10);
 

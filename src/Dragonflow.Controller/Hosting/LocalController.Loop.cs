@@ -1,8 +1,10 @@
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Observability;
 using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.Ovsdb.Vswitch;
 using Microsoft.Extensions.Logging;
@@ -30,6 +32,7 @@ public sealed partial class LocalController
                         _log.LogError(e, "processing {Item} failed; continuing", item.GetType().Name);
                     }
                     Interlocked.Increment(ref _processed);
+                    _metrics.Event(item.GetType().Name);
                 }
                 // The batch is done: push it to the switch, then report ports whose flows are in.
                 try
@@ -112,9 +115,11 @@ public sealed partial class LocalController
                 foreach (var app in _apps)
                 {
                     if (app.Id.Value != owner || !app.Handles.HasFlag(AppEvents.PacketIn)) continue;
+                    _metrics.PacketIn(app.Id.Name);
                     app.OnPacketIn(p.Packet);
                     handled = true;
                 }
+                if (!handled) _metrics.PacketIn("none");
                 if (!handled) _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
                 break;
             case TimerTick:
@@ -184,6 +189,7 @@ public sealed partial class LocalController
         }
         _touchedAt.Clear();
         Interlocked.Increment(ref _fullSyncs);
+        _metrics.Syncs.Inc();
     }
 
     /// <summary>Tells the apps which owners to recompute after one NB object changed.</summary>
@@ -265,7 +271,11 @@ public sealed partial class LocalController
             ? _bridge.RemoveInterface(iface.Name)
             : _bridge.SetInterface(iface.Name, iface.IfaceId, (uint)iface.Ofport!.Value);
         if (portId is null) return;
-        _log.LogInformation("port {Port} {State} on {Interface}", portId, _bridge.IsLocal(portId) ? "plugged" : "unplugged", iface.Name);
+        _metrics.Local.Set(_bridge.LocalPorts.Count);
+        if (_bridge.IsLocal(portId)) _pluggedAt.TryAdd(portId, DateTimeOffset.UtcNow);
+        else _pluggedAt.Remove(portId);
+        using (_log.BeginScope(new LogIds(("NetworkId", _nb.Ports.GetValueOrDefault(portId)?.Lswitch))))
+            _log.LogInformation("port {PortId} {State} on {Interface}", portId, _bridge.IsLocal(portId) ? "plugged" : "unplugged", iface.Name);
         if (_bridge.IsLocal(portId)) PortPlugged?.Invoke(portId);
         PortChanged(portId);
         if (_nb.Ports.TryGetValue(portId, out var port)) NetworkChanged(port.Lswitch, withPorts: false);
@@ -309,10 +319,23 @@ public sealed partial class LocalController
         foreach (var id in _toActivate.Where(id => !_bindingInFlight.Contains(id)).ToList())
         {
             PortFlowsInstalled?.Invoke(id);
+            ObservePortUp(id);
             WriteBinding(id, bind: true);
         }
         foreach (var id in _toRelease.Where(id => !_bindingInFlight.Contains(id)).ToList())
             WriteBinding(id, bind: false);
+    }
+
+    /// <summary>
+    /// Port-up latency of a port whose flows were just acknowledged: from the later of its NB
+    /// write (the port's updated_at, NbApi's clock) and its interface appearing here.
+    /// </summary>
+    private void ObservePortUp(string portId)
+    {
+        if (!_nb.Ports.TryGetValue(portId, out var port) || !_pluggedAt.TryGetValue(portId, out var plugged)) return;
+        var written = port.UpdatedAt ?? port.CreatedAt ?? plugged;
+        var since = written > plugged ? written : plugged;
+        _metrics.PortUp.Observe(Math.Max(0, (DateTimeOffset.UtcNow - since).TotalSeconds));
     }
 
     private void WriteBinding(string portId, bool bind)
@@ -339,7 +362,8 @@ public sealed partial class LocalController
                         p.Status = "DOWN";
                     }
                 });
-                _log.LogInformation("port {Port} {What}", portId, bind ? "bound here, ACTIVE" : "released, DOWN");
+                using (_log.BeginScope(new LogIds(("NetworkId", written.Lswitch))))
+                    _log.LogInformation("port {PortId} {What}", portId, bind ? "bound here, ACTIVE" : "released, DOWN");
             }
             catch (NbKeyNotFoundException)
             {
@@ -347,7 +371,7 @@ public sealed partial class LocalController
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _log.LogWarning("writing the binding of port {Port} failed: {Error}", portId, e.Message);
+                _log.LogWarning("writing the binding of port {PortId} failed: {Error}", portId, e.Message);
                 await Task.Delay(500);
             }
             Post(new BindingWritten(portId, written));

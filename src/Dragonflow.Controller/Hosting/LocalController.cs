@@ -2,9 +2,11 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Observability;
 using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
 using Dragonflow.OpenFlow.Connection;
 using Dragonflow.Ovsdb;
@@ -41,6 +43,9 @@ public sealed partial class LocalController : IAsyncDisposable
     private readonly HashSet<string> _toRelease = new(StringComparer.Ordinal);
     private readonly HashSet<string> _bindingInFlight = new(StringComparer.Ordinal);
     private readonly List<Task> _background = [];
+    private readonly ControllerMetrics _metrics;
+    private readonly Dictionary<string, DateTimeOffset> _pluggedAt = new(StringComparer.Ordinal);
+    private MetricsListener? _metricsListener;
 
     private NbApi? _api;
     private INbSubscriber? _subscriber;
@@ -64,7 +69,11 @@ public sealed partial class LocalController : IAsyncDisposable
         _options = options;
         _loggerFactory = loggerFactory;
         _log = loggerFactory.CreateLogger<LocalController>();
+        _metrics = new ControllerMetrics(options.Host);
     }
+
+    /// <summary>The URL of this controller's Prometheus metrics ([df] metrics_listen), or null when it has none.</summary>
+    public Uri? MetricsAddress => _metricsListener?.Address;
 
     /// <summary>Items the event loop has processed.</summary>
     public long EventsProcessed => Interlocked.Read(ref _processed);
@@ -100,6 +109,8 @@ public sealed partial class LocalController : IAsyncDisposable
     {
         AppCatalog.Validate(options.Apps);
         var controller = new LocalController(options, loggerFactory);
+        // Every log line of this controller (its background tasks inherit the scope) names the chassis.
+        using var scope = controller._log.BeginScope(new LogIds(("ChassisId", options.Host)));
         try
         {
             await controller.StartCoreAsync(cancellationToken);
@@ -135,7 +146,7 @@ public sealed partial class LocalController : IAsyncDisposable
         if (o.Apps.Contains(Apps.Dnat.DnatApp.AppId.Name)) await EnsureExternalBridgeAsync(vswitch, ct);
         await RegisterChassisAsync(ct);
 
-        _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>());
+        _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>(), _metrics);
         _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
         _context.PacketOutSender = SendPacketOut;
         _context.ExternalPhysicalNetworks = ExternalPhysicalNetworks(o);
@@ -177,6 +188,12 @@ public sealed partial class LocalController : IAsyncDisposable
         _log.LogInformation("full sync at start: {Objects} NB objects read in {Read} ms, flows computed in {Computed} ms",
             snapshot.Tables.Values.Sum(t => t.Count), read, clock.ElapsedMilliseconds - read);
 
+        if (o.MetricsListen is { } metricsListen)
+        {
+            _metricsListener = await MetricsListener.StartAsync(metricsListen, ct);
+            _log.LogInformation("metrics on {MetricsAddress}", _metricsListener.Address);
+        }
+
         _background.Add(Task.Run(() => WatchInterfacesAsync(vswitch, _stop.Token)));
         _background.Add(Task.Run(() => AcceptSwitchesAsync(_stop.Token)));
         _background.Add(Task.Run(() => SafetySyncAsync(_stop.Token)));
@@ -209,7 +226,7 @@ public sealed partial class LocalController : IAsyncDisposable
         if (_switch is not { } sw) return;
         var sent = sw.SendAsync(Dragonflow.OpenFlow.Messages.PacketOut.Create(frame, [new Dragonflow.OpenFlow.Actions.Output(port)]));
         if (!sent.IsCompletedSuccessfully)
-            _ = sent.AsTask().ContinueWith(t => _log.LogWarning("packet-out to port {Port} failed: {Error}", port, t.Exception?.GetBaseException().Message),
+            _ = sent.AsTask().ContinueWith(t => _log.LogWarning("packet-out to port {OfPort} failed: {Error}", port, t.Exception?.GetBaseException().Message),
                 TaskContinuationOptions.OnlyOnFaulted);
     }
 
@@ -331,6 +348,8 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             _log.LogDebug("background tasks ended with {Error}", e.Message);
         }
+        if (_metricsListener is not null) await _metricsListener.DisposeAsync();
+        _metrics.Dispose();
         if (_installer is not null) await _installer.DisposeAsync();
         if (_listener is not null) await _listener.DisposeAsync();
         if (_ovsdb is not null) await _ovsdb.DisposeAsync();

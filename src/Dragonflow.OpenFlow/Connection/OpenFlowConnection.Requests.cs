@@ -121,14 +121,18 @@ public sealed partial class OpenFlowConnection
     /// <summary>
     /// Sends messages pipelined (one write per batch of bytes, no waiting in between), then one
     /// barrier. Throws <see cref="OpenFlowBatchException"/> if the switch rejected any of them.
+    /// Returns how long the barrier reply took once the batch was written (the switch's share of the work).
     /// </summary>
-    public async Task SendBatchAsync<T>(IReadOnlyList<T> messages, CancellationToken cancellationToken = default) where T : IOpenFlowMessage
+    public async Task<TimeSpan> SendBatchAsync<T>(IReadOnlyList<T> messages, CancellationToken cancellationToken = default) where T : IOpenFlowMessage
     {
         var batch = new Batch();
         await SendTrackedAsync(messages, batch, cancellationToken).ConfigureAwait(false);
+        var written = System.Diagnostics.Stopwatch.GetTimestamp();
+        TimeSpan barrier;
         try
         {
             await BarrierAsync(cancellationToken).ConfigureAwait(false);
+            barrier = System.Diagnostics.Stopwatch.GetElapsedTime(written);
         }
         finally
         {
@@ -136,6 +140,7 @@ public sealed partial class OpenFlowConnection
         }
         if (batch.Errors.Count > 0)
             throw new OpenFlowBatchException(batch.Errors.Select(e => ((int)(e.Xid - batch.First), e.Error)).ToList());
+        return barrier;
     }
 
     /// <summary>Sends one message and a barrier; an error for the message surfaces as <see cref="OpenFlowErrorException"/>.</summary>

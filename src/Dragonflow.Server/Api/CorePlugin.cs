@@ -20,6 +20,9 @@ sealed class CorePlugin
 
     public PortDeviceIndex PortDevices { get; }
 
+    /// <summary>Where the resource handlers log their writes, with the ids involved as structured properties.</summary>
+    public Microsoft.Extensions.Logging.ILogger Log { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public NbApi Nb { get; }
     public ServerOptions Options { get; }
     public Reservations Reservations { get; }

@@ -5,6 +5,7 @@ using Dragonflow.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Dragonflow.Server.Api;
 
@@ -57,6 +58,25 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
 
     ViewCache<T>? _views;
 
+    /// <summary>
+    /// The ids a log line about <paramref name="item"/> carries as structured properties (a log
+    /// scope): its own id under e.g. PortId, plus the ids of the objects it belongs to.
+    /// </summary>
+    protected virtual IEnumerable<KeyValuePair<string, object?>> LogIds(T item) =>
+        [new(IdProperty, item.Id)];
+
+    /// <summary>network → NetworkId, security_group → SecurityGroupId.</summary>
+    protected string IdProperty =>
+        string.Concat(Member.Split('_').Select(w => char.ToUpperInvariant(w[0]) + w[1..])) + "Id";
+
+    /// <summary>One information line per successful write, e.g. "port 6f1… created (project p1)".</summary>
+    protected void LogWrite(T item, string what, Caller caller)
+    {
+        if (!Plugin.Log.IsEnabled(LogLevel.Information)) return;
+        using (Plugin.Log.BeginScope(new Dragonflow.NorthDb.Observability.LogIds(LogIds(item).Append(new("ProjectId", item.Topic ?? caller.ProjectId)))))
+            Plugin.Log.LogInformation("{Resource} {Id} {Action}", Member, item.Id, what);
+    }
+
     public virtual void Map(IEndpointRouteBuilder app, string defaultProject)
     {
         var path = $"/v2.0/{Collection}";
@@ -84,7 +104,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         app.MapPost(path, async (HttpContext ctx) =>
         {
             var body = await RequestBody.ReadResourceAsync(ctx.Request, Member);
-            var created = await CreateAsync(Caller.Of(ctx, defaultProject), new Input(body));
+            var caller = Caller.Of(ctx, defaultProject);
+            var created = await CreateAsync(caller, new Input(body));
+            LogWrite(created, "created", caller);
             return Results.Json(new JsonObject { [Member] = View(created) }, statusCode: 201);
         });
         app.MapPut(path + "/{id}", async (HttpContext ctx, string id) =>
@@ -98,6 +120,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
                 try
                 {
                     var updated = await UpdateAsync(caller, current, new Input(body));
+                    LogWrite(updated, "updated", caller);
                     return Results.Json(new JsonObject { [Member] = View(updated) });
                 }
                 catch (Dragonflow.NorthDb.NbVersionConflictException) when (attempt < 20)
@@ -112,6 +135,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             var current = await GetAsync(caller, id, "delete");
             CheckRevision(ctx, current);
             await DeleteAsync(caller, current);
+            LogWrite(current, "deleted", caller);
             return Results.NoContent();
         });
 

@@ -1,6 +1,7 @@
 using Dragonflow.NorthDb;
 using Dragonflow.Server.Api;
 using Dragonflow.Server.Http;
+using Dragonflow.Server.Observability;
 using Dragonflow.Server.Resources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace Dragonflow.Server.Hosting;
 
@@ -37,10 +39,15 @@ public sealed class NeutronServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{options.Bind}");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.AddServerHeader = false);
         var app = builder.Build();
+        app.UseMiddleware<ApiMetricsMiddleware>();
         app.UseMiddleware<NeutronErrorMiddleware>();
         app.Use(next => new AuthMiddleware(next, tokens, options.DefaultProject).InvokeAsync);
 
-        var plugin = new CorePlugin(nb, options);
+        // Prometheus text format: API, NB and pub/sub figures of this process. No token needed
+        // (only /v2.0 is guarded), as scrapers carry none.
+        app.MapMetrics("/metrics");
+
+        var plugin = new CorePlugin(nb, options) { Log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dragonflow.Server.Api") };
         var networks = new NetworkEndpoints(plugin);
         var subnets = new SubnetEndpoints(plugin);
         var ports = new PortEndpoints(plugin);

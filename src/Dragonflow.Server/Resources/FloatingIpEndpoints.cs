@@ -22,6 +22,9 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
 
     public override string Collection => "floatingips";
     public override string Member => "floatingip";
+
+    protected override IEnumerable<KeyValuePair<string, object?>> LogIds(FloatingIp item) =>
+        [new("FloatingIpId", item.Id), new("PortId", item.Lport), new("RouterId", item.Lrouter)];
     protected override string Noun => "Floating IP";
 
     public override JsonObject View(FloatingIp item) => Views.FloatingIp(item);

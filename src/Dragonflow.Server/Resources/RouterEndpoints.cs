@@ -8,6 +8,7 @@ using Dragonflow.Server.Http;
 using Dragonflow.Server.Ipam;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Routing;
 
 namespace Dragonflow.Server.Resources;
@@ -38,14 +39,27 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         {
             var caller = Caller.Of(ctx, defaultProject);
             var router = await GetAsync(caller, id, "add_router_interface:update");
-            return Results.Json(await AddInterfaceAsync(caller, router, new Input(await RequestBody.ReadObjectAsync(ctx.Request))));
+            var added = await AddInterfaceAsync(caller, router, new Input(await RequestBody.ReadObjectAsync(ctx.Request)));
+            LogInterface(router, added, "added");
+            return Results.Json(added);
         });
         app.MapPut("/v2.0/routers/{id}/remove_router_interface", async (HttpContext ctx, string id) =>
         {
             var caller = Caller.Of(ctx, defaultProject);
             var router = await GetAsync(caller, id, "remove_router_interface:update");
-            return Results.Json(await RemoveInterfaceAsync(router, new Input(await RequestBody.ReadObjectAsync(ctx.Request))));
+            var removed = await RemoveInterfaceAsync(router, new Input(await RequestBody.ReadObjectAsync(ctx.Request)));
+            LogInterface(router, removed, "removed");
+            return Results.Json(removed);
         });
+    }
+
+    /// <summary>Neutron's interface info (router id, port_id, subnet_id, network_id) as the log line's ids.</summary>
+    void LogInterface(LogicalRouter router, JsonObject info, string what)
+    {
+        if (!Plugin.Log.IsEnabled(LogLevel.Information)) return;
+        using (Plugin.Log.BeginScope(new Dragonflow.NorthDb.Observability.LogIds(("RouterId", router.Id), ("PortId", (string?)info["port_id"]),
+            ("SubnetId", (string?)info["subnet_id"]), ("NetworkId", (string?)info["network_id"]), ("ProjectId", router.Topic))))
+            Plugin.Log.LogInformation("router {Id} interface {PortId} {Action}", router.Id, (string?)info["port_id"], what);
     }
 
     protected override async Task<LogicalRouter> CreateAsync(Caller caller, Input body)

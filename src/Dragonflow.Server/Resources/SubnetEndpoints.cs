@@ -30,6 +30,9 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     public override string Collection => "subnets";
     public override string Member => "subnet";
+
+    protected override IEnumerable<KeyValuePair<string, object?>> LogIds(LogicalSubnet item) =>
+        [new("SubnetId", item.Id), new("NetworkId", item.Lswitch)];
     protected override string Noun => "Subnet";
 
     public override JsonObject View(LogicalSubnet item) => Views.Subnet(item);

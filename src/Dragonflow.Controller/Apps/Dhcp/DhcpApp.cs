@@ -105,18 +105,18 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
             if (!_lastComplaint.TryGetValue(packet.InPort, out var last) || now - last >= TimeSpan.FromSeconds(1))
             {
                 _lastComplaint[packet.InPort] = now;
-                Context.Logger.LogWarning("malformed DHCP packet from port {Port} dropped: {Error}", portId, e.Message);
+                Context.Logger.LogWarning("malformed DHCP packet from port {PortId} dropped: {Error}", portId, e.Message);
             }
             return;
         }
         if (PortView.Resolve(Context, portId) is not { } port || DhcpLease.For(port, Context.Nb.Subnets) is not { } lease) return;
         if (request.Type is DhcpMessageType.Release or DhcpMessageType.Decline)
-            Context.Logger.LogInformation("DHCP {Request} from port {Port} for {Address}", request.Type, portId, request.RequestedIp ?? request.ClientIp);
+            Context.Logger.LogInformation("DHCP {Request} from port {PortId} for {Address}", request.Type, portId, request.RequestedIp ?? request.ClientIp);
         if (Answer(request, port, lease) is { } reply)
         {
             Context.SendPacketOut(packet.InPort, reply.ToFrame());
             Replies++;
-            Context.Logger.LogInformation("DHCP {Request} from port {Port}: {Reply} {Address}", request.Type, portId, reply.Type, reply.YourIp);
+            Context.Logger.LogInformation("DHCP {Request} from port {PortId}: {Reply} {Address}", request.Type, portId, reply.Type, reply.YourIp);
         }
     }
 

@@ -10,6 +10,7 @@ root.Subcommands.Add(DbVerb.Create());
 root.Subcommands.Add(ServerVerb.Create());
 root.Subcommands.Add(ControllerVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
+root.Subcommands.Add(StatusVerb.Create());
 
 var parse = root.Parse(args);
 try

@@ -46,6 +46,7 @@ public sealed class DragonflowConfig(
     public string DatapathType => GetRequired(OptionCatalog.Df, "datapath_type");
     public string OvsdbConnection => GetRequired(OptionCatalog.Df, "ovsdb_connection");
     public string OfListen => GetRequired(OptionCatalog.Df, "of_listen");
+    public TimeSpan ReportInterval => TimeSpan.FromSeconds(GetInt(OptionCatalog.Df, "report_interval"));
 
     public string ApiBind => GetRequired(OptionCatalog.Api, "bind");
     public string AuthStrategy => GetRequired(OptionCatalog.Api, "auth_strategy");

@@ -55,6 +55,7 @@ public static class OptionCatalog
         new(Df, "datapath_type", OptionKind.Choice, "system", "OVS datapath of the bridges the controller creates.", ["system", "netdev"]),
         new(Df, "ovsdb_connection", OptionKind.Connection, "unix:/var/run/openvswitch/db.sock", "Where the local ovsdb-server listens."),
         new(Df, "of_listen", OptionKind.Connection, "tcp:127.0.0.1:6653", "Where the controller listens for OpenFlow connections from the switch."),
+        new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
 
         new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
         new(Api, "auth_strategy", OptionKind.Choice, "noauth", "noauth, or token (static tokens from token_file).", ["noauth", "token"]),

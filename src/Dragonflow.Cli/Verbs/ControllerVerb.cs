@@ -25,6 +25,7 @@ static class ControllerVerb
                 OvsdbConnection = config.OvsdbConnection,
                 OfListen = config.OfListen,
                 Apps = config.AppsList,
+                ReportInterval = config.ReportInterval,
                 Nb = NbConnection.OptionsFrom(config),
             };
             using var loggerFactory = LoggerFactory.Create(logging => logging

@@ -205,6 +205,7 @@ public sealed partial class LocalController
                 RouterChanged(id);
                 break;
             case "chassis":
+                if (before is Chassis b && after is Chassis a && a.SameTopologyAs(b)) break; // a heartbeat only
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
                 break;

@@ -179,6 +179,7 @@ public sealed partial class LocalController : IAsyncDisposable
         _background.Add(Task.Run(() => AcceptSwitchesAsync(_stop.Token)));
         _background.Add(Task.Run(() => SafetySyncAsync(_stop.Token)));
         _loop = Task.Run(() => RunLoopAsync(_stop.Token));
+        _background.Add(Task.Run(() => HeartbeatAsync(_stop.Token)));
         _log.LogInformation("controller {Host} started: bridge {Bridge}, OpenFlow {Target}, apps {Apps}",
             o.Host, o.IntegrationBridge, _listener.Target, string.Join(",", _apps.Select(a => a.Id.Name)));
     }

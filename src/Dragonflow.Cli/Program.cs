@@ -11,6 +11,7 @@ root.Subcommands.Add(ServerVerb.Create());
 root.Subcommands.Add(ControllerVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
 root.Subcommands.Add(StatusVerb.Create());
+root.Subcommands.Add(TraceVerb.Create());
 
 var parse = root.Parse(args);
 try

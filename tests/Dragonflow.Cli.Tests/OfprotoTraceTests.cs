@@ -69,6 +69,25 @@ public sealed class OfprotoTraceTests
         Assert.Equal("tcp,reg6=0x2,nw_dst=10.0.0.0/24,tp_dst=22", t.Flows[2].Match);
         Assert.Contains(">> native tunnel routing failed", t.Flows[5].Notes);
         Assert.Equal(["ct(zone=2),recirc(0x1)", "drop"], t.DatapathActions);
+        Assert.Equal(2, t.FinalFlows.Count); // "unchanged": the section's own flow
+        Assert.StartsWith("recirc_id=0x1,ct_state=new|trk", t.FinalFlows[1]);
+    }
+
+    [Fact]
+    public void The_next_chassis_gets_the_packet_headers_from_the_tunnel()
+    {
+        var flow = OpenFlowPath.NextHopFlow(
+            "recirc_id=0x1,ct_state=new|trk,eth,tcp,reg6=0x2,reg7=0x3,tun_src=0.0.0.0,tun_dst=172.31.255.2,metadata=0x1,in_port=5,vlan_tci=0x0000,dl_src=fa:16:3e:00:00:01,dl_dst=fa:16:3e:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,nw_ecn=0,nw_ttl=64,nw_frag=no,tp_src=0,tp_dst=22,tcp_flags=0",
+            7, new TunnelHop("chassis-2", "geneve", "172.31.255.2", 100), "172.31.255.1");
+        Assert.Equal("in_port=7,tun_id=0x64,tun_src=172.31.255.1,tun_dst=172.31.255.2,tcp,dl_src=fa:16:3e:00:00:01,dl_dst=fa:16:3e:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,nw_ttl=64,tp_src=0,tp_dst=22", flow);
+    }
+
+    [Fact]
+    public void Flows_of_another_bridge_are_kept_apart()
+    {
+        var t = OfprotoTrace.Parse("Flow: tcp,in_port=5\n\nbridge(\"br-int\")\n----------------\n64. reg7=0x2, priority 100, cookie 0x200000000000003\n    output:1\n\nbridge(\"br-phy\")\n----------------\n 0. priority 0\n    NORMAL\n\nFinal flow: unchanged\nDatapath actions: 1\n");
+        Assert.Equal(["br-int", "br-phy"], t.Flows.Select(f => f.Bridge));
+        Assert.Equal(["output:1"], t.Flows[0].Actions);
     }
 
     [Fact]

@@ -33,10 +33,15 @@ static class TraceVerb
         var unixctl = new Option<string?>("--unixctl") { Description = "ovs-vswitchd control socket of that chassis (ovs-appctl -t; default: its own default)." };
         var rundir = new Option<string?>("--ovs-rundir") { Description = "OVS_RUNDIR for ovs-appctl." };
         var logicalOnly = new Option<bool>("--logical-only") { Description = "Only the logical path (no OVS access)." };
+        var chassisOvs = new Option<string[]>("--chassis-ovs")
+        {
+            Description = "OVS of another chassis, NAME=OVSDB[,UNIXCTL] (repeatable): a packet tunnelled there is traced there too.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var format = StatusVerb.FormatOption();
         var command = new Command("trace", "Explain a packet's path: logical topology (network, router, security group, NAT) and the OpenFlow pipeline.")
         {
-            from, to, proto, dport, sport, src, icmpType, icmpCode, dstMac, ovsdb, unixctl, rundir, logicalOnly, format,
+            from, to, proto, dport, sport, src, icmpType, icmpCode, dstMac, ovsdb, unixctl, rundir, chassisOvs, logicalOnly, format,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -72,14 +77,15 @@ static class TraceVerb
                     nb = await NbSnapshot.ReadAsync(api, ct);
                 var logical = LogicalPath.Evaluate(nb, packet);
                 var notes = new List<string>();
-                OpenFlowResult? openFlow = null;
+                IReadOnlyList<OpenFlowResult> hops = [];
                 var failed = false;
                 if (!parse.GetValue(logicalOnly))
                 {
                     try
                     {
-                        openFlow = await TraceSwitchAsync(nb, logical, packet, config.Host, config.AppsList, config.TunnelTypes, config.IntegrationBridge,
-                            parse.GetValue(ovsdb) ?? config.OvsdbConnection, parse.GetValue(unixctl), parse.GetValue(rundir), parse.GetValue(dstMac), notes, ct);
+                        var local = new OvsTarget(parse.GetValue(ovsdb) ?? config.OvsdbConnection, parse.GetValue(unixctl), parse.GetValue(rundir));
+                        hops = await TraceSwitchesAsync(nb, logical, packet, config, local, ParseRemotes(parse.GetValue(chassisOvs) ?? []),
+                            parse.GetValue(dstMac), notes, ct);
                     }
                     catch (TraceUnavailableException e)
                     {
@@ -87,9 +93,9 @@ static class TraceVerb
                         failed = true;
                     }
                 }
-                var report = new TraceReport((packet with { Source = logical.SourceIp }).ToString(), logical, openFlow, notes);
+                var report = new TraceReport((packet with { Source = logical.SourceIp }).ToString(), logical, hops, notes);
                 Console.WriteLine(parse.GetValue(format) == "json"
-                    ? JsonSerializer.Serialize(new { report.Packet, report.Delivered, report.Verdict, report.Disagree, Logical = new { logical.Delivered, logical.Verdict, logical.Steps }, OpenFlow = openFlow, report.Notes }, StatusVerb.Json)
+                    ? JsonSerializer.Serialize(new { report.Packet, report.Delivered, report.Verdict, report.Disagree, Logical = new { logical.Delivered, logical.Verdict, logical.Steps }, OpenFlow = hops, report.Notes }, StatusVerb.Json)
                     : report.Render());
                 return failed ? ExitCodes.Failure : ExitCodes.Ok;
             }
@@ -107,47 +113,76 @@ static class TraceVerb
         return command;
     }
 
-    private static async Task<OpenFlowResult> TraceSwitchAsync(NbSnapshot nb, LogicalTrace logical, PacketSpec packet, string localHost,
-        IReadOnlyList<string> configApps, IReadOnlyList<string> configTunnels, string configBridge, string ovsdb, string? unixctl, string? rundir,
-        string? dstMac, List<string> notes, CancellationToken ct)
+    /// <summary>One chassis' OVS as the trace reaches it: its OVSDB and (optionally) its vswitchd control socket and run dir.</summary>
+    private sealed record OvsTarget(string Ovsdb, string? Unixctl, string? RunDir);
+
+    /// <summary>Traces on the source port's chassis, then follows a tunnel to every next chassis whose OVS it was given.</summary>
+    private static async Task<IReadOnlyList<OpenFlowResult>> TraceSwitchesAsync(NbSnapshot nb, LogicalTrace logical, PacketSpec packet,
+        Dragonflow.Configuration.DragonflowConfig config, OvsTarget local, IReadOnlyDictionary<string, OvsTarget> remotes, string? dstMac,
+        List<string> notes, CancellationToken ct)
     {
-        var host = logical.Source.Chassis is { Length: > 0 } bound ? bound : localHost;
-        var chassis = nb.Chassis.GetValueOrDefault(host);
-        // What that chassis' controller runs, as its heartbeat reported; else this configuration.
-        var apps = chassis?.Controller?.Apps is { Count: > 0 } reported ? reported : configApps;
-        var tunnels = chassis?.TunnelTypes is { Count: > 0 } t ? t : configTunnels;
-        var bridgeName = chassis?.Controller?.IntegrationBridge ?? configBridge;
-
-        IReadOnlyList<OvsInterface> interfaces;
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            await using var client = await OvsdbClient.ConnectAsync(ovsdb, cancellationToken: timeout.Token);
-            interfaces = await new OpenVSwitchDatabase(client).GetInterfacesAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is OperationCanceledException or OvsdbException or IOException or System.Net.Sockets.SocketException)
-        {
-            throw new TraceUnavailableException($"cannot read OVSDB at {ovsdb} ({e.Message})");
-        }
-        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels);
-        if (!bridge.LocalPorts.TryGetValue(logical.Source.Id, out var inPort))
-            throw new TraceUnavailableException($"port {logical.Source.Id} is not plugged into the bridge at {ovsdb} (it is bound to {logical.Source.Chassis ?? "no chassis"}); point --ovsdb/--unixctl at that chassis' OVS");
-
+        var host = logical.Source.Chassis is { Length: > 0 } bound ? bound : config.Host;
         var mac = dstMac ?? logical.DestinationMac;
         if (mac is null && OpenFlowPath.AnyMacFor(nb, packet.Destination) is { } guess)
         {
             mac = guess;
             notes.Add($"the VM could not resolve a MAC for {packet.Destination}; traced with {guess} (the port holding it) as if it had");
         }
-        var flow = OpenFlowPath.FlowSpec(logical, packet, inPort, mac, out var reason)
-            ?? throw new TraceUnavailableException(reason + " (give --dst-mac to trace anyway)");
+        var hops = new List<OpenFlowResult>();
+        var current = await TraceOnChassisAsync(nb, config, host, local, bridge =>
+        {
+            if (!bridge.LocalPorts.TryGetValue(logical.Source.Id, out var inPort))
+                throw new TraceUnavailableException($"port {logical.Source.Id} is not plugged into the bridge at {local.Ovsdb} (it is bound to {logical.Source.Chassis ?? "no chassis"}); point --ovsdb/--unixctl at that chassis' OVS");
+            return OpenFlowPath.FlowSpec(logical, packet, inPort, mac, out var reason)
+                ?? throw new TraceUnavailableException(reason + " (give --dst-mac to trace anyway)");
+        }, ct);
+        hops.Add(current);
+        while (hops.Count < 3 && current.Tunnel is { } tunnel && current.FinalFlow is { } final)
+        {
+            if (tunnel.Chassis is not { } next || !remotes.TryGetValue(next, out var target))
+            {
+                notes.Add($"the packet continues on chassis {tunnel.Chassis ?? tunnel.Destination}: run trace there, or give --chassis-ovs {tunnel.Chassis ?? "NAME"}=OVSDB,UNIXCTL to follow it");
+                break;
+            }
+            var sourceIp = nb.Chassis.GetValueOrDefault(current.Chassis)?.Ip ?? "0.0.0.0";
+            current = await TraceOnChassisAsync(nb, config, next, target, bridge =>
+                bridge.TunnelPorts.TryGetValue(tunnel.Type, out var ofport)
+                    ? OpenFlowPath.NextHopFlow(final, ofport, tunnel, sourceIp)
+                    : throw new TraceUnavailableException($"chassis {next} has no {tunnel.Type} tunnel port"), ct);
+            hops.Add(current);
+        }
+        return hops;
+    }
+
+    private static async Task<OpenFlowResult> TraceOnChassisAsync(NbSnapshot nb, Dragonflow.Configuration.DragonflowConfig config, string host,
+        OvsTarget target, Func<Dragonflow.Controller.Topology.BridgePorts, string> flowFor, CancellationToken ct)
+    {
+        var chassis = nb.Chassis.GetValueOrDefault(host);
+        // What that chassis' controller runs, as its heartbeat reported; else this configuration.
+        var apps = chassis?.Controller?.Apps is { Count: > 0 } reported ? reported : config.AppsList;
+        var tunnels = chassis?.TunnelTypes is { Count: > 0 } t ? t : config.TunnelTypes;
+        var bridgeName = chassis?.Controller?.IntegrationBridge ?? config.IntegrationBridge;
+
+        IReadOnlyList<OvsInterface> interfaces;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await using var client = await OvsdbClient.ConnectAsync(target.Ovsdb, cancellationToken: timeout.Token);
+            interfaces = await new OpenVSwitchDatabase(client).GetInterfacesAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OvsdbException or IOException or System.Net.Sockets.SocketException)
+        {
+            throw new TraceUnavailableException($"cannot read OVSDB of {host} at {target.Ovsdb} ({e.Message})");
+        }
+        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels);
+        var flow = flowFor(bridge);
 
         var args = new List<string>();
-        if (unixctl is not null) args.AddRange(["-t", unixctl]);
+        if (target.Unixctl is not null) args.AddRange(["-t", target.Unixctl]);
         args.AddRange(["ofproto/trace", bridgeName, flow]);
         var environment = new Dictionary<string, string>();
-        if (rundir is not null) environment["OVS_RUNDIR"] = rundir;
+        if (target.RunDir is not null) environment["OVS_RUNDIR"] = target.RunDir;
         string text;
         try
         {
@@ -159,6 +194,21 @@ static class TraceVerb
         }
         var owners = FlowOwners.Recompute(nb, host, tunnels, apps, bridge);
         return OpenFlowPath.Explain(nb, host, bridgeName, flow, OfprotoTrace.Parse(text), owners, bridge);
+    }
+
+    /// <summary>--chassis-ovs NAME=OVSDB[,UNIXCTL] values by chassis name.</summary>
+    private static Dictionary<string, OvsTarget> ParseRemotes(IEnumerable<string> values)
+    {
+        var remotes = new Dictionary<string, OvsTarget>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var eq = value.IndexOf('=');
+            if (eq <= 0 || eq == value.Length - 1) throw new ArgumentException($"--chassis-ovs {value}: expected NAME=OVSDB[,UNIXCTL]");
+            var rest = value[(eq + 1)..];
+            var comma = rest.IndexOf(',');
+            remotes[value[..eq]] = comma < 0 ? new OvsTarget(rest, null, null) : new OvsTarget(rest[..comma], rest[(comma + 1)..], null);
+        }
+        return remotes;
     }
 
     private sealed class TraceUnavailableException(string message) : Exception(message);

@@ -130,7 +130,8 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.True((bool)okJson["delivered"]!, ok.Stdout);
             Assert.False((bool)okJson["disagree"]!);
             Assert.Contains(okJson["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "ingress security group" && ((string?)st["detail"] ?? "").Contains("ssh-in"));
-            var flows = okJson["open_flow"]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            var hop = (JsonObject)Assert.Single(okJson["open_flow"]!.AsArray())!;
+            var flows = hop["flows"]!.AsArray().OfType<JsonObject>().ToList();
             Assert.Contains(flows, f => (int)f["table"]! == 0 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p1.Id) && (bool)f["owner_exact"]!);
             Assert.Contains(flows, f => (int)f["table"]! == 17 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p2.Id));
             Assert.Contains(flows, f => (int)f["table"]! == 64 && (string?)f["app"] == "tunneling" && ((string?)f["owner"] ?? "").Contains(p2.Id));
@@ -139,6 +140,21 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Contains("VNI 100", verdict);
             Assert.Contains(p2.Id, verdict);
             Assert.DoesNotContain("datapath dropped", verdict);
+
+            // Given chassis-2's OVS too, the trace follows the tunnel there, to the port.
+            var followed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22",
+                "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}", "-f", "json", .. ovs]);
+            Assert.Equal(0, followed.Exit);
+            var followedJson = (JsonObject)JsonNode.Parse(followed.Stdout)!;
+            Assert.True((bool)followedJson["delivered"]!, followed.Stdout);
+            var hops = followedJson["open_flow"]!.AsArray();
+            Assert.Equal([a.Host, b.Host], hops.Select(h => (string?)h!["chassis"]));
+            var remoteFlows = hops[1]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(remoteFlows, f => (int)f["table"]! == 0 && (string?)f["app"] == "tunneling" && ((string?)f["owner"] ?? "").Contains(p2.Id) && (bool)f["owner_exact"]!);
+            Assert.Contains(remoteFlows, f => (int)f["table"]! == 78 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p2.Id));
+            var final = (string)followedJson["verdict"]!;
+            Assert.StartsWith($"delivered to lport {p2.Id}", final);
+            Assert.Contains($"(chassis {a.Host} -> {b.Host})", final);
 
             // Blocked: another network that no router joins.
             var blocked = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.1.3", "--proto", "tcp", "--dport", "22", .. ovs]);

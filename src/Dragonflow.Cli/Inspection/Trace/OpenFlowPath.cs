@@ -10,11 +10,25 @@ namespace Dragonflow.Cli.Inspection.Trace;
 
 /// <summary>One traced flow with who installed it.</summary>
 public sealed record AnnotatedFlow(byte Table, string TableName, ushort? Priority, string? Cookie, string App, string? Owner, bool OwnerExact,
-    string Match, IReadOnlyList<string> Actions, IReadOnlyList<string> Notes);
+    string Match, IReadOnlyList<string> Actions, IReadOnlyList<string> Notes)
+{
+    /// <summary>Set for a flow of another bridge than the traced one (not ours: not annotated).</summary>
+    public string? Bridge { get; init; }
+}
 
 /// <summary>The packet's path through br-int of one chassis, and where it ended.</summary>
 public sealed record OpenFlowResult(string Chassis, string Bridge, string Flow, IReadOnlyList<AnnotatedFlow> Flows,
-    IReadOnlyList<string> DatapathActions, bool Forwarded, string Verdict);
+    IReadOnlyList<string> DatapathActions, bool Forwarded, string Verdict)
+{
+    /// <summary>Set when the packet left through a tunnel to one other chassis (the next hop to trace).</summary>
+    public TunnelHop? Tunnel { get; init; }
+
+    /// <summary>The packet as it left the bridge (ofproto/trace's final flow).</summary>
+    public string? FinalFlow { get; init; }
+}
+
+/// <summary>A tunnel output: to which chassis (null if no chassis has that address), its type and key.</summary>
+public sealed record TunnelHop(string? Chassis, string Type, string Destination, ulong Vni);
 
 /// <summary>
 /// The OpenFlow half of `dragonflow trace`: the packet as it leaves the source port, traced with
@@ -82,6 +96,9 @@ public static partial class OpenFlowPath
     {
         var flows = trace.Flows.Select(f =>
         {
+            if (f.Bridge.Length > 0 && f.Bridge != bridgeName) // e.g. the underlay bridge a tunnel output continues into
+                return new AnnotatedFlow(f.Table, f.Bridge, f.Priority, f.Cookie is { } other ? "0x" + other.ToString("x", CultureInfo.InvariantCulture) : null,
+                    "-", null, false, f.Match, f.Actions, f.Notes) { Bridge = f.Bridge };
             var owner = owners.Find(f);
             return new AnnotatedFlow(f.Table, PipelineTables.Name(f.Table), f.Priority, f.Cookie is { } c ? "0x" + c.ToString("x", CultureInfo.InvariantCulture) : null,
                 f.Cookie is { } ck ? FlowOwners.AppName(FlowCookie.App(ck)) : "-", owner is { } o ? owners.Describe(o.Owner) : null, owner?.Exact ?? false,
@@ -89,9 +106,10 @@ public static partial class OpenFlowPath
         }).ToList();
 
         var outcomes = new List<string>();
+        var tunnels = new List<TunnelHop>();
         var forwarded = false;
         string? tunDst = null, tunId = null;
-        foreach (var f in flows)
+        foreach (var f in flows.Where(f => f.Bridge is null))
         {
             foreach (var action in f.Actions)
             {
@@ -112,6 +130,7 @@ public static partial class OpenFlowPath
                 else if (bridge.TunnelPorts.FirstOrDefault(kv => kv.Value == port).Key is { } type)
                 {
                     var remote = tunDst is null ? null : nb.Chassis.Values.FirstOrDefault(c => c.Ip == tunDst);
+                    if (tunDst is not null && tunId is not null) tunnels.Add(new TunnelHop(remote?.Id, type, tunDst, Convert.ToUInt64(tunId, 16)));
                     outcomes.Add($"sent to chassis {remote?.Id ?? tunDst ?? "?"} through the {type} tunnel (tun_dst {tunDst ?? "?"}, VNI {(tunId is null ? "?" : Convert.ToUInt64(tunId, 16).ToString(CultureInfo.InvariantCulture))})"
                         + (f.Owner is null ? "" : $" for {f.Owner}") + $" by table {f.Table} ({f.TableName}), {f.App}");
                 }
@@ -130,14 +149,46 @@ public static partial class OpenFlowPath
                 forwarded = false;
             }
         }
-        else if (flows.LastOrDefault() is { } last)
+        else if (flows.LastOrDefault(f => f.Bridge is null) is { } last)
         {
             verdict = last.Priority is null
                 ? $"dropped at table {last.Table} ({last.TableName}): no flow matched"
                 : $"dropped at table {last.Table} ({last.TableName}) by {last.App}: the flow{(last.Owner is null ? "" : " of " + last.Owner)} ends the pipeline without output ({string.Join(", ", last.Actions)})";
         }
         else verdict = "dropped: the bridge has no flow for the packet";
-        return new OpenFlowResult(chassis, bridgeName, flow, flows, trace.DatapathActions, forwarded, verdict);
+        return new OpenFlowResult(chassis, bridgeName, flow, flows, trace.DatapathActions, forwarded, verdict)
+        {
+            Tunnel = tunnels.Count == 1 && forwarded && outcomes.Count == 1 ? tunnels[0] : null,
+            FinalFlow = trace.FinalFlows.LastOrDefault(),
+        };
+    }
+
+    /// <summary>Packet header fields of a trace's final flow that the next chassis receives unchanged.</summary>
+    private static readonly HashSet<string> HeaderFields = new(StringComparer.Ordinal)
+    {
+        "dl_src", "dl_dst", "dl_type", "nw_src", "nw_dst", "ipv6_src", "ipv6_dst", "nw_proto", "nw_tos", "nw_ttl", "tp_src", "tp_dst",
+        "icmp_type", "icmp_code", "icmpv6_type", "icmpv6_code", "arp_op", "arp_spa", "arp_tpa", "arp_sha", "arp_tha",
+    };
+
+    private static readonly HashSet<string> ProtocolWords = new(StringComparer.Ordinal)
+    {
+        "ip", "arp", "ipv6", "tcp", "udp", "icmp", "sctp", "tcp6", "udp6", "icmp6", "sctp6",
+    };
+
+    /// <summary>The ofproto/trace flow of the packet as the next chassis gets it from the tunnel.</summary>
+    public static string NextHopFlow(string finalFlow, uint tunnelOfport, TunnelHop hop, string sourceIp)
+    {
+        var parts = new List<string>
+        {
+            "in_port=" + tunnelOfport.ToString(CultureInfo.InvariantCulture),
+            "tun_id=0x" + hop.Vni.ToString("x", CultureInfo.InvariantCulture), "tun_src=" + sourceIp, "tun_dst=" + hop.Destination,
+        };
+        foreach (var token in finalFlow.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = token.IndexOf('=');
+            if (eq < 0 ? ProtocolWords.Contains(token) : HeaderFields.Contains(token[..eq])) parts.Add(token);
+        }
+        return string.Join(",", parts);
     }
 
     /// <summary>br-int's ports as the controller sees them, from the chassis' OVSDB interfaces.</summary>

@@ -2,16 +2,20 @@ using System.Text;
 
 namespace Dragonflow.Cli.Inspection.Trace;
 
-/// <summary>Everything `dragonflow trace` found: the logical path, the OpenFlow path (when traced) and one verdict.</summary>
-public sealed record TraceReport(string Packet, LogicalTrace Logical, OpenFlowResult? OpenFlow, IReadOnlyList<string> Notes)
+/// <summary>
+/// Everything `dragonflow trace` found: the logical path, the OpenFlow path on each chassis it
+/// was traced on (the source's, then the one a tunnel led to) and one verdict.
+/// </summary>
+public sealed record TraceReport(string Packet, LogicalTrace Logical, IReadOnlyList<OpenFlowResult> Hops, IReadOnlyList<string> Notes)
 {
-    /// <summary>What the switch did when it was traced; otherwise what the topology says.</summary>
-    public bool Delivered => OpenFlow?.Forwarded ?? Logical.Delivered;
+    /// <summary>What the switches did when they were traced; otherwise what the topology says.</summary>
+    public bool Delivered => Hops.Count > 0 ? Hops[^1].Forwarded : Logical.Delivered;
 
-    public string Verdict => OpenFlow?.Verdict ?? Logical.Verdict;
+    public string Verdict => Hops.Count == 0 ? Logical.Verdict
+        : $"{Hops[^1].Verdict} (chassis {string.Join(" -> ", Hops.Select(h => h.Chassis))})";
 
     /// <summary>The logical topology and the switch disagree (e.g. a flow missing, or an app that filters differently).</summary>
-    public bool Disagree => OpenFlow is not null && OpenFlow.Forwarded != Logical.Delivered;
+    public bool Disagree => Hops.Count > 0 && Hops[^1].Forwarded != Logical.Delivered;
 
     public string Render()
     {
@@ -21,12 +25,14 @@ public sealed record TraceReport(string Packet, LogicalTrace Logical, OpenFlowRe
         var steps = new TextTable("STAGE", "OBJECT", "RESULT", "DETAIL");
         foreach (var s in Logical.Steps) steps.Add(s.Stage, s.Object, s.Passed ? "pass" : "DROP", s.Detail);
         sb.Append(steps).Append('\n').Append("logical verdict: ").Append(Logical.Verdict).Append('\n');
-        if (OpenFlow is { } of)
+        foreach (var of in Hops)
         {
             sb.Append('\n').Append($"OpenFlow on chassis {of.Chassis}: ofproto/trace {of.Bridge} {of.Flow}\n");
             foreach (var f in of.Flows)
             {
-                var head = f.Priority is null
+                var head = f.Bridge is not null
+                    ? $"      ({f.Bridge}) table {f.Table}, priority {f.Priority}"
+                    : f.Priority is null
                     ? $"{f.Table,3} {f.TableName}: no match"
                     : $"{f.Table,3} {f.TableName}  priority {f.Priority}  app {f.App}  owner {f.Owner ?? "?"}{(f.Owner is not null && !f.OwnerExact ? " (from the match)" : "")}";
                 sb.Append(head).Append('\n');

@@ -58,10 +58,12 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
         var ports = new TextTable("CHASSIS", "PORT", "NETWORK", "MAC", "IPS", "OWNER", "STATUS");
         foreach (var c in Chassis)
             foreach (var p in c.Ports)
-                ports.Add(c.Id, p.Id, p.Network, p.Mac, string.Join(",", p.Ips), p.DeviceOwner, c.State == "up" ? p.Status : $"{p.Status} (chassis {c.State})");
-        foreach (var p in UnboundPorts) ports.Add("(unbound)", p.Id, p.Network, p.Mac, string.Join(",", p.Ips), p.DeviceOwner, p.Status);
+                ports.Add(c.Id, p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), c.State == "up" ? p.Status : $"{p.Status} (chassis {c.State})");
+        foreach (var p in UnboundPorts) ports.Add("(unbound)", p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), p.Status);
         return string.Join("\n\n", chassis.ToString(), publishers.ToString(), ports.ToString());
     }
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
     private static string Connected(bool ok) => ok ? "connected" : "DISCONNECTED";
 

@@ -17,6 +17,7 @@ static class StatusVerb
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "->" stays readable; output goes to a terminal, not HTML
     };
 
     public static Option<string> FormatOption()

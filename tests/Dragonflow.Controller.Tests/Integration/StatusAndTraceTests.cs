@@ -73,7 +73,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
         var table = await CliAsync("status", "--config", config);
         Assert.Equal(0, table.Exit);
         Assert.Matches($@"(?m)^{a.Host}\s+up\s", table.Stdout);
-        Assert.Matches($@"(?m)^{a.Host}\s+{p1.Id}\s.*ACTIVE$", table.Stdout);
+        Assert.Matches($@"(?m)^{a.Host}\s+{p1.Id}\s.*ACTIVE\s*$", table.Stdout);
         Assert.Contains("PUBLISHER", table.Stdout);
 
         await b.StopControllerAsync();
@@ -154,7 +154,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Contains(remoteFlows, f => (int)f["table"]! == 78 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p2.Id));
             var final = (string)followedJson["verdict"]!;
             Assert.StartsWith($"delivered to lport {p2.Id}", final);
-            Assert.Contains($"(chassis {a.Host} -> {b.Host})", final);
+            Assert.Contains($"(via chassis {a.Host} -> {b.Host})", final);
 
             // Blocked: another network that no router joins.
             var blocked = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.1.3", "--proto", "tcp", "--dport", "22", .. ovs]);

@@ -11,8 +11,12 @@ public sealed record TraceReport(string Packet, LogicalTrace Logical, IReadOnlyL
     /// <summary>What the switches did when they were traced; otherwise what the topology says.</summary>
     public bool Delivered => Hops.Count > 0 ? Hops[^1].Forwarded : Logical.Delivered;
 
-    public string Verdict => Hops.Count == 0 ? Logical.Verdict
-        : $"{Hops[^1].Verdict} (chassis {string.Join(" -> ", Hops.Select(h => h.Chassis))})";
+    public string Verdict => Hops.Count switch
+    {
+        0 => Logical.Verdict,
+        1 => $"{Hops[0].Verdict} (on chassis {Hops[0].Chassis})",
+        _ => $"{Hops[^1].Verdict} (via chassis {string.Join(" -> ", Hops.Select(h => h.Chassis))})",
+    };
 
     /// <summary>The logical topology and the switch disagree (e.g. a flow missing, or an app that filters differently).</summary>
     public bool Disagree => Hops.Count > 0 && Hops[^1].Forwarded != Logical.Delivered;

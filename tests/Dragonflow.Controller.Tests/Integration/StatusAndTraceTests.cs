@@ -86,6 +86,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
     public async Task Trace_explains_a_delivered_packet_and_a_dropped_one_with_the_apps_and_objects_behind_each_flow()
     {
         await using var s = await ControllerSandbox.CreateAsync();
+        s.Apps = ["l2", "tunneling", "l3_proactive", "aging"];
         try
         {
             var a = await AddChassisAsync(s, TimeSpan.FromSeconds(2));
@@ -114,12 +115,38 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             var p1 = await PortAsync(net1, "fa:16:3e:00:00:01", "10.0.0.1");
             var p2 = await PortAsync(net1, "fa:16:3e:00:00:02", "10.0.0.2");
             var p3 = await PortAsync(net2, "fa:16:3e:00:01:03", "10.0.1.3");
+            // net1 and net3 are joined by a router; net2 is joined to nothing.
+            var net3 = await s.Api.CreateAsync(new LogicalSwitch
+            {
+                Id = "net-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", NetworkType = "geneve", SegmentationId = 300,
+                UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalSwitch>(),
+            });
+            await s.Api.CreateAsync(new LogicalSubnet { Id = "sub-" + net3.Id, Topic = "tenant1", Lswitch = net3.Id, Cidr = "10.0.2.0/24", GatewayIp = "10.0.2.254" });
+            var router = await s.Api.CreateAsync(new LogicalRouter
+            {
+                Id = "router-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = "r1", UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalRouter>(),
+            });
+            foreach (var (net, ip, mac) in new[] { (net1, "10.0.0.254", "fa:16:3e:00:ff:01"), (net3, "10.0.2.254", "fa:16:3e:00:ff:03") })
+            {
+                var rif = await s.Api.CreateAsync(new LogicalPort
+                {
+                    Id = Guid.NewGuid().ToString(), Topic = "tenant1", Lswitch = net.Id, DeviceOwner = "network:router_interface", DeviceId = router.Id,
+                    PortSecurityEnabled = false, Macs = [mac], Ips = [new FixedIp("sub-" + net.Id, ip)], UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
+                });
+                await s.Api.UpdateAsync<LogicalRouter>(router.Id, r => r.Ports.Add(new LogicalRouterPort
+                {
+                    Id = rif.Id, Topic = "tenant1", Mac = mac, Network = ip + "/24", Lswitch = net.Id, SubnetId = "sub-" + net.Id, UniqueKey = rif.UniqueKey,
+                }));
+            }
+            var p4 = await PortAsync(net3, "fa:16:3e:00:02:04", "10.0.2.4");
             using var vm1 = s.Plug(a, p1);
             using var vm2 = s.Plug(b, p2);
             using var vm3 = s.Plug(a, p3);
+            using var vm4 = s.Plug(b, p4);
             await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
             await s.WaitForStatusAsync(p2.Id, "ACTIVE", b.Host);
             await s.WaitForStatusAsync(p3.Id, "ACTIVE", a.Host);
+            await s.WaitForStatusAsync(p4.Id, "ACTIVE", b.Host);
             var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
             string[] ovs = ["--config", config, "--unixctl", a.Ovs.VswitchdControlPath];
 
@@ -156,13 +183,33 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.StartsWith($"delivered to lport {p2.Id}", final);
             Assert.Contains($"(via chassis {a.Host} -> {b.Host})", final);
 
-            // Blocked: another network that no router joins.
-            var blocked = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.1.3", "--proto", "tcp", "--dport", "22", .. ovs]);
+            // Routed: to net3 through the router's interfaces, then across chassis.
+            var routed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.2.4", "--proto", "tcp", "--dport", "22",
+                "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}", "-f", "json", .. ovs]);
+            Assert.Equal(0, routed.Exit);
+            var routedJson = (JsonObject)JsonNode.Parse(routed.Stdout)!;
+            Assert.True((bool)routedJson["delivered"]!, routed.Stdout);
+            Assert.Contains(routedJson["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "routing" && (string?)st["object"] == "lrouter " + router.Id);
+            var routedFlows = routedJson["open_flow"]![0]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(routedFlows, f => (int)f["table"]! == 17 && (string?)f["app"] == "l3_proactive" && ((string?)f["owner"] ?? "").Contains(router.Id) && (bool)f["owner_exact"]!);
+            Assert.Contains(routedFlows, f => (int)f["table"]! == 25 && (string?)f["app"] == "l3_proactive" && (bool)f["owner_exact"]!);
+            Assert.StartsWith($"delivered to lport {p4.Id}", (string)routedJson["verdict"]!);
+
+            // Blocked: from a network that no router joins.
+            var blocked = await CliAsync(["trace", "--from", p3.Id, "--to", "10.0.0.1", "--proto", "tcp", "--dport", "22", .. ovs]);
             Assert.Equal(0, blocked.Exit);
-            Assert.Contains("dropped at routing", blocked.Stdout);
+            Assert.Contains("logical verdict: dropped at routing", blocked.Stdout);
             Assert.Contains("no router has an interface on it", blocked.Stdout);
             Assert.Contains("verdict: dropped at table 17 (L2_LOOKUP): no flow matched", blocked.Stdout);
             Assert.DoesNotContain("warning: the switch disagrees", blocked.Stdout);
+
+            // Blocked: through a router that has no way to the destination network; the VM sends to its gateway, the router drops it.
+            var unrouted = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.1.3", "--proto", "tcp", "--dport", "22", .. ovs]);
+            Assert.Equal(0, unrouted.Exit);
+            Assert.Contains($"has an interface, route or gateway towards 10.0.1.3", unrouted.Stdout);
+            Assert.Contains("match metadata=0x1,dl_dst=fa:16:3e:00:ff:01", unrouted.Stdout);
+            Assert.Matches(@"verdict: dropped at table \d+ \(L3_\w+\)", unrouted.Stdout);
+            Assert.DoesNotContain("warning: the switch disagrees", unrouted.Stdout);
 
             // A port not plugged into the chassis the CLI points at: the logical path still, and a clear note.
             var elsewhere = await CliAsync(["trace", "--from", p2.Id, "--to", "10.0.0.1", "--proto", "tcp", "--dport", "22", .. ovs]);

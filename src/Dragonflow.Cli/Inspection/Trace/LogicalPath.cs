@@ -88,7 +88,12 @@ public sealed class LogicalPath
         else
         {
             var routed = Route(network, packet.Destination, out var reason);
-            if (routed is null) return Stop(source, sourceIp, "routing", "lswitch " + network.Id, reason);
+            if (routed is null)
+            {
+                // The VM still sends it to its gateway when a router holds one: the switch drops it there.
+                var gateway = RoutersOf(network.Id).Select(r => InterfaceMac(r, network.Id)).FirstOrDefault(m => m is not null);
+                return Stop(source, sourceIp, "routing", "lswitch " + network.Id, reason, mac: gateway);
+            }
             var (router, target, via) = routed.Value;
             Add("routing", "lrouter " + router.Id, via);
             if (target is null)

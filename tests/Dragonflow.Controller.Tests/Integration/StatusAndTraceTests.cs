@@ -200,7 +200,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Equal(0, blocked.Exit);
             Assert.Contains("logical verdict: dropped at routing", blocked.Stdout);
             Assert.Contains("no router has an interface on it", blocked.Stdout);
-            Assert.Contains("verdict: dropped at table 17 (L2_LOOKUP): no flow matched", blocked.Stdout);
+            Assert.Contains($"verdict: dropped at table 17 (L2_LOOKUP): no flow matched (packet on lswitch {net2.Id})", blocked.Stdout);
             Assert.DoesNotContain("warning: the switch disagrees", blocked.Stdout);
 
             // Blocked: through a router that has no way to the destination network; the VM sends to its gateway, the router drops it.
@@ -208,7 +208,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Equal(0, unrouted.Exit);
             Assert.Contains($"has an interface, route or gateway towards 10.0.1.3", unrouted.Stdout);
             Assert.Contains("match metadata=0x1,dl_dst=fa:16:3e:00:ff:01", unrouted.Stdout);
-            Assert.Matches(@"verdict: dropped at table \d+ \(L3_\w+\)", unrouted.Stdout);
+            Assert.Contains($"verdict: dropped at table 20 (L3_LOOKUP): no flow matched (packet on lswitch {net1.Id})", unrouted.Stdout);
             Assert.DoesNotContain("warning: the switch disagrees", unrouted.Stdout);
 
             // A port not plugged into the chassis the CLI points at: the logical path still, and a clear note.

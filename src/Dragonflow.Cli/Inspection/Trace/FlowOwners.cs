@@ -115,6 +115,16 @@ public sealed class FlowOwners : IFlowTable
         return null;
     }
 
+    /// <summary>The network a packet state (a trace's flow text) is on, by its metadata; null if none.</summary>
+    public string? NetworkOf(string flowText)
+    {
+        var metadata = MatchText.Parse(flowText).FirstOrDefault(t => t.StartsWith("metadata=", StringComparison.Ordinal));
+        return metadata is not null && ulong.TryParse(metadata["metadata=".Length..], CultureInfo.InvariantCulture, out var key) &&
+            _nb.Networks.Values.FirstOrDefault(n => n.UniqueKey == (long)key) is { } network
+            ? DescribeOne("lswitch:" + network.Id)
+            : null;
+    }
+
     /// <summary>An owner key in words: "lport ID (name, 10.0.0.1)", "lswitch ID (name)", "lrouter ID", or the key itself.</summary>
     public string Describe(string owners) => string.Join("; ", owners.Split(", ").Select(DescribeOne));
 

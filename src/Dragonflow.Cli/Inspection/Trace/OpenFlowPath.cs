@@ -151,8 +151,9 @@ public static partial class OpenFlowPath
         }
         else if (flows.LastOrDefault(f => f.Bridge is null) is { } last)
         {
+            var network = trace.FinalFlows.LastOrDefault() is { } state ? owners.NetworkOf(state) : null;
             verdict = last.Priority is null
-                ? $"dropped at table {last.Table} ({last.TableName}): no flow matched"
+                ? $"dropped at table {last.Table} ({last.TableName}): no flow matched{(network is null ? "" : $" (packet on {network})")}"
                 : $"dropped at table {last.Table} ({last.TableName}) by {last.App}: the flow{(last.Owner is null ? "" : " of " + last.Owner)} ends the pipeline without output ({string.Join(", ", last.Actions)})";
         }
         else verdict = "dropped: the bridge has no flow for the packet";

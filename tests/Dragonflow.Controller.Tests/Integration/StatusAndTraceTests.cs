@@ -168,6 +168,13 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Contains(p2.Id, verdict);
             Assert.DoesNotContain("datapath dropped", verdict);
 
+            // Telnet is refused by the group; no sg app runs here, so the switch lets it through, and trace says they disagree.
+            var telnet = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "23", .. ovs]);
+            Assert.Equal(0, telnet.Exit);
+            Assert.Contains("logical verdict: dropped at ingress security group", telnet.Stdout);
+            Assert.Contains("no ingress rule of group(s) ssh", telnet.Stdout);
+            Assert.Contains("warning: the switch disagrees with the logical topology", telnet.Stdout);
+
             // Given chassis-2's OVS too, the trace follows the tunnel there, to the port.
             var followed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22",
                 "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}", "-f", "json", .. ovs]);

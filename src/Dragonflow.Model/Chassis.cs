@@ -52,4 +52,9 @@ public sealed class ControllerReport
 
     /// <summary>Seconds since the Unix epoch when the controller started.</summary>
     public double StartedAt { get; set; }
+
+    /// <summary>The last NB write of the controller that failed (reported once NB answers again), and when.</summary>
+    public string? LastNbError { get; set; }
+
+    public double? LastNbErrorAt { get; set; }
 }

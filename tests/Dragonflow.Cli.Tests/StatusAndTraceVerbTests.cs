@@ -48,6 +48,9 @@ public sealed class StatusAndTraceVerbTests : IDisposable
         Assert.Matches(@"(?m)^stale\s+p1\s.*ACTIVE \(chassis down\)$", text);
         Assert.Matches(@"(?m)^fresh\s+up\s+25s ago\s", text);
         Assert.Matches(@"(?m)^silent\s+unknown\s+never\s", text);
+        var lines = text.Split('\n');
+        Assert.Contains("reachable", lines.First(l => l.StartsWith("fresh ", StringComparison.Ordinal)));
+        Assert.Contains("no heartbeat", lines.First(l => l.StartsWith("stale ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -43,11 +43,12 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
     /// <summary>The readable report: three tables.</summary>
     public string Render()
     {
-        var chassis = new TextTable("CHASSIS", "STATE", "LAST SEEN", "IP", "TUNNELS", "OVSDB", "OPENFLOW", "PUB/SUB", "PORTS");
+        var chassis = new TextTable("CHASSIS", "STATE", "LAST SEEN", "IP", "TUNNELS", "NB", "OVSDB", "OPENFLOW", "PUB/SUB", "PORTS");
         foreach (var c in Chassis)
         {
             var r = c.Controller;
             chassis.Add(c.Id, c.State, Ago(c.AgeSeconds), c.Ip, string.Join(",", c.TunnelTypes),
+                Nb(c),
                 r is null ? null : Connected(r.OvsdbConnected),
                 r is null ? null : Connected(r.OpenflowConnected),
                 r is null ? null : !r.PubSubEnabled ? "off" : $"{r.Publishers.Count} publisher{(r.Publishers.Count == 1 ? "" : "s")}",
@@ -61,6 +62,15 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
                 ports.Add(c.Id, p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), c.State == "up" ? p.Status : $"{p.Status} (chassis {c.State})");
         foreach (var p in UnboundPorts) ports.Add("(unbound)", p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), p.Status);
         return string.Join("\n\n", chassis.ToString(), publishers.ToString(), ports.ToString());
+    }
+
+    /// <summary>A fresh heartbeat proves NB reachable; an error since the start is shown with its age.</summary>
+    private static string? Nb(ChassisStatus c)
+    {
+        if (c.State != "up") return c.State == "down" ? "no heartbeat" : null;
+        if (c.Controller is { LastNbErrorAt: { } at } && c.LastSeenUp is { } seen)
+            return $"reachable (error {Ago(Math.Max(0, seen - at) + (c.AgeSeconds ?? 0))})";
+        return "reachable";
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;

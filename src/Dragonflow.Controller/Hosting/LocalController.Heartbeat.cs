@@ -7,16 +7,35 @@ namespace Dragonflow.Controller.Hosting;
 /// <summary>
 /// The heartbeat: every report_interval the controller writes the time and its own state (OVSDB,
 /// OpenFlow, pub/sub) into its chassis row, so `dragonflow status` can tell a live chassis from a
-/// dead one by reading NB alone. Other controllers ignore a change that is only a heartbeat.
+/// dead one by reading NB alone. A change of state (switch or publisher connected or lost) writes
+/// one at once. A write that fails is reported with the next one that succeeds. Other
+/// controllers ignore a chassis change that is only a heartbeat.
 /// </summary>
 public sealed partial class LocalController
 {
-    private readonly double _startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+    private readonly double _startedAt = UnixNow();
+    private readonly SemaphoreSlim _heartbeatKick = new(0, 1);
+    private long _heartbeats;
+    private string? _lastNbError;
+    private double? _lastNbErrorAt;
 
     /// <summary>Heartbeats written so far.</summary>
     public long Heartbeats => Interlocked.Read(ref _heartbeats);
 
-    private long _heartbeats;
+    private static double UnixNow() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
+    /// <summary>Asks for a heartbeat now (the controller's state changed).</summary>
+    private void KickHeartbeat()
+    {
+        try
+        {
+            _heartbeatKick.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // One is already due.
+        }
+    }
 
     private async Task HeartbeatAsync(CancellationToken ct)
     {
@@ -29,9 +48,17 @@ public sealed partial class LocalController
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
+                (_lastNbError, _lastNbErrorAt) = (e.Message, UnixNow());
                 _log.LogWarning("heartbeat not written: {Error}", e.Message);
             }
-            await DelayAsync(_options.ReportInterval, ct);
+            try
+            {
+                await _heartbeatKick.WaitAsync(_options.ReportInterval, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -48,8 +75,10 @@ public sealed partial class LocalController
             IntegrationBridge = _options.IntegrationBridge,
             LocalPorts = _bridge.LocalPorts.Count,
             StartedAt = _startedAt,
+            LastNbError = _lastNbError,
+            LastNbErrorAt = _lastNbErrorAt,
         };
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var now = UnixNow();
         try
         {
             await _api!.UpdateAsync<Chassis>(_options.Host, c =>

@@ -97,6 +97,7 @@ public sealed partial class LocalController
                     pi.TableId, pi.Cookie, pi.InPort, pi.Metadata, pi.Register(Pipeline.Registers.SourcePort), pi.Data.ToArray())));
                 await _installer!.AttachAsync(c.Connection, ct);
                 _switch = c.Connection;
+                KickHeartbeat();
                 break;
             case SwitchDisconnected d:
                 if (_switch == d.Connection)
@@ -104,6 +105,7 @@ public sealed partial class LocalController
                     _log.LogWarning("{Switch} disconnected", d.Connection);
                     _installer!.Detach();
                     _switch = null;
+                    KickHeartbeat();
                 }
                 break;
             case PacketInReceived p:

@@ -156,6 +156,7 @@ public sealed partial class LocalController : IAsyncDisposable
             _subscriber.GapDetected += g => Post(new FullSyncRequested($"pub/sub gap from {g.PublisherId} ({g.Expected}..{g.Received - 1})"));
             _subscriber.PublisherChanged += (id, connected) =>
             {
+                KickHeartbeat();
                 if (!connected) return;
                 // The connect is asynchronous: updates published before the subscription is
                 // established are in neither the snapshot nor the stream, so sync again a little later.

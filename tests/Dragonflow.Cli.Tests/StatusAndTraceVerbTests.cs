@@ -83,5 +83,8 @@ public sealed class StatusAndTraceVerbTests : IDisposable
         Assert.Equal(2, badAddress.ExitCode);
         var badProto = await Cli("trace", "--from", "p1", "--to", "10.0.0.2", "--proto", "tcpx", "--logical-only");
         Assert.Equal(2, badProto.ExitCode);
+        var badRemote = await Cli("trace", "--from", "p1", "--to", "10.0.0.2", "--chassis-ovs", "compute-2");
+        Assert.Equal(2, badRemote.ExitCode);
+        Assert.Contains("NAME=OVSDB", badRemote.Stderr);
     }
 }

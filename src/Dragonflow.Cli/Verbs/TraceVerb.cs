@@ -70,6 +70,16 @@ static class TraceVerb
                 Console.Error.WriteLine($"error: unknown protocol '{packet.Protocol}'");
                 return ExitCodes.Usage;
             }
+            Dictionary<string, OvsTarget> remotes;
+            try
+            {
+                remotes = ParseRemotes(parse.GetValue(chassisOvs) ?? []);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
             try
             {
                 NbSnapshot nb;
@@ -84,7 +94,7 @@ static class TraceVerb
                     try
                     {
                         var local = new OvsTarget(parse.GetValue(ovsdb) ?? config.OvsdbConnection, parse.GetValue(unixctl), parse.GetValue(rundir));
-                        hops = await TraceSwitchesAsync(nb, logical, packet, config, local, ParseRemotes(parse.GetValue(chassisOvs) ?? []),
+                        hops = await TraceSwitchesAsync(nb, logical, packet, config, local, remotes,
                             parse.GetValue(dstMac), notes, ct);
                     }
                     catch (TraceUnavailableException e)
@@ -145,10 +155,18 @@ static class TraceVerb
                 break;
             }
             var sourceIp = nb.Chassis.GetValueOrDefault(current.Chassis)?.Ip ?? "0.0.0.0";
-            current = await TraceOnChassisAsync(nb, config, next, target, bridge =>
-                bridge.TunnelPorts.TryGetValue(tunnel.Type, out var ofport)
-                    ? OpenFlowPath.NextHopFlow(final, ofport, tunnel, sourceIp)
-                    : throw new TraceUnavailableException($"chassis {next} has no {tunnel.Type} tunnel port"), ct);
+            try
+            {
+                current = await TraceOnChassisAsync(nb, config, next, target, bridge =>
+                    bridge.TunnelPorts.TryGetValue(tunnel.Type, out var ofport)
+                        ? OpenFlowPath.NextHopFlow(final, ofport, tunnel, sourceIp)
+                        : throw new TraceUnavailableException($"chassis {next} has no {tunnel.Type} tunnel port"), ct);
+            }
+            catch (TraceUnavailableException e)
+            {
+                notes.Add($"not followed onto chassis {next}: {e.Message}");
+                break;
+            }
             hops.Add(current);
         }
         return hops;

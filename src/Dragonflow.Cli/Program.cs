@@ -10,6 +10,8 @@ root.Subcommands.Add(DbVerb.Create());
 root.Subcommands.Add(ServerVerb.Create());
 root.Subcommands.Add(ControllerVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
+root.Subcommands.Add(StatusVerb.Create());
+root.Subcommands.Add(TraceVerb.Create());
 
 var parse = root.Parse(args);
 try

@@ -47,6 +47,7 @@ public sealed class DragonflowConfig(
     public string OvsdbConnection => GetRequired(OptionCatalog.Df, "ovsdb_connection");
     public string OfListen => GetRequired(OptionCatalog.Df, "of_listen");
     public string? MetricsListen => Get(OptionCatalog.Df, "metrics_listen") is { Length: > 0 } v ? v : null;
+    public TimeSpan ReportInterval => TimeSpan.FromSeconds(GetInt(OptionCatalog.Df, "report_interval"));
 
     public string ApiBind => GetRequired(OptionCatalog.Api, "bind");
     public string AuthStrategy => GetRequired(OptionCatalog.Api, "auth_strategy");

@@ -57,6 +57,7 @@ public static class OptionCatalog
         new(Df, "of_listen", OptionKind.Connection, "tcp:127.0.0.1:6653", "Where the controller listens for OpenFlow connections from the switch."),
         new(Df, "metrics_listen", OptionKind.Endpoint, null,
             "host:port where the controller serves Prometheus metrics at /metrics (unset = no listener; the server serves /metrics on its API port)."),
+        new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
 
         new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
         new(Api, "auth_strategy", OptionKind.Choice, "noauth", "noauth, or token (static tokens from token_file).", ["noauth", "token"]),

@@ -43,6 +43,9 @@ public sealed record ControllerOptions
     /// <summary>A full sync as a safety net, in case pub/sub lost something no gap revealed.</summary>
     public TimeSpan SafetySyncInterval { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>[df] report_interval: how often the controller writes its heartbeat into its chassis row.</summary>
+    public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Name of the flow-based tunnel port of a type (at most 15 characters).</summary>
     public static string TunnelPortName(string type) => "df-" + type;
 }

@@ -100,6 +100,7 @@ public sealed partial class LocalController
                     pi.TableId, pi.Cookie, pi.InPort, pi.Metadata, pi.Register(Pipeline.Registers.SourcePort), pi.Data.ToArray())));
                 await _installer!.AttachAsync(c.Connection, ct);
                 _switch = c.Connection;
+                KickHeartbeat();
                 break;
             case SwitchDisconnected d:
                 if (_switch == d.Connection)
@@ -107,6 +108,7 @@ public sealed partial class LocalController
                     _log.LogWarning("{Switch} disconnected", d.Connection);
                     _installer!.Detach();
                     _switch = null;
+                    KickHeartbeat();
                 }
                 break;
             case PacketInReceived p:
@@ -217,6 +219,7 @@ public sealed partial class LocalController
                 FloatingIpChanged(id);
                 break;
             case "chassis":
+                if (before is Chassis b && after is Chassis a && a.SameTopologyAs(b)) break; // a heartbeat only
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
                 break;

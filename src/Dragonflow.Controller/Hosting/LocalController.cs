@@ -169,6 +169,7 @@ public sealed partial class LocalController : IAsyncDisposable
             _subscriber.GapDetected += g => Post(new FullSyncRequested($"pub/sub gap from {g.PublisherId} ({g.Expected}..{g.Received - 1})"));
             _subscriber.PublisherChanged += (id, connected) =>
             {
+                KickHeartbeat();
                 if (!connected) return;
                 // The connect is asynchronous: updates published before the subscription is
                 // established are in neither the snapshot nor the stream, so sync again a little later.
@@ -199,6 +200,7 @@ public sealed partial class LocalController : IAsyncDisposable
         _background.Add(Task.Run(() => SafetySyncAsync(_stop.Token)));
         if (_apps.Any(a => a.Handles.HasFlag(AppEvents.Timer))) _background.Add(Task.Run(() => TickAsync(_stop.Token)));
         _loop = Task.Run(() => RunLoopAsync(_stop.Token));
+        _background.Add(Task.Run(() => HeartbeatAsync(_stop.Token)));
         _log.LogInformation("controller {Host} started: bridge {Bridge}, OpenFlow {Target}, apps {Apps}",
             o.Host, o.IntegrationBridge, _listener.Target, string.Join(",", _apps.Select(a => a.Id.Name)));
     }

@@ -1,0 +1,147 @@
+using System.Globalization;
+using Dragonflow.Controller.Apps;
+using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Topology;
+using Dragonflow.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dragonflow.Cli.Inspection.Trace;
+
+/// <summary>
+/// Who installed a flow, found without asking the running controller: the apps are pure, so
+/// running them offline over the same NB objects and the chassis' bridge ports yields the same
+/// desired flows, each with its owner (the NB object that caused it). A traced flow is matched
+/// by (table, priority, app) and then by its match. Flows no app computes ahead of time (e.g.
+/// reactive routes) are attributed from their match: reg6/reg7 name a port, metadata a network.
+/// </summary>
+public sealed class FlowOwners : IFlowTable
+{
+    private readonly Dictionary<(byte App, string Owner), IReadOnlyCollection<DesiredFlow>> _byOwner = [];
+    private readonly NbSnapshot _nb;
+    private readonly BridgePorts _bridge;
+    private Dictionary<(byte Table, ushort Priority, byte App), List<(string Owner, DesiredFlow Flow)>>? _index;
+
+    private FlowOwners(NbSnapshot nb, BridgePorts bridge)
+    {
+        _nb = nb;
+        _bridge = bridge;
+    }
+
+    /// <summary>App names by cookie id, for every app this build knows.</summary>
+    public static IReadOnlyDictionary<byte, string> AppNames { get; } = AppCatalog
+        .Create(AppCatalog.KnownNames, new ChassisContext("", [], new NbCache(), new BridgePorts(), new FlowOwners(NbSnapshot.Of([]), new BridgePorts()), NullLogger.Instance))
+        .ToDictionary(a => a.Id.Value, a => a.Id.Name);
+
+    public static string AppName(byte id) => AppNames.TryGetValue(id, out var name) ? name : id == 0 ? "-" : $"app {id}";
+
+    /// <summary>Runs <paramref name="apps"/> as chassis <paramref name="host"/> would, over the NB snapshot and its bridge ports.</summary>
+    public static FlowOwners Recompute(NbSnapshot nb, string host, IReadOnlyList<string> tunnelTypes, IReadOnlyList<string> apps, BridgePorts bridge)
+    {
+        var owners = new FlowOwners(nb, bridge);
+        var cache = new NbCache();
+        foreach (var obj in nb.All)
+            if (NbTables.TryGet(TableOf(obj), out var table) && NbCache.Tables.Contains(table)) cache.Put(obj);
+        var context = new ChassisContext(host, tunnelTypes, cache, bridge, owners, NullLogger.Instance);
+        var running = AppCatalog.Create(apps.Where(a => AppCatalog.KnownNames.Contains(a)), context);
+        foreach (var app in running) app.Start();
+        // The controller's full recompute, in its order: routers, networks, ports.
+        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Router)))
+            foreach (var r in cache.Routers.Keys.ToList()) app.OnRouterChanged(r);
+        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Network)))
+            foreach (var n in cache.Networks.Keys.ToList()) app.OnNetworkChanged(n);
+        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Port)))
+            foreach (var p in cache.Ports.Keys.ToList()) app.OnPortChanged(p);
+        return owners;
+    }
+
+    private static string TableOf(NbObject o) => o switch
+    {
+        LogicalSwitch => "lswitch",
+        LogicalSubnet => "lsubnet",
+        LogicalPort => "lport",
+        LogicalRouter => "lrouter",
+        Chassis => "chassis",
+        _ => "",
+    };
+
+    public void Set(AppId app, string owner, IEnumerable<DesiredFlow> flows)
+    {
+        _byOwner[(app.Value, owner)] = flows.ToList();
+        _index = null;
+    }
+
+    public void Clear(AppId app, string owner)
+    {
+        _byOwner.Remove((app.Value, owner));
+        _index = null;
+    }
+
+    public IReadOnlyCollection<DesiredFlow> Get(AppId app, string owner) => _byOwner.GetValueOrDefault((app.Value, owner)) ?? [];
+
+    public int Count => _byOwner.Values.Sum(f => f.Count);
+
+    /// <summary>The owner of a traced flow (an owner key such as a port id or "lswitch:ID"), and whether it was found by recomputation or inferred from the match.</summary>
+    public (string Owner, bool Exact)? Find(TracedFlow flow)
+    {
+        if (flow.IsMiss || flow.Cookie is not { } cookie) return null;
+        _index ??= _byOwner.SelectMany(kv => kv.Value.Select(f => (kv.Key.App, kv.Key.Owner, Flow: f)))
+            .GroupBy(x => (x.Flow.Table, x.Flow.Priority, x.App))
+            .ToDictionary(g => g.Key, g => g.Select(x => (x.Owner, x.Flow)).ToList());
+        if (_index.TryGetValue((flow.Table, flow.Priority!.Value, FlowCookie.App(cookie)), out var candidates))
+        {
+            var traced = MatchText.Parse(flow.Match);
+            var exact = candidates.Where(c => MatchText.Of(c.Flow.Match).SetEquals(traced)).Select(c => c.Owner).Distinct().ToList();
+            if (exact.Count > 0) return (string.Join(", ", exact), true);
+        }
+        return Infer(flow.Match) is { } inferred ? (inferred, false) : null;
+    }
+
+    /// <summary>An owner from the match: a port by reg7/reg6/in_port, else a network by metadata.</summary>
+    private string? Infer(string match)
+    {
+        var fields = MatchText.Parse(match).Select(t => t.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        foreach (var reg in new[] { "reg7", "reg6" })
+        {
+            if (fields.TryGetValue(reg, out var v) && ulong.TryParse(v, CultureInfo.InvariantCulture, out var key) &&
+                _nb.Ports.Values.FirstOrDefault(p => p.UniqueKey == (long)key) is { } port)
+                return port.Id;
+        }
+        if (fields.TryGetValue("in_port", out var inPort) && uint.TryParse(inPort, CultureInfo.InvariantCulture, out var ofport) &&
+            _bridge.LocalPorts.FirstOrDefault(kv => kv.Value == ofport).Key is { } local)
+            return local;
+        if (fields.TryGetValue("metadata", out var md) && ulong.TryParse(md, CultureInfo.InvariantCulture, out var net) &&
+            _nb.Networks.Values.FirstOrDefault(n => n.UniqueKey == (long)net) is { } network)
+            return "lswitch:" + network.Id;
+        return null;
+    }
+
+    /// <summary>The network a packet state (a trace's flow text) is on, by its metadata; null if none.</summary>
+    public string? NetworkOf(string flowText)
+    {
+        var metadata = MatchText.Parse(flowText).FirstOrDefault(t => t.StartsWith("metadata=", StringComparison.Ordinal));
+        return metadata is not null && ulong.TryParse(metadata["metadata=".Length..], CultureInfo.InvariantCulture, out var key) &&
+            _nb.Networks.Values.FirstOrDefault(n => n.UniqueKey == (long)key) is { } network
+            ? DescribeOne("lswitch:" + network.Id)
+            : null;
+    }
+
+    /// <summary>An owner key in words: "lport ID (name, 10.0.0.1)", "lswitch ID (name)", "lrouter ID", or the key itself.</summary>
+    public string Describe(string owners) => string.Join("; ", owners.Split(", ").Select(DescribeOne));
+
+    private string DescribeOne(string owner)
+    {
+        if (_nb.Ports.TryGetValue(owner, out var port))
+            return $"lport {port.Id} ({string.Join(", ", new[] { port.Name, string.Join(" ", port.Ips.Select(i => i.IpAddress)) }.Where(s => !string.IsNullOrEmpty(s)))})";
+        var colon = owner.IndexOf(':');
+        if (colon > 0)
+        {
+            var (kind, id) = (owner[..colon], owner[(colon + 1)..]);
+            if (kind == "lswitch" && _nb.Networks.TryGetValue(id, out var net))
+                return $"lswitch {id}{(string.IsNullOrEmpty(net.Name) ? "" : $" ({net.Name})")}";
+            if (kind == "lrouter" && _nb.Routers.TryGetValue(id, out var router))
+                return $"lrouter {id}{(string.IsNullOrEmpty(router.Name) ? "" : $" ({router.Name})")}";
+            return $"{kind} {id}";
+        }
+        return owner == "pipeline" ? "pipeline (chassis-wide)" : owner;
+    }
+}

@@ -1,0 +1,65 @@
+using Dragonflow.OpenFlow.Matching;
+
+namespace Dragonflow.Cli.Inspection.Trace;
+
+/// <summary>
+/// A match as a set of canonical tokens, so that a match as Open vSwitch prints it (in
+/// ofproto/trace) can be compared with one of our <see cref="Match"/> objects: protocol
+/// shorthands (ip, arp, tcp, ...) stand for dl_type/nw_proto, tcp_dst/udp_dst read as tp_dst,
+/// ct_state flags are sorted.
+/// </summary>
+public static class MatchText
+{
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["eth_src"] = "dl_src", ["eth_dst"] = "dl_dst", ["eth_type"] = "dl_type", ["ip_src"] = "nw_src", ["ip_dst"] = "nw_dst",
+        ["ip_proto"] = "nw_proto", ["tcp_src"] = "tp_src", ["tcp_dst"] = "tp_dst", ["udp_src"] = "tp_src", ["udp_dst"] = "tp_dst",
+        ["sctp_src"] = "tp_src", ["sctp_dst"] = "tp_dst", ["tunnel_id"] = "tun_id", ["icmpv4_type"] = "icmp_type", ["icmpv4_code"] = "icmp_code",
+    };
+
+    private static readonly Dictionary<string, (string DlType, string? Proto)> Shorthands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["ip"] = ("0x0800", null), ["arp"] = ("0x0806", null), ["ipv6"] = ("0x86dd", null), ["rarp"] = ("0x8035", null),
+        ["tcp"] = ("0x0800", "6"), ["udp"] = ("0x0800", "17"), ["icmp"] = ("0x0800", "1"), ["sctp"] = ("0x0800", "132"),
+        ["tcp6"] = ("0x86dd", "6"), ["udp6"] = ("0x86dd", "17"), ["icmp6"] = ("0x86dd", "58"), ["sctp6"] = ("0x86dd", "132"),
+    };
+
+    /// <summary>Tokens of a match as OVS prints it, e.g. <c>tcp,reg6=0x2,nw_dst=10.0.0.0/24,tp_dst=22</c>.</summary>
+    public static IReadOnlySet<string> Parse(string text)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = raw.IndexOf('=');
+            if (eq < 0)
+            {
+                if (Shorthands.TryGetValue(raw, out var s))
+                {
+                    tokens.Add(Token("dl_type", s.DlType));
+                    if (s.Proto is not null) tokens.Add(Token("nw_proto", s.Proto));
+                }
+                else tokens.Add(raw.ToLowerInvariant());
+                continue;
+            }
+            tokens.Add(Token(raw[..eq], raw[(eq + 1)..]));
+        }
+        return tokens;
+    }
+
+    /// <summary>Tokens of one of our matches.</summary>
+    public static IReadOnlySet<string> Of(Match match) =>
+        match.Fields.Select(f => Token(f.Field.Name, f.FormatValue())).ToHashSet(StringComparer.Ordinal);
+
+    private static string Token(string name, string value)
+    {
+        name = Aliases.GetValueOrDefault(name, name).ToLowerInvariant();
+        value = value.Trim().ToLowerInvariant();
+        if (name == "ct_state")
+            value = string.Concat(System.Text.RegularExpressions.Regex.Matches(value, "[+-][a-z]+").Select(m => m.Value).Order(StringComparer.Ordinal));
+        else if (value.StartsWith("0x", StringComparison.Ordinal) && !value.Contains('/') && ulong.TryParse(value[2..], System.Globalization.NumberStyles.HexNumber, null, out var hex))
+            value = hex.ToString(System.Globalization.CultureInfo.InvariantCulture); // 0x0800 == 0x800 == 2048
+        else if (name is "dl_type" or "nw_proto" && ulong.TryParse(value, out var dec))
+            value = dec.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return name + "=" + value;
+    }
+}

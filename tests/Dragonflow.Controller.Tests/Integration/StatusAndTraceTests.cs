@@ -1,0 +1,233 @@
+using System.Text.Json.Nodes;
+using Dragonflow.Model;
+using Dragonflow.Testing;
+using Xunit.Abstractions;
+
+namespace Dragonflow.Controller.Tests.Integration;
+
+/// <summary>
+/// `dragonflow status` and `dragonflow trace` as an operator runs them (a separate process with
+/// the chassis' configuration) against two chassis with real OVS and controllers.
+/// </summary>
+public sealed class StatusAndTraceTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private static async Task<ChassisUnderTest> AddChassisAsync(ControllerSandbox s, TimeSpan reportInterval)
+    {
+        var c = await s.AddChassisAsync(false, "geneve");
+        c.Options = c.Options with { ReportInterval = reportInterval };
+        await c.StartControllerAsync();
+        return c;
+    }
+
+    private async Task<(int Exit, string Stdout, string Stderr)> CliAsync(params string[] args)
+    {
+        var result = await DragonflowCli.RunAsync(args, TimeSpan.FromSeconds(60));
+        output.WriteLine($"$ dragonflow {string.Join(' ', args)}\n{result.Stdout}{result.Stderr}");
+        return result;
+    }
+
+    /// <summary>Runs `status -f json` until <paramref name="condition"/> holds on its chassis list.</summary>
+    private async Task<JsonObject> StatusUntilAsync(string config, Func<JsonArray, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var (exit, stdout, stderr) = await DragonflowCli.RunAsync(["status", "--config", config, "-f", "json"], TimeSpan.FromSeconds(60));
+            Assert.True(exit == 0, stderr);
+            var status = (JsonObject)JsonNode.Parse(stdout)!;
+            if (condition(status["chassis"]!.AsArray())) return status;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"status never showed {what}:\n{stdout}");
+            await Task.Delay(500);
+        }
+    }
+
+    private static JsonObject? Chassis(JsonArray list, string id) => list.OfType<JsonObject>().FirstOrDefault(c => (string?)c["id"] == id);
+
+    [Fact]
+    public async Task Status_shows_both_chassis_up_with_their_connections_and_ports_then_one_down_once_its_controller_stops()
+    {
+        await using var s = await ControllerSandbox.CreateAsync();
+        var a = await AddChassisAsync(s, TimeSpan.FromSeconds(1));
+        var b = await AddChassisAsync(s, TimeSpan.FromSeconds(1));
+        var net = await s.CreateNetworkAsync(100);
+        var p1 = await s.CreatePortAsync(net, "fa:16:3e:00:00:01", "10.0.0.1");
+        using var vm1 = s.Plug(a, p1);
+        await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
+        var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
+
+        var up = await StatusUntilAsync(config, list =>
+            Chassis(list, a.Host) is { } ca && (string?)ca["state"] == "up" && (bool?)ca["controller"]?["openflow_connected"] == true &&
+            Chassis(list, b.Host) is { } cb && (string?)cb["state"] == "up" && (bool?)cb["controller"]?["openflow_connected"] == true,
+            "both chassis up with OpenFlow connected");
+        var chassisA = Chassis(up["chassis"]!.AsArray(), a.Host)!;
+        Assert.True((bool)chassisA["controller"]!["ovsdb_connected"]!);
+        Assert.NotEmpty(chassisA["controller"]!["publishers"]!.AsArray()); // subscribed to the API's publisher at least
+        var port = Assert.Single(chassisA["ports"]!.AsArray());
+        Assert.Equal(p1.Id, (string?)port!["id"]);
+        Assert.Equal("ACTIVE", (string?)port["status"]);
+        Assert.Empty(Chassis(up["chassis"]!.AsArray(), b.Host)!["ports"]!.AsArray());
+        Assert.NotEmpty(up["publishers"]!.AsArray());
+
+        var table = await CliAsync("status", "--config", config);
+        Assert.Equal(0, table.Exit);
+        Assert.Matches($@"(?m)^{a.Host}\s+up\s", table.Stdout);
+        Assert.Matches($@"(?m)^{a.Host}\s+{p1.Id}\s.*ACTIVE\s*$", table.Stdout);
+        Assert.Contains("PUBLISHER", table.Stdout);
+
+        await b.StopControllerAsync();
+        var down = await StatusUntilAsync(config, list => (string?)Chassis(list, b.Host)?["state"] == "down", $"{b.Host} down");
+        Assert.Equal("up", (string?)Chassis(down["chassis"]!.AsArray(), a.Host)!["state"]);
+        Assert.True((double)Chassis(down["chassis"]!.AsArray(), b.Host)!["age_seconds"]! > 3);
+    }
+
+    [Fact]
+    public async Task Trace_explains_a_delivered_packet_and_a_dropped_one_with_the_apps_and_objects_behind_each_flow()
+    {
+        await using var s = await ControllerSandbox.CreateAsync();
+        s.Apps = ["l2", "tunneling", "l3_proactive", "aging"];
+        try
+        {
+            var a = await AddChassisAsync(s, TimeSpan.FromSeconds(2));
+            var b = await AddChassisAsync(s, TimeSpan.FromSeconds(2));
+            var group = await s.Api.CreateAsync(new SecurityGroup
+            {
+                Id = "sg-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = "ssh",
+                Rules =
+                [
+                    new SecurityGroupRule { Id = "out", Direction = "egress" },
+                    new SecurityGroupRule { Id = "ssh-in", Direction = "ingress", Protocol = "tcp", PortRangeMin = 22, PortRangeMax = 22 },
+                ],
+            });
+            var net1 = await s.CreateNetworkAsync(100);
+            var net2 = await s.Api.CreateAsync(new LogicalSwitch
+            {
+                Id = "net-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", NetworkType = "geneve", SegmentationId = 200,
+                UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalSwitch>(),
+            });
+            await s.Api.CreateAsync(new LogicalSubnet { Id = "sub-" + net2.Id, Topic = "tenant1", Lswitch = net2.Id, Cidr = "10.0.1.0/24" });
+            async Task<LogicalPort> PortAsync(LogicalSwitch net, string mac, string ip)
+            {
+                var p = await s.CreatePortAsync(net, mac, ip);
+                return await s.Api.UpdateAsync<LogicalPort>(p.Id, x => x.SecurityGroups = [group.Id]);
+            }
+            var p1 = await PortAsync(net1, "fa:16:3e:00:00:01", "10.0.0.1");
+            var p2 = await PortAsync(net1, "fa:16:3e:00:00:02", "10.0.0.2");
+            var p3 = await PortAsync(net2, "fa:16:3e:00:01:03", "10.0.1.3");
+            // net1 and net3 are joined by a router; net2 is joined to nothing.
+            var net3 = await s.Api.CreateAsync(new LogicalSwitch
+            {
+                Id = "net-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", NetworkType = "geneve", SegmentationId = 300,
+                UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalSwitch>(),
+            });
+            await s.Api.CreateAsync(new LogicalSubnet { Id = "sub-" + net3.Id, Topic = "tenant1", Lswitch = net3.Id, Cidr = "10.0.2.0/24", GatewayIp = "10.0.2.254" });
+            var router = await s.Api.CreateAsync(new LogicalRouter
+            {
+                Id = "router-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = "r1", UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalRouter>(),
+            });
+            foreach (var (net, ip, mac) in new[] { (net1, "10.0.0.254", "fa:16:3e:00:ff:01"), (net3, "10.0.2.254", "fa:16:3e:00:ff:03") })
+            {
+                var rif = await s.Api.CreateAsync(new LogicalPort
+                {
+                    Id = Guid.NewGuid().ToString(), Topic = "tenant1", Lswitch = net.Id, DeviceOwner = "network:router_interface", DeviceId = router.Id,
+                    PortSecurityEnabled = false, Macs = [mac], Ips = [new FixedIp("sub-" + net.Id, ip)], UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
+                });
+                await s.Api.UpdateAsync<LogicalRouter>(router.Id, r => r.Ports.Add(new LogicalRouterPort
+                {
+                    Id = rif.Id, Topic = "tenant1", Mac = mac, Network = ip + "/24", Lswitch = net.Id, SubnetId = "sub-" + net.Id, UniqueKey = rif.UniqueKey,
+                }));
+            }
+            var p4 = await PortAsync(net3, "fa:16:3e:00:02:04", "10.0.2.4");
+            using var vm1 = s.Plug(a, p1);
+            using var vm2 = s.Plug(b, p2);
+            using var vm3 = s.Plug(a, p3);
+            using var vm4 = s.Plug(b, p4);
+            await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
+            await s.WaitForStatusAsync(p2.Id, "ACTIVE", b.Host);
+            await s.WaitForStatusAsync(p3.Id, "ACTIVE", a.Host);
+            await s.WaitForStatusAsync(p4.Id, "ACTIVE", b.Host);
+            var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
+            string[] ovs = ["--config", config, "--unixctl", a.Ovs.VswitchdControlPath];
+
+            // Permitted: VM to VM on one network across chassis, ssh allowed by the group.
+            var ok = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22", "-f", "json", .. ovs]);
+            Assert.Equal(0, ok.Exit);
+            var okJson = (JsonObject)JsonNode.Parse(ok.Stdout)!;
+            Assert.True((bool)okJson["delivered"]!, ok.Stdout);
+            Assert.False((bool)okJson["disagree"]!);
+            Assert.Contains(okJson["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "ingress security group" && ((string?)st["detail"] ?? "").Contains("ssh-in"));
+            var hop = (JsonObject)Assert.Single(okJson["open_flow"]!.AsArray())!;
+            var flows = hop["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(flows, f => (int)f["table"]! == 0 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p1.Id) && (bool)f["owner_exact"]!);
+            Assert.Contains(flows, f => (int)f["table"]! == 17 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p2.Id));
+            Assert.Contains(flows, f => (int)f["table"]! == 64 && (string?)f["app"] == "tunneling" && ((string?)f["owner"] ?? "").Contains(p2.Id));
+            var verdict = (string)okJson["verdict"]!;
+            Assert.Contains($"sent to chassis {b.Host} through the geneve tunnel", verdict);
+            Assert.Contains("VNI 100", verdict);
+            Assert.Contains(p2.Id, verdict);
+            Assert.DoesNotContain("datapath dropped", verdict);
+
+            // Telnet is refused by the group; no sg app runs here, so the switch lets it through, and trace says they disagree.
+            var telnet = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "23", .. ovs]);
+            Assert.Equal(0, telnet.Exit);
+            Assert.Contains("logical verdict: dropped at ingress security group", telnet.Stdout);
+            Assert.Contains("no ingress rule of group(s) ssh", telnet.Stdout);
+            Assert.Contains("warning: the switch disagrees with the logical topology", telnet.Stdout);
+
+            // Given chassis-2's OVS too, the trace follows the tunnel there, to the port.
+            var followed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22",
+                "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}", "-f", "json", .. ovs]);
+            Assert.Equal(0, followed.Exit);
+            var followedJson = (JsonObject)JsonNode.Parse(followed.Stdout)!;
+            Assert.True((bool)followedJson["delivered"]!, followed.Stdout);
+            var hops = followedJson["open_flow"]!.AsArray();
+            Assert.Equal([a.Host, b.Host], hops.Select(h => (string?)h!["chassis"]));
+            var remoteFlows = hops[1]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(remoteFlows, f => (int)f["table"]! == 0 && (string?)f["app"] == "tunneling" && ((string?)f["owner"] ?? "").Contains(p2.Id) && (bool)f["owner_exact"]!);
+            Assert.Contains(remoteFlows, f => (int)f["table"]! == 78 && (string?)f["app"] == "l2" && ((string?)f["owner"] ?? "").Contains(p2.Id));
+            var final = (string)followedJson["verdict"]!;
+            Assert.StartsWith($"delivered to lport {p2.Id}", final);
+            Assert.Contains($"(via chassis {a.Host} -> {b.Host})", final);
+
+            // Routed: to net3 through the router's interfaces, then across chassis.
+            var routed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.2.4", "--proto", "tcp", "--dport", "22",
+                "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}", "-f", "json", .. ovs]);
+            Assert.Equal(0, routed.Exit);
+            var routedJson = (JsonObject)JsonNode.Parse(routed.Stdout)!;
+            Assert.True((bool)routedJson["delivered"]!, routed.Stdout);
+            Assert.Contains(routedJson["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "routing" && (string?)st["object"] == "lrouter " + router.Id);
+            var routedFlows = routedJson["open_flow"]![0]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(routedFlows, f => (int)f["table"]! == 17 && (string?)f["app"] == "l3_proactive" && ((string?)f["owner"] ?? "").Contains(router.Id) && (bool)f["owner_exact"]!);
+            Assert.Contains(routedFlows, f => (int)f["table"]! == 25 && (string?)f["app"] == "l3_proactive" && (bool)f["owner_exact"]!);
+            Assert.StartsWith($"delivered to lport {p4.Id}", (string)routedJson["verdict"]!);
+
+            // Blocked: from a network that no router joins.
+            var blocked = await CliAsync(["trace", "--from", p3.Id, "--to", "10.0.0.1", "--proto", "tcp", "--dport", "22", .. ovs]);
+            Assert.Equal(0, blocked.Exit);
+            Assert.Contains("logical verdict: dropped at routing", blocked.Stdout);
+            Assert.Contains("no router has an interface on it", blocked.Stdout);
+            Assert.Contains($"verdict: dropped at table 17 (L2_LOOKUP): no flow matched (packet on lswitch {net2.Id})", blocked.Stdout);
+            Assert.DoesNotContain("warning: the switch disagrees", blocked.Stdout);
+
+            // Blocked: through a router that has no way to the destination network; the VM sends to its gateway, the router drops it.
+            var unrouted = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.1.3", "--proto", "tcp", "--dport", "22", .. ovs]);
+            Assert.Equal(0, unrouted.Exit);
+            Assert.Contains($"has an interface, route or gateway towards 10.0.1.3", unrouted.Stdout);
+            Assert.Contains("match metadata=0x1,dl_dst=fa:16:3e:00:ff:01", unrouted.Stdout);
+            Assert.Contains($"verdict: dropped at table 20 (L3_LOOKUP): no flow matched (packet on lswitch {net1.Id})", unrouted.Stdout);
+            Assert.DoesNotContain("warning: the switch disagrees", unrouted.Stdout);
+
+            // A port not plugged into the chassis the CLI points at: the logical path still, and a clear note.
+            var elsewhere = await CliAsync(["trace", "--from", p2.Id, "--to", "10.0.0.1", "--proto", "tcp", "--dport", "22", .. ovs]);
+            Assert.Equal(1, elsewhere.Exit);
+            Assert.Contains($"bound to {b.Host}", elsewhere.Stdout);
+            Assert.Contains("logical verdict: delivered to port lport", elsewhere.Stdout);
+        }
+        catch
+        {
+            foreach (var c in s.Chassis) output.WriteLine(c.Host + ":\n" + c.DumpFlows());
+            throw;
+        }
+    }
+}

@@ -25,6 +25,9 @@ public enum AppEvents
 
     /// <summary>A router (its interfaces or routes) appeared, changed or was removed.</summary>
     Router = 32,
+
+    /// <summary>A security group (its rules) appeared, changed or was removed.</summary>
+    SecurityGroup = 64,
 }
 
 /// <summary>
@@ -58,6 +61,8 @@ public abstract class ControllerApp(ChassisContext context)
     public virtual void OnRouterChanged(string routerId) { }
 
     public virtual void OnPacketIn(PacketInData packet) { }
+
+    public virtual void OnSecurityGroupChanged(string groupId) { }
 
     protected void Set(string owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);
 

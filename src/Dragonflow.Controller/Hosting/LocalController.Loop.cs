@@ -204,6 +204,10 @@ public sealed partial class LocalController
             case "lrouter":
                 RouterChanged(id);
                 break;
+            case "lsecgroup":
+                foreach (var app in _apps)
+                    if (app.Handles.HasFlag(AppEvents.SecurityGroup)) app.OnSecurityGroupChanged(id);
+                break;
             case "chassis":
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
@@ -235,6 +239,7 @@ public sealed partial class LocalController
     private void RecomputeAll()
     {
         foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
+        foreach (var group in _nb.SecurityGroups.Keys.ToList()) Changed("lsecgroup", null, _nb.SecurityGroups[group]);
         foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
         foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
     }

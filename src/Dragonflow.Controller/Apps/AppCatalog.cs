@@ -18,11 +18,12 @@ public static class AppCatalog
         ["dhcp"] = c => new Dhcp.DhcpApp(c),
         ["l3_proactive"] = c => new L3ProactiveApp(c),
         ["l3_reactive"] = c => new L3ReactiveApp(c),
+        ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
     };
 
     /// <summary>Defined in DESIGN.md §5 but not built yet.</summary>
     public static IReadOnlySet<string> NotYetImplemented { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { "dnat", "sg", "portsec" };
+        new HashSet<string>(StringComparer.Ordinal) { "dnat", "portsec" };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging).Concat(NotYetImplemented);
 

@@ -56,6 +56,10 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             Assert.False(TcpServer.Connects(vm1, "10.0.0.3", 80), "vm1 -> vm3:80");
             Assert.False(TcpServer.Connects(vm1, "10.0.0.3", 80), "vm1 -> vm3:80, again (the entry vm1's egress committed must not open vm3)");
             Assert.False(TcpServer.Connects(vm3, "10.0.0.2", 5432), "vm3 -> vm2:5432 before vm3 is in app");
+            // UDP is where a shared zone bites: the third datagram of a flow is "established" in
+            // conntrack without any reply; it must still not get past vm3's ingress.
+            Assert.Equal(0, UdpDatagramsReceived(vm1, vm3, "10.0.0.3", 5000, count: 6));
+            Assert.Equal(6, UdpDatagramsReceived(vm1, vm2, "10.0.0.2", 5000, count: 6)); // while members get them all
 
             // vm3 joins "app": db's rule "tcp 5432 from app" now admits it (chassis b learns the member).
             await s.Api.UpdateAsync<LogicalPort>(p3.Id, p => p.SecurityGroups = [web.Id, app.Id]);
@@ -158,6 +162,37 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             Ips = [new FixedIp("sub-" + net.Id, ip)], SecurityGroups = [.. groups], PortSecurityEnabled = portSecurity,
             UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
         });
+
+    /// <summary>Sends <paramref name="count"/> datagrams from one VM to another; returns how many arrived.</summary>
+    private static int UdpDatagramsReceived(VmNamespace from, VmNamespace to, string ip, int port, int count)
+    {
+        const string receiver =
+            "import socket,sys,time\n" +
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',int(sys.argv[1])));s.settimeout(0.2)\n" +
+            "print('listening',flush=True);n=0;end=time.time()+float(sys.argv[2])\n" +
+            "while time.time()<end:\n" +
+            " try: s.recv(100);n+=1\n" +
+            " except socket.timeout: pass\n" +
+            "print(n,flush=True)\n";
+        const string sender =
+            "import socket,sys,time\n" +
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n" +
+            "for i in range(int(sys.argv[3])): s.sendto(b'x',(sys.argv[1],int(sys.argv[2])));time.sleep(0.2)\n";
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "netns", "exec", to.Name, "python3", "-c", receiver, port.ToString(System.Globalization.CultureInfo.InvariantCulture), (count * 0.2 + 2).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(arg);
+        using var process = Process.Start(psi)!;
+        try
+        {
+            Assert.Equal("listening", process.StandardOutput.ReadLine());
+            from.Exec("python3", "-c", sender, ip, port.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture)).EnsureSuccess();
+            return int.Parse(process.StandardOutput.ReadLine() ?? "-1", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(true);
+        }
+    }
 
     private static async Task EventuallyAsync(Func<bool> condition, string what)
     {

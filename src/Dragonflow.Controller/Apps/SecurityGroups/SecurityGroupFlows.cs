@@ -23,10 +23,11 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// </list>
 ///
 /// Why the originator's established packets are checked again instead of passing as +est:
-/// with one zone per network, two VMs on one chassis share the conntrack entry, so the
-/// sender's egress commit would make the receiver's ingress see +est and skip its rules. Only
-/// replies and related packets are trusted to conntrack; this also makes a removed rule stop
-/// the connections it allowed.
+/// a removed rule, or a member leaving a remote group, then stops the connections it allowed
+/// (as Neutron's OVS firewall does), and a zone shared by two VMs on one chassis can never let
+/// a packet the receiver's rules refuse pass as "established" because the sender's egress
+/// committed it (conntrack implementations differ on when a connection without replies counts
+/// as established). Replies and related packets are what conntrack is trusted with.
 /// </summary>
 public static class SecurityGroupFlows
 {

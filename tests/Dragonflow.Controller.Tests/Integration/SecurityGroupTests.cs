@@ -71,6 +71,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             await EventuallyAsync(() => !TcpServer.Connects(vm3, "10.0.0.2", 5432), "vm3 -> vm2:5432 blocked once vm3 left app");
             Assert.False(TcpServer.Connects(vm3, "10.0.0.2", 5432), "still blocked");
             Assert.True(vm1.Ping("10.0.0.2"), "members are unaffected");
+            AssertNoFlowRejected(s);
         }
         catch
         {
@@ -113,11 +114,14 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             await EventuallyAsync(() => TcpServer.Connects(vm1, "10.0.0.2", 22), "vm1 -> vm2:22 once tcp 22 is open");
             Assert.False(TcpServer.Connects(vm1, "10.0.0.2", 23), "vm1 -> vm2:23 stays blocked");
             Assert.False(vm1.Ping("10.0.0.2", count: 2), "ping stays blocked");
+            // The flow that admits a connection names the group in its cookie (app 7, tag = the group's key).
+            Assert.Matches($@"cookie=0x7{server.UniqueKey:x6}[0-9a-f]{{8}},.*table=77,.*priority=100,conj_id={server.UniqueKey},ip actions=ct\(commit", b.DumpFlows());
 
             await s.Api.UpdateAsync<SecurityGroup>(server.Id, g => g.Rules.RemoveAll(r => r.Id == ssh.Id));
             await EventuallyAsync(() => !TcpServer.Connects(vm1, "10.0.0.2", 22), "vm1 -> vm2:22 blocked once the rule is gone");
             Assert.False(TcpServer.Connects(vm1, "10.0.0.2", 22), "still blocked");
             Assert.True(vm2.Ping("10.0.0.1"), "the rest is unaffected");
+            AssertNoFlowRejected(s);
         }
         catch
         {
@@ -203,6 +207,9 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             await Task.Delay(300);
         }
     }
+
+    private static void AssertNoFlowRejected(ControllerSandbox s) =>
+        Assert.All(s.Chassis, c => Assert.Equal(0, c.Controller!.FlowStats!.FlowsRejected));
 
     private void Dump(ControllerSandbox s)
     {

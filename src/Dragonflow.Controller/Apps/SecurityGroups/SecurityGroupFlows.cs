@@ -24,7 +24,7 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 ///
 /// Why the originator's established packets are checked again instead of passing as +est:
 /// a removed rule, or a member leaving a remote group, then stops the connections it allowed
-/// (as Neutron's OVS firewall does), and a zone shared by two VMs on one chassis can never let
+/// at its next packet, and a zone shared by two VMs on one chassis can never let
 /// a packet the receiver's rules refuse pass as "established" because the sender's egress
 /// committed it (conntrack implementations differ on when a connection without replies counts
 /// as established). Replies and related packets are what conntrack is trusted with.

@@ -81,7 +81,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_rule_opening_tcp_22_admits_22_not_23_and_removing_it_closes_new_connections()
+    public async Task A_rule_opening_tcp_22_admits_22_not_23_and_removing_it_closes_new_and_established_connections()
     {
         await using var s = await ControllerSandbox.CreateAsync();
         s.Apps = ["l2", "tunneling", "sg", "aging"];
@@ -117,9 +117,15 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             // The flow that admits a connection names the group in its cookie (app 7, tag = the group's key).
             Assert.Matches($@"cookie=0x7{server.UniqueKey:x6}[0-9a-f]{{8}},.*table=77,.*priority=100,conj_id={server.UniqueKey},ip actions=ct\(commit", b.DumpFlows());
 
+            using var held = HeldConnection.Open(vm1, "10.0.0.2", 22);
+            Assert.True(held.Echoes(), "an established connection to 22");
+
             await s.Api.UpdateAsync<SecurityGroup>(server.Id, g => g.Rules.RemoveAll(r => r.Id == ssh.Id));
             await EventuallyAsync(() => !TcpServer.Connects(vm1, "10.0.0.2", 22), "vm1 -> vm2:22 blocked once the rule is gone");
             Assert.False(TcpServer.Connects(vm1, "10.0.0.2", 22), "still blocked");
+            // The originator's packets are checked against the rules on every packet: the
+            // connection the rule admitted stops too.
+            Assert.False(held.Echoes(), "the established connection after the rule is gone");
             Assert.True(vm2.Ping("10.0.0.1"), "the rest is unaffected");
             AssertNoFlowRejected(s);
         }
@@ -218,23 +224,81 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A TCP server in a VM namespace (python3) answering every connection on the given ports
-    /// with what it received, upper-cased; killed by its pid on dispose.
+    /// One TCP connection held open from a VM (python3): each <see cref="Echoes"/> sends a line
+    /// on it and says whether the echo came back within 2 s. Killed by its pid on dispose.
+    /// </summary>
+    private sealed class HeldConnection : IDisposable
+    {
+        private const string Client =
+            "import socket,sys\n" +
+            "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=2)\n" +
+            "print('connected',flush=True)\n" +
+            "for line in sys.stdin:\n" +
+            " try:\n" +
+            "  s.sendall(line.strip().encode());print(s.recv(100).decode(),flush=True)\n" +
+            " except Exception: print('TIMEOUT',flush=True)\n";
+
+        private readonly Process _process;
+
+        private HeldConnection(Process process) => _process = process;
+
+        public static HeldConnection Open(VmNamespace vm, string ip, int port)
+        {
+            var psi = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { "netns", "exec", vm.Name, "python3", "-c", Client, ip, port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                psi.ArgumentList.Add(arg);
+            var process = Process.Start(psi)!;
+            if (process.StandardOutput.ReadLine() != "connected")
+            {
+                process.Kill(true);
+                throw new InvalidOperationException("connection failed: " + process.StandardError.ReadToEnd());
+            }
+            return new HeldConnection(process);
+        }
+
+        public bool Echoes()
+        {
+            _process.StandardInput.WriteLine("still there");
+            _process.StandardInput.Flush();
+            return _process.StandardOutput.ReadLine() == "STILL THERE";
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited) _process.Kill(true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A TCP server in a VM namespace (python3) echoing, upper-cased, whatever any connection on
+    /// the given ports sends; killed by its pid on dispose.
     /// </summary>
     private sealed class TcpServer : IDisposable
     {
         private const string Server =
-            "import select,socket,sys\n" +
+            "import select,socket,sys,threading\n" +
+            "def serve(c):\n" +
+            " try:\n" +
+            "  while True:\n" +
+            "   d=c.recv(100)\n" +
+            "   if not d: break\n" +
+            "   c.sendall(d.upper())\n" +
+            " except Exception: pass\n" +
+            " c.close()\n" +
             "ls=[]\n" +
             "for p in sys.argv[1:]:\n" +
             " s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',int(p)));s.listen(16);ls.append(s)\n" +
             "print('listening',flush=True)\n" +
             "while True:\n" +
             " for s in select.select(ls,[],[])[0]:\n" +
-            "  c,_=s.accept();c.settimeout(2)\n" +
-            "  try: c.sendall(c.recv(100).upper())\n" +
-            "  except Exception: pass\n" +
-            "  c.close()\n";
+            "  c,_=s.accept();threading.Thread(target=serve,args=(c,),daemon=True).start()\n";
 
         private const string Client =
             "import socket,sys\n" +

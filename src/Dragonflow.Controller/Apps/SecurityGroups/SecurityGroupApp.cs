@@ -185,12 +185,17 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
         if (IsActive(groupId) && GroupKey(groupId) is uint k && Context.Nb.SecurityGroups.TryGetValue(groupId, out var group))
         {
             key = k;
+            if (!group.Stateful)
+                Context.Logger.LogWarning("security group {Group} is stateless; it is enforced as a stateful group", groupId);
+            var members = new Dictionary<string, List<(IPAddress, int)>>(StringComparer.Ordinal);
             foreach (var rule in group.Rules)
             {
                 try
                 {
                     var table = SecurityGroupFlows.Of(RuleMatches.IsIngress(rule)).SecurityTable;
-                    var remote = rule.RemoteGroupId is { Length: > 0 } r ? MemberAddresses(r) : null;
+                    List<(IPAddress, int)>? remote = null;
+                    if (rule.RemoteGroupId is { Length: > 0 } r && !members.TryGetValue(r, out remote))
+                        members[r] = remote = MemberAddresses(r).ToList();
                     foreach (var m in RuleMatches.For(rule, remote)) clauses.Add((table, m));
                 }
                 catch (FormatException e)

@@ -251,6 +251,25 @@ public sealed class SecurityGroupAppTests
     }
 
     [Fact]
+    public void A_stateless_group_skips_conntrack_and_its_ports_forget_the_senders_state()
+    {
+        _nb.Put(new SecurityGroup { Id = "plain", UniqueKey = 8, Stateful = false, Rules = [Rule("ingress", "tcp", 22, 22)], Version = ++_version });
+        _app.OnSecurityGroupChanged("plain");
+        PutPort("vm1", 3, "10.0.0.3", local: true, ["plain"]);
+
+        var port = Owner("vm1").Select(Text).ToList();
+        Assert.DoesNotContain(port, f => f.Contains("ct(", StringComparison.Ordinal));
+        Assert.Contains("table=72,priority=100,dl_type=0x800,reg7=0x3 ct_clear,goto_table:77", port);
+        Assert.Contains("table=77,priority=100,reg7=0x3 conjunction(8,1/2)", port);
+        Assert.Contains("table=77,priority=100,conj_id=8,dl_type=0x800 goto_table:78", Owner("secgroup:plain").Select(Text));
+
+        // Made stateful: conntrack comes back for its ports.
+        PutGroup("plain", 8, Rule("ingress", "tcp", 22, 22));
+        Assert.Contains("table=3,priority=100,dl_type=0x800,reg6=0x3 ct(table=6,zone=OXM_OF_METADATA[0..15])", Owner("vm1").Select(Text));
+        Assert.Contains("table=77,priority=100,conj_id=8,dl_type=0x800 ct(commit,zone=OXM_OF_METADATA[0..15]),goto_table:78", Owner("secgroup:plain").Select(Text));
+    }
+
+    [Fact]
     public void The_cookie_carries_the_tag_between_app_and_generation()
     {
         var cookie = FlowCookie.Make(SecurityGroupApp.AppId, 0xDEADBEEF, 0x123456);

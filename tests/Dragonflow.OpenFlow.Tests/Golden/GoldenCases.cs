@@ -120,6 +120,7 @@ public static class GoldenCases
         yield return C("ct snat persistent random", AddA(30, 100, [Ipv4], new Ct { Flags = CtFlags.Commit, Zone = 1, Actions = [new Nat { Flags = NatFlags.Source | NatFlags.Persistent | NatFlags.ProtoRandom, AddressMin = IPAddress.Parse("172.24.4.10") }] }));
         yield return C("ct snat ipv6", AddA(30, 100, [Ipv6], new Ct { Flags = CtFlags.Commit, Zone = 1, Actions = [new Nat { Flags = NatFlags.Source, AddressMin = IPAddress.Parse("fd00::1"), AddressMax = IPAddress.Parse("fd00::9") }] }));
         yield return C("ct alg ftp", AddA(6, 100, [Ipv4, MatchField.IpProto(6), X(TcpDst, 21)], new Ct { Flags = CtFlags.Commit, Zone = 1, Alg = 21 }));
+        yield return C("ct_clear", Add(72, 100, [MatchField.Register(7, 3)], Instruction.Apply(new CtClear()), Instruction.Goto(77)));
         yield return C("sg allow: commit in the network's zone", Add(77, 100, [Ipv4, MatchField.ConjId(7)],
             Instruction.Apply(new Ct { Flags = CtFlags.Commit, ZoneSource = new Subfield(Metadata, 0, 16) }), Instruction.Goto(78)));
         yield return C("conjunction", AddA(6, 100, [Ipv4, Ip(Ipv4Src, "10.0.0.0", 24)], new Conjunction(7, 1, 2)));

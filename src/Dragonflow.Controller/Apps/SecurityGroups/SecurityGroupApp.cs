@@ -13,6 +13,10 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// <see cref="RuleFlowIndex"/>). A port with <c>port_security_enabled=false</c> gets nothing, so
 /// the L2 defaults (3 → 6 → 9, 72 → 78) let all its traffic through.
 ///
+/// Stateless groups (<c>stateful=false</c>) skip conntrack: their ports are not tracked (and
+/// lose the sender's conntrack state on the way in), their conjunctions do not commit, so
+/// replies need rules of their own.
+///
 /// Remote groups: a rule naming group R matches the addresses of R's members, wherever they are
 /// bound. The app remembers each port's groups and addresses; when they change, every group
 /// with a rule naming one of the port's groups (before or after) is recomputed.
@@ -126,11 +130,15 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
         }
         var groups = view.Port.SecurityGroups.Distinct(StringComparer.Ordinal).ToArray();
         var keys = new List<uint>();
+        var stateless = 0;
         foreach (var g in groups)
         {
-            if (GroupKey(g) is uint key) keys.Add(key);
+            if (GroupKey(g) is not uint key) continue;
+            keys.Add(key);
+            if (!Context.Nb.SecurityGroups[g].Stateful) stateless++;
         }
-        Set(portId, SecurityGroupFlows.Port(view.Key, keys));
+        // Neutron refuses a port with both kinds; should one come, conntrack stays on.
+        Set(portId, SecurityGroupFlows.Port(view.Key, keys, stateful: stateless == 0 || stateless < keys.Count));
         SetLocalGroups(portId, groups);
     }
 
@@ -173,7 +181,7 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
     private void RecomputeGroup(string groupId)
     {
         var owner = "secgroup:" + groupId;
-        if (IsActive(groupId) && GroupKey(groupId) is uint key) Set(owner, SecurityGroupFlows.Group(key));
+        if (IsActive(groupId) && GroupKey(groupId) is uint key) Set(owner, SecurityGroupFlows.Group(key, Context.Nb.SecurityGroups[groupId].Stateful));
         else Clear(owner);
         RecomputeRules(groupId);
     }
@@ -185,8 +193,6 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
         if (IsActive(groupId) && GroupKey(groupId) is uint k && Context.Nb.SecurityGroups.TryGetValue(groupId, out var group))
         {
             key = k;
-            if (!group.Stateful)
-                Context.Logger.LogWarning("security group {Group} is stateless; it is enforced as a stateful group", groupId);
             var members = new Dictionary<string, List<(IPAddress, int)>>(StringComparer.Ordinal);
             foreach (var rule in group.Rules)
             {

@@ -96,7 +96,7 @@ public static class SecurityGroupFlows
     /// The flows of one local port with port security: conntrack, its membership clause for each group (by conjunction id, i.e. the group's unique key), and the
     /// drop of whatever no rule allows. With no group, only DHCP and ND (see <see cref="Pipeline"/>) pass.
     /// </summary>
-    public static IReadOnlyList<DesiredFlow> Port(uint portKey, IReadOnlyCollection<uint> groupKeys)
+    public static IReadOnlyList<DesiredFlow> Port(uint portKey, IReadOnlyCollection<uint> groupKeys, bool stateful = true)
     {
         var flows = new List<DesiredFlow>();
         var ordered = groupKeys.Distinct().Order().ToList();
@@ -105,8 +105,18 @@ public static class SecurityGroupFlows
             var port = MatchField.Register(d.PortRegister, portKey);
             foreach (var ip in new[] { Ipv4, Ipv6 })
             {
-                flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
-                    InstructionSet.Apply([new Ct { ZoneSource = Zone, RecircTable = d.SecurityTable }])));
+                if (stateful)
+                {
+                    flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
+                        InstructionSet.Apply([new Ct { ZoneSource = Zone, RecircTable = d.SecurityTable }])));
+                }
+                else if (d == Ingress)
+                {
+                    // Stateless: no conntrack; forget what the sender's zone said, or a reply
+                    // would pass as established without this port's rules.
+                    flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
+                        InstructionSet.Of(Instruction.Apply(new CtClear()), Instruction.Goto(d.SecurityTable))));
+                }
                 flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Low, Match.Of(port, ip), InstructionSet.Drop));
             }
             if (ordered.Count > 0)
@@ -118,8 +128,11 @@ public static class SecurityGroupFlows
         return flows;
     }
 
-    /// <summary>The conj_id flows of a group: a completed conjunction commits the connection and goes on.</summary>
-    public static IReadOnlyList<DesiredFlow> Group(uint groupKey)
+    /// <summary>
+    /// The conj_id flows of a group: a completed conjunction commits the connection and goes on
+    /// (a stateless group just goes on: its replies need rules of their own).
+    /// </summary>
+    public static IReadOnlyList<DesiredFlow> Group(uint groupKey, bool stateful = true)
     {
         var flows = new List<DesiredFlow>();
         foreach (var d in new[] { Egress, Ingress })
@@ -127,8 +140,9 @@ public static class SecurityGroupFlows
             foreach (var ip in new[] { Ipv4, Ipv6 })
             {
                 // ct needs an IP match (OVS refuses it otherwise), hence one flow per ethertype.
+                var go = Instruction.Goto(d.Next);
                 flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Medium, Match.Of(ip, MatchField.ConjId(groupKey)),
-                    InstructionSet.Of(Instruction.Apply(new Ct { Flags = CtFlags.Commit, ZoneSource = Zone }), Instruction.Goto(d.Next)))
+                    stateful ? InstructionSet.Of(Instruction.Apply(new Ct { Flags = CtFlags.Commit, ZoneSource = Zone }), go) : InstructionSet.Of(go))
                 {
                     CookieTag = groupKey & FlowCookie.MaxTag,
                 });

@@ -136,6 +136,39 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_stateless_group_needs_a_rule_for_the_replies_too()
+    {
+        await using var s = await ControllerSandbox.CreateAsync();
+        s.Apps = ["l2", "tunneling", "sg", "aging"];
+        try
+        {
+            var a = await s.AddChassisAsync("geneve");
+            var b = await s.AddChassisAsync("geneve");
+            var net = await s.CreateNetworkAsync(303);
+            var client = await CreateGroupAsync(s, "client", _ => [Rule("egress"), Rule("ingress", "icmp")]);
+            var plain = await CreateGroupAsync(s, "plain", _ => [Rule("ingress", "icmp"), Rule("egress", "icmp"), Rule("ingress", "tcp", 22, 22)], stateful: false);
+            var p1 = await CreatePortAsync(s, net, "fa:16:3e:32:00:01", "10.0.0.1", client.Id);
+            var p2 = await CreatePortAsync(s, net, "fa:16:3e:32:00:02", "10.0.0.2", plain.Id);
+            using var vm1 = s.Plug(a, p1);
+            using var vm2 = s.Plug(b, p2);
+            foreach (var (p, c) in new[] { (p1, a), (p2, b) }) await s.WaitForStatusAsync(p.Id, "ACTIVE", c.Host);
+            using var listener = TcpServer.Start(vm2, 22);
+
+            Assert.True(vm1.WaitForPing("10.0.0.2", Deadline), "icmp both ways is allowed by the stateless rules");
+            Assert.False(TcpServer.Connects(vm1, "10.0.0.2", 22), "tcp 22 is admitted but the stateless group does not let the reply out");
+
+            await s.Api.UpdateAsync<SecurityGroup>(plain.Id, g => g.Rules.Add(Rule("egress", "tcp")));
+            await EventuallyAsync(() => TcpServer.Connects(vm1, "10.0.0.2", 22), "vm1 -> vm2:22 once the replies have a rule");
+            AssertNoFlowRejected(s);
+        }
+        catch
+        {
+            Dump(s);
+            throw;
+        }
+    }
+
     // ---- NB objects as the API server writes them --------------------------------------------
 
     private static List<SecurityGroupRule> DefaultRules(string groupId) =>
@@ -151,12 +184,12 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
         PortRangeMin = min, PortRangeMax = max, RemoteIpPrefix = prefix, RemoteGroupId = remoteGroup, Version = 1,
     };
 
-    private static async Task<SecurityGroup> CreateGroupAsync(ControllerSandbox s, string name, Func<string, List<SecurityGroupRule>> rules)
+    private static async Task<SecurityGroup> CreateGroupAsync(ControllerSandbox s, string name, Func<string, List<SecurityGroupRule>> rules, bool stateful = true)
     {
         var id = Guid.NewGuid().ToString();
         return await s.Api.CreateAsync(new SecurityGroup
         {
-            Id = id, Topic = "tenant1", Name = name, Rules = rules(id),
+            Id = id, Topic = "tenant1", Name = name, Rules = rules(id), Stateful = stateful,
             UniqueKey = await s.Api.AllocateUniqueKeyAsync<SecurityGroup>(),
         });
     }

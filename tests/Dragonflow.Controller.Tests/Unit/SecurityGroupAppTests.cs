@@ -212,6 +212,25 @@ public sealed class SecurityGroupAppTests
     }
 
     [Fact]
+    public void A_port_change_recomputes_only_the_groups_whose_rules_name_its_groups()
+    {
+        PutGroup("db", 2, Rule("ingress", "tcp", 5432, 5432, remoteGroup: "app"));
+        PutGroup("app", 3, Rule("egress"));
+        PutGroup("web", 4, Rule("ingress", "tcp", 80, 80));
+        PutPort("db1", 10, "10.0.0.10", local: true, ["db"]);
+        PutPort("web1", 11, "10.0.0.11", local: true, ["web"]);
+
+        var before = _app.RuleRecomputes;
+        PutPort("app1", 20, "10.0.0.20", local: false, ["app"]);
+        Assert.Equal(1, _app.RuleRecomputes - before); // db only: its rule names app
+
+        before = _app.RuleRecomputes;
+        PutPort("web2", 21, "10.0.0.21", local: false, ["web"]); // nobody names web
+        PutPort("app1", 20, "10.0.0.20", local: false, ["app"]); // no change at all
+        Assert.Equal(0, _app.RuleRecomputes - before);
+    }
+
+    [Fact]
     public void Identical_rules_of_two_groups_share_one_flow_naming_both_conjunctions()
     {
         PutGroup("a", 4, Rule("ingress", "tcp", 80, 80));

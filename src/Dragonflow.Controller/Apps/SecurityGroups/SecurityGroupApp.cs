@@ -45,8 +45,8 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
 
     public override AppEvents Handles => AppEvents.Port | AppEvents.SecurityGroup;
 
-    /// <summary>Distinct rule clause flows installed (for tests of scaling).</summary>
-    public int RuleFlowCount => _rules.Count;
+    /// <summary>How many times a group's rule flows were recomputed (a port change should touch only the groups it concerns).</summary>
+    public long RuleRecomputes { get; private set; }
 
     public override void Start() => Set("pipeline", SecurityGroupFlows.Pipeline());
 
@@ -188,6 +188,7 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
 
     private void RecomputeRules(string groupId)
     {
+        RuleRecomputes++;
         var clauses = new List<(byte, Match)>();
         uint key = 0;
         if (IsActive(groupId) && GroupKey(groupId) is uint k && Context.Nb.SecurityGroups.TryGetValue(groupId, out var group))

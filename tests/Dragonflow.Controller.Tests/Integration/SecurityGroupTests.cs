@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Dragonflow.Controller.Flows;
 using Dragonflow.Model;
 using Dragonflow.Testing;
+using Dragonflow.Testing.NorthDb;
 using Dragonflow.Testing.Sandbox;
 using Xunit.Abstractions;
 
@@ -72,6 +74,19 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             Assert.False(TcpServer.Connects(vm3, "10.0.0.2", 5432), "still blocked");
             Assert.True(vm1.Ping("10.0.0.2"), "members are unaffected");
             AssertNoFlowRejected(s);
+
+            // A controller restart reconciles (aging): the same verdicts, and every flow on the
+            // switch, group-tagged cookies included, is of the new generation.
+            await a.StopControllerAsync();
+            await a.StartControllerAsync();
+            await Poll.UntilAsync(() => a.Controller!.FlowStats is { Reconciles: > 0 }, Deadline, "the restarted controller reconciled");
+            Assert.True(vm1.WaitForPing("10.0.0.2", Deadline), "vm1 -> vm2 after the restart");
+            Assert.False(vm1.Ping("10.0.0.3", count: 2), "vm1 -> vm3 after the restart");
+            var generation = a.Controller!.FlowStats!.Generation;
+            var cookies = System.Text.RegularExpressions.Regex.Matches(a.DumpFlows(), "cookie=0x([0-9a-f]+)")
+                .Select(m => Convert.ToUInt64(m.Groups[1].Value, 16)).ToList();
+            Assert.Contains(cookies, c => FlowCookie.App(c) == 7 && FlowCookie.Tag(c) == (uint)@default.UniqueKey);
+            Assert.All(cookies, c => Assert.Equal(generation, FlowCookie.Generation(c)));
         }
         catch
         {

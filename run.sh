@@ -149,9 +149,8 @@ step_done
 step "Building the dragonflow command line (the first build takes a minute or two)" "$RUN/build.log"
 ./dragonflow --help >"$RUN/build.log" 2>&1 || fail "the build failed"
 APPS=$(./dragonflow config apps --set "df.apps_list=$APPS_LIST" 2>>"$RUN/build.log") || fail "dragonflow config apps failed"
-RUNNING_APPS=$(awk '$2 == "runs" { printf "%s ", $1 }' <<<"$APPS")
-NOT_YET=$(awk '$2 != "runs" { printf "%s ", $1 }' <<<"$APPS")
-step_done "apps that run: ${RUNNING_APPS% }${NOT_YET:+; not in this build yet: ${NOT_YET% }}"
+RUNNING_APPS=$(tr '\n' ' ' <<<"$APPS")
+step_done "apps that run: ${RUNNING_APPS% }"
 
 # ---- 4. API server -------------------------------------------------------------------------
 step "Starting the Neutron API server on http://$API (sqlite NB, ZeroMQ pub/sub)" "$RUN/server.log"

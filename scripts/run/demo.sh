@@ -97,8 +97,8 @@ app_runs() { [[ " $RUNNING_APPS " == *" $1 "* ]]; }
 # ---------------------------------------------------------------------------------------
 # THE EXPECTED PING MATRIX. The one place that decides whether a ping should get a reply:
 # from the topology above and from the apps the controllers actually run (RUNNING_APPS, from
-# `dragonflow config apps`: an app this build does not implement yet is skipped). So when
-# the sg or dnat app lands, the expectation flips with no other change.
+# `dragonflow config apps`). So a run with sg or dnat left out of apps_list expects what
+# that means, with no other change.
 # expected_ping SRC DST  ->  prints "ok" or "fail: <why>". SRC is a VM or "external" (then
 # DST is the floating IP's VM and the ping goes to the floating address).
 # ---------------------------------------------------------------------------------------

@@ -3,9 +3,8 @@ using Dragonflow.Controller.Flows;
 namespace Dragonflow.Controller.Apps;
 
 /// <summary>
-/// The app names <c>apps_list</c> may use. Names the project defines but this build does not
-/// implement yet are skipped with a warning; any other name is a configuration error found
-/// at start-up. "aging" is not an app class: it turns on the installer's cookie generations.
+/// The app names <c>apps_list</c> may use; any other name is a configuration error found at
+/// start-up. "aging" is not an app class: it turns on the installer's cookie generations.
 /// </summary>
 public static class AppCatalog
 {
@@ -20,13 +19,10 @@ public static class AppCatalog
         ["l3_reactive"] = c => new L3ReactiveApp(c),
         ["portsec"] = c => new PortSecurity.PortSecurityApp(c),
         ["dnat"] = c => new Dnat.DnatApp(c),
+        ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
     };
 
-    /// <summary>Defined in DESIGN.md §5 but not built yet.</summary>
-    public static IReadOnlySet<string> NotYetImplemented { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { "sg" };
-
-    public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging).Concat(NotYetImplemented);
+    public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);
 
     /// <summary>Checks <paramref name="names"/>; throws <see cref="ArgumentException"/> naming every unknown one.</summary>
     public static void Validate(IEnumerable<string> names)

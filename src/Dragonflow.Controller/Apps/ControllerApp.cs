@@ -31,6 +31,8 @@ public enum AppEvents
 
     /// <summary>The controller's periodic tick (about once a second), for work that retries or refreshes.</summary>
     Timer = 512,
+    /// <summary>A security group (its rules) appeared, changed or was removed.</summary>
+    SecurityGroup = 64,
 }
 
 /// <summary>
@@ -69,6 +71,7 @@ public abstract class ControllerApp(ChassisContext context)
 
     /// <summary>The periodic tick; the time is <see cref="ChassisContext.Clock"/>.</summary>
     public virtual void OnTimer() { }
+    public virtual void OnSecurityGroupChanged(string groupId) { }
 
     protected void Set(string owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);
 

@@ -41,7 +41,7 @@ public sealed partial class FlowInstaller
             foreach (var (key, switchFlow) in _desired)
             {
                 var winner = switchFlow.Winner;
-                var installed = new Installed(FlowCookie.Make(winner.App, generation), winner.Flow, winner.App, winner.Owner);
+                var installed = new Installed(FlowCookie.Make(winner.App, generation, winner.Flow.CookieTag), winner.Flow, winner.App, winner.Owner);
                 snapshot.Add((key, installed));
                 mods.Add(AddOf(winner.Flow, installed.Cookie));
             }

@@ -284,7 +284,7 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
                 if (_desired.TryGetValue(key, out var switchFlow))
                 {
                     var winner = switchFlow.Winner;
-                    var cookie = FlowCookie.Make(winner.App, _generation);
+                    var cookie = FlowCookie.Make(winner.App, _generation, winner.Flow.CookieTag);
                     if (isInstalled && installed.Cookie == cookie && installed.Flow.Equals(winner.Flow))
                         continue;
                     mods.Add(AddOf(winner.Flow, cookie));

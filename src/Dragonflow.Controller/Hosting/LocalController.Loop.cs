@@ -218,6 +218,10 @@ public sealed partial class LocalController
             case "floatingip":
                 FloatingIpChanged(id);
                 break;
+            case "lsecgroup":
+                foreach (var app in _apps)
+                    if (app.Handles.HasFlag(AppEvents.SecurityGroup)) app.OnSecurityGroupChanged(id);
+                break;
             case "chassis":
                 if (before is Chassis b && after is Chassis a && a.SameTopologyAs(b)) break; // a heartbeat only
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
@@ -250,6 +254,7 @@ public sealed partial class LocalController
     private void RecomputeAll()
     {
         foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
+        foreach (var group in _nb.SecurityGroups.Keys.ToList()) Changed("lsecgroup", null, _nb.SecurityGroups[group]);
         foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
         foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
         foreach (var fip in _nb.FloatingIps.Keys.ToList()) FloatingIpChanged(fip);

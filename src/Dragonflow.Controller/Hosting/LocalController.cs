@@ -151,8 +151,6 @@ public sealed partial class LocalController : IAsyncDisposable
         _context.PacketOutSender = SendPacketOut;
         _context.ExternalPhysicalNetworks = ExternalPhysicalNetworks(o);
         _apps = AppCatalog.Create(o.Apps, _context);
-        foreach (var name in o.Apps.Where(AppCatalog.NotYetImplemented.Contains))
-            _log.LogWarning("app {App} is not implemented in this build; skipped", name);
         foreach (var app in _apps)
         {
             _installer.Register(app.Id, app.Tables);

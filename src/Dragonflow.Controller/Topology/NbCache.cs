@@ -3,9 +3,9 @@ using Dragonflow.Model;
 namespace Dragonflow.Controller.Topology;
 
 /// <summary>
-/// The controller's copy of the NB objects it needs (networks, subnets, ports, chassis, routers, floating IPs), with
+/// The controller's copy of the NB objects it needs (networks, subnets, ports, chassis, routers, floating IPs, security groups), with
 /// the indexes that keep one change's cost independent of the number of objects: ports by
-/// network, ports by chassis, and per network how many ports each chassis holds.
+/// network, ports by chassis, ports by security group, and per network how many ports each chassis holds.
 ///
 /// Versions only move forward: an object older than the cached one is ignored, so a late
 /// pub/sub event cannot undo a newer full-sync read (and vice versa). Objects whose
@@ -22,6 +22,8 @@ public sealed class NbCache
     private readonly Dictionary<string, LogicalPort> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Chassis> _chassis = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LogicalRouter> _routers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SecurityGroup> _securityGroups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _portsBySecurityGroup = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _routersByNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _portsByNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _portsByChassis = new(StringComparer.Ordinal);
@@ -35,12 +37,17 @@ public sealed class NbCache
     public IReadOnlyDictionary<string, Chassis> Chassis => _chassis;
     public IReadOnlyDictionary<string, LogicalRouter> Routers => _routers;
     public IReadOnlyDictionary<string, FloatingIp> FloatingIps => _floatingIps;
+    public IReadOnlyDictionary<string, SecurityGroup> SecurityGroups => _securityGroups;
 
     /// <summary>The tables the cache keeps.</summary>
-    public static IReadOnlyList<NbTable> Tables { get; } = [NbTables.Lswitch, NbTables.Lsubnet, NbTables.Lport, NbTables.Chassis, NbTables.Lrouter, NbTables.FloatingIp];
+    public static IReadOnlyList<NbTable> Tables { get; } = [NbTables.Lswitch, NbTables.Lsubnet, NbTables.Lport, NbTables.Chassis, NbTables.Lrouter, NbTables.FloatingIp, NbTables.Lsecgroup];
 
     public IReadOnlyCollection<string> PortsOfNetwork(string networkId) =>
         _portsByNetwork.TryGetValue(networkId, out var s) ? s : [];
+
+    /// <summary>Ports that list the security group (wherever they are bound): the group's members.</summary>
+    public IReadOnlyCollection<string> PortsOfSecurityGroup(string groupId) =>
+        _portsBySecurityGroup.TryGetValue(groupId, out var s) ? s : [];
 
     public IReadOnlyCollection<string> PortsOfChassis(string chassisId) =>
         _portsByChassis.TryGetValue(chassisId, out var s) ? s : [];
@@ -71,6 +78,7 @@ public sealed class NbCache
             case LogicalSwitch n: return Put(_networks, n);
             case LogicalSubnet s: return Put(_subnets, s);
             case Chassis c: return Put(_chassis, c);
+            case SecurityGroup g: return Put(_securityGroups, g);
             case LogicalRouter r:
                 var (routerStored, routerBefore) = Put(_routers, r);
                 if (routerStored)
@@ -107,6 +115,7 @@ public sealed class NbCache
             case "lswitch": return Remove(_networks, id);
             case "lsubnet": return Remove(_subnets, id);
             case "chassis": return Remove(_chassis, id);
+            case "lsecgroup": return Remove(_securityGroups, id);
             case "lrouter":
                 var r = Remove(_routers, id);
                 if (r is not null) foreach (var rp in r.Ports) RemoveFrom(_routersByNetwork, rp.Lswitch, r.Id);
@@ -132,6 +141,7 @@ public sealed class NbCache
         "chassis" => _chassis.GetValueOrDefault(id),
         "lrouter" => _routers.GetValueOrDefault(id),
         "floatingip" => _floatingIps.GetValueOrDefault(id),
+        "lsecgroup" => _securityGroups.GetValueOrDefault(id),
         _ => null,
     };
 
@@ -144,6 +154,7 @@ public sealed class NbCache
         "chassis" => _chassis.Values,
         "lrouter" => _routers.Values,
         "floatingip" => _floatingIps.Values,
+        "lsecgroup" => _securityGroups.Values,
         _ => [],
     };
 
@@ -160,6 +171,7 @@ public sealed class NbCache
     private void Index(LogicalPort p)
     {
         Add(_portsByNetwork, p.Lswitch, p.Id);
+        foreach (var g in p.SecurityGroups) Add(_portsBySecurityGroup, g, p.Id);
         if (p.Chassis is { Length: > 0 } c)
         {
             Add(_portsByChassis, c, p.Id);
@@ -171,6 +183,7 @@ public sealed class NbCache
     private void Unindex(LogicalPort p)
     {
         RemoveFrom(_portsByNetwork, p.Lswitch, p.Id);
+        foreach (var g in p.SecurityGroups) RemoveFrom(_portsBySecurityGroup, g, p.Id);
         if (p.Chassis is { Length: > 0 } c)
         {
             RemoveFrom(_portsByChassis, c, p.Id);

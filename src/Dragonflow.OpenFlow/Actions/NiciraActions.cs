@@ -114,6 +114,25 @@ public sealed record NxDecTtl : OfAction
     public override string ToString() => "dec_ttl";
 }
 
+/// <summary>
+/// NXAST_CT_CLEAR (nicira-ext.h, a bare 16-byte nx_action_header): forget the packet's conntrack
+/// state (ct_state, ct_zone, ct_mark, ct_label), e.g. before a pipeline stage that must not see
+/// what an earlier zone said.
+/// </summary>
+public sealed record CtClear : OfAction
+{
+    public const ushort Subtype = 43;
+    public override int Size => 16;
+
+    public override void Write(Span<byte> dst)
+    {
+        NxAction.WriteHeader(dst, 16, Subtype);
+        dst[10..16].Clear();
+    }
+
+    public override string ToString() => "ct_clear";
+}
+
 /// <summary>Flags of <see cref="Ct"/> (NX_CT_F_*).</summary>
 [Flags]
 public enum CtFlags : ushort

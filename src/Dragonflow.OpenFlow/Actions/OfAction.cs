@@ -87,6 +87,7 @@ public abstract record OfAction
                         case Ct.Subtype: return Ct.Read(a);
                         case Nat.Subtype: return Nat.Read(a);
                         case NxDecTtl.Subtype: return new NxDecTtl();
+                        case CtClear.Subtype: return new CtClear();
                         case Controller.Subtype1:
                         case Controller.Subtype2: return Controller.Read(a, subtype);
                     }

@@ -30,6 +30,9 @@ public static class OxmFields
     public static readonly OxmField TcpDst = new("tcp_dst", OpenFlowBasic, 14, 2, true, FieldFormat.Decimal, 71, "NXM_OF_TCP_DST", (Nxm0, 10));
     public static readonly OxmField UdpSrc = new("udp_src", OpenFlowBasic, 15, 2, true, FieldFormat.Decimal, 72, "NXM_OF_UDP_SRC", (Nxm0, 11));
     public static readonly OxmField UdpDst = new("udp_dst", OpenFlowBasic, 16, 2, true, FieldFormat.Decimal, 73, "NXM_OF_UDP_DST", (Nxm0, 12));
+    // SCTP shares the UDP ranks: a match never has both, and OVS puts SCTP right after UDP.
+    public static readonly OxmField SctpSrc = new("sctp_src", OpenFlowBasic, 17, 2, true, FieldFormat.Decimal, 72, "OXM_OF_SCTP_SRC");
+    public static readonly OxmField SctpDst = new("sctp_dst", OpenFlowBasic, 18, 2, true, FieldFormat.Decimal, 73, "OXM_OF_SCTP_DST");
     public static readonly OxmField Icmpv4Type = new("icmp_type", OpenFlowBasic, 19, 1, false, FieldFormat.Decimal, 74, "NXM_OF_ICMP_TYPE", (Nxm0, 13));
     public static readonly OxmField Icmpv4Code = new("icmp_code", OpenFlowBasic, 20, 1, false, FieldFormat.Decimal, 75, "NXM_OF_ICMP_CODE", (Nxm0, 14));
     public static readonly OxmField Icmpv6Type = new("icmpv6_type", OpenFlowBasic, 29, 1, false, FieldFormat.Decimal, 76, "NXM_NX_ICMPV6_TYPE", (Nxm1, 21));
@@ -62,7 +65,7 @@ public static class OxmFields
     public static readonly IReadOnlyList<OxmField> All =
     [
         ConjId, InPort, EthSrc, EthDst, EthType, VlanVid, Ipv4Src, Ipv4Dst, Ipv6Src, Ipv6Dst, IpProto,
-        TcpSrc, TcpDst, UdpSrc, UdpDst, Icmpv4Type, Icmpv4Code, Icmpv6Type, Icmpv6Code,
+        TcpSrc, TcpDst, UdpSrc, UdpDst, SctpSrc, SctpDst, Icmpv4Type, Icmpv4Code, Icmpv6Type, Icmpv6Code,
         ArpOp, ArpSpa, ArpTpa, ArpSha, ArpTha, TunnelId, TunIpv4Src, TunIpv4Dst,
         Reg0, Reg1, Reg2, Reg3, Reg4, Reg5, Reg6, Reg7, CtState, CtZone, CtMark, CtLabel, Metadata,
     ];

@@ -42,4 +42,27 @@ public sealed class NbCacheTests
         Assert.Empty(cache.ChassisOfNetwork("n1"));
         Assert.Empty(cache.PortsOfChassis("c1"));
     }
+
+    [Fact]
+    public void Security_groups_are_cached_and_ports_indexed_by_the_groups_they_list()
+    {
+        var nb = new NbCache();
+        Assert.Contains(NbTables.Lsecgroup, NbCache.Tables);
+        nb.Put(new SecurityGroup { Id = "g1", UniqueKey = 3, Version = 1 });
+        Assert.Same(nb.SecurityGroups["g1"], nb.Find("lsecgroup", "g1"));
+        Assert.Single(nb.All("lsecgroup"));
+
+        nb.Put(new LogicalPort { Id = "p1", Lswitch = "n", SecurityGroups = ["g1", "g2"], Version = 1 });
+        nb.Put(new LogicalPort { Id = "p2", Lswitch = "n", SecurityGroups = ["g1"], Version = 1 });
+        Assert.Equal(["p1", "p2"], nb.PortsOfSecurityGroup("g1").Order());
+        Assert.Equal(["p1"], nb.PortsOfSecurityGroup("g2"));
+
+        nb.Put(new LogicalPort { Id = "p1", Lswitch = "n", SecurityGroups = ["g2"], Version = 2 });
+        Assert.Equal(["p2"], nb.PortsOfSecurityGroup("g1"));
+        nb.Remove("lport", "p1");
+        Assert.Empty(nb.PortsOfSecurityGroup("g2"));
+
+        Assert.NotNull(nb.Remove("lsecgroup", "g1"));
+        Assert.Empty(nb.SecurityGroups);
+    }
 }

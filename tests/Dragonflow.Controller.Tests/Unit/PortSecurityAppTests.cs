@@ -241,6 +241,5 @@ public sealed class PortSecurityAppTests
         var app = Assert.IsType<PortSecurityApp>(apps[1]);
         Assert.Equal(8, app.Id.Value);
         Assert.Equal([Tables.EgressPortSecurity], app.Tables);
-        Assert.DoesNotContain("portsec", AppCatalog.NotYetImplemented);
     }
 }

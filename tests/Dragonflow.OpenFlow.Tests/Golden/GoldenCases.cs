@@ -56,6 +56,8 @@ public static class GoldenCases
         yield return C("tcp ports", AddA(77, 100, [Ipv4, MatchField.IpProto(6), X(TcpSrc, 1234), X(TcpDst, 80)], new Output(1)));
         yield return C("tcp port masked", AddA(77, 100, [Ipv4, MatchField.IpProto(6), M(TcpDst, 0x1000, 0xf000)], new Output(1)));
         yield return C("udp ports (dhcp)", AddA(9, 100, [Ipv4, MatchField.IpProto(17), Ip(Ipv4Dst, "255.255.255.255"), X(UdpSrc, 68), X(UdpDst, 67)], Output.ToController()));
+        yield return C("sctp ports", AddA(77, 100, [Ipv4, MatchField.IpProto(132), X(SctpSrc, 5000), X(SctpDst, 5001)], new Output(1)));
+        yield return C("sctp port masked", AddA(77, 100, [Ipv6, MatchField.IpProto(132), M(SctpDst, 0x1000, 0xf000)], new Output(1)));
         yield return C("icmpv4", AddA(20, 1, [Ipv4, MatchField.IpProto(1), X(Icmpv4Type, 8), X(Icmpv4Code, 0)], Output.InPort));
         yield return C("ipv6", AddA(20, 1, [Ipv6, Ip(Ipv6Src, "fd00::1"), Ip(Ipv6Dst, "fd00:1::", 64)], new Output(3)));
         yield return C("icmpv6", AddA(20, 1, [Ipv6, MatchField.IpProto(58), X(Icmpv6Type, 135), X(Icmpv6Code, 0)], new Output(3)));
@@ -118,6 +120,9 @@ public static class GoldenCases
         yield return C("ct snat persistent random", AddA(30, 100, [Ipv4], new Ct { Flags = CtFlags.Commit, Zone = 1, Actions = [new Nat { Flags = NatFlags.Source | NatFlags.Persistent | NatFlags.ProtoRandom, AddressMin = IPAddress.Parse("172.24.4.10") }] }));
         yield return C("ct snat ipv6", AddA(30, 100, [Ipv6], new Ct { Flags = CtFlags.Commit, Zone = 1, Actions = [new Nat { Flags = NatFlags.Source, AddressMin = IPAddress.Parse("fd00::1"), AddressMax = IPAddress.Parse("fd00::9") }] }));
         yield return C("ct alg ftp", AddA(6, 100, [Ipv4, MatchField.IpProto(6), X(TcpDst, 21)], new Ct { Flags = CtFlags.Commit, Zone = 1, Alg = 21 }));
+        yield return C("ct_clear", Add(72, 100, [MatchField.Register(7, 3)], Instruction.Apply(new CtClear()), Instruction.Goto(77)));
+        yield return C("sg allow: commit in the network's zone", Add(77, 100, [Ipv4, MatchField.ConjId(7)],
+            Instruction.Apply(new Ct { Flags = CtFlags.Commit, ZoneSource = new Subfield(Metadata, 0, 16) }), Instruction.Goto(78)));
         yield return C("conjunction", AddA(6, 100, [Ipv4, Ip(Ipv4Src, "10.0.0.0", 24)], new Conjunction(7, 1, 2)));
         yield return C("conjunction two", AddA(6, 100, [Ipv4, MatchField.IpProto(6), X(TcpDst, 22)], new Conjunction(7, 2, 2), new Conjunction(8, 2, 3)));
         yield return C("controller reason", AddA(20, 100, [Ipv4], new Controller { Reason = PacketInReason.NoMatch }));

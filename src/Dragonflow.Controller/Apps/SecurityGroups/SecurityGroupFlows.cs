@@ -1,0 +1,163 @@
+using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Pipeline;
+using Dragonflow.OpenFlow.Actions;
+using Dragonflow.OpenFlow.Matching;
+
+namespace Dragonflow.Controller.Apps.SecurityGroups;
+
+/// <summary>
+/// The security group flows (DESIGN.md §6), as pure functions. A connection is checked where it
+/// starts, in the conntrack zone of its network (metadata[0..15]):
+///
+/// <list type="bullet">
+/// <item>tables 3/72, per local port with port security: IP and IPv6 go through conntrack and
+/// come back in 6/77; chassis-wide, the DHCP and neighbour discovery a port needs skip it
+/// (goto 9/78);</item>
+/// <item>tables 6/77, priority 65534: invalid is dropped; replies (established, reply
+/// direction) and related packets pass;</item>
+/// <item>everything else from the originator — new packets and the later ones of a connection
+/// alike — is a conjunction per group: clause 1 "the port is in the group" (one flow per port),
+/// clause 2 "a rule of the group matches" (one flow per rule match); the conj_id flow commits
+/// the connection and goes on. Flows thus grow as ports + rules, never ports × rules;</item>
+/// <item>what no rule allows falls to the port's drop (priority 50).</item>
+/// </list>
+///
+/// Why the originator's established packets are checked again instead of passing as +est:
+/// a removed rule, or a member leaving a remote group, then stops the connections it allowed
+/// at its next packet, and a zone shared by two VMs on one chassis can never let
+/// a packet the receiver's rules refuse pass as "established" because the sender's egress
+/// committed it (conntrack implementations differ on when a connection without replies counts
+/// as established). Replies and related packets are what conntrack is trusted with.
+/// </summary>
+public static class SecurityGroupFlows
+{
+    public const ushort CtStatePriority = 65534;
+
+    /// <summary>The conntrack zone: the network key, which table 0 put in metadata.</summary>
+    public static readonly Subfield Zone = new(OxmFields.Metadata, 0, 16);
+
+    private static readonly MatchField Ipv4 = MatchField.EthType(RuleMatches.Ipv4);
+    private static readonly MatchField Ipv6 = MatchField.EthType(RuleMatches.Ipv6);
+
+    /// <summary>ICMPv6 a port may send without any rule: MLD (130-132, 143), router solicitation, neighbour solicitation/advertisement.</summary>
+    private static readonly byte[] EgressIcmpv6 = [130, 131, 132, 133, 135, 136, 143];
+
+    /// <summary>ICMPv6 a port may receive without any rule: the above and router advertisements (134).</summary>
+    private static readonly byte[] IngressIcmpv6 = [130, 131, 132, 133, 134, 135, 136, 143];
+
+    /// <summary>One direction of the pipeline: tables, the register naming the port, where allowed packets go.</summary>
+    public sealed record Direction(string Name, byte ConntrackTable, byte SecurityTable, byte Next, int PortRegister);
+
+    public static readonly Direction Egress = new("egress", Tables.EgressConntrack, Tables.EgressSecurityGroup,
+        Tables.ServicesClassification, Registers.SourcePort);
+
+    public static readonly Direction Ingress = new("ingress", Tables.IngressConntrack, Tables.IngressSecurityGroup,
+        Tables.IngressDispatch, Registers.DestinationPort);
+
+    public static Direction Of(bool ingress) => ingress ? Ingress : Egress;
+
+    /// <summary>
+    /// The chassis-wide flows: DHCP and neighbour discovery skip conntrack and the rules (for a
+    /// port without port security this is the path it takes anyway), and the connection state
+    /// flows of tables 6 and 77.
+    /// </summary>
+    public static IReadOnlyList<DesiredFlow> Pipeline()
+    {
+        var flows = new List<DesiredFlow>();
+        foreach (var d in new[] { Egress, Ingress })
+        {
+            var skip = InstructionSet.Of(Instruction.Goto(d.Next));
+            var egress = d == Egress;
+            // DHCP: client 68 -> server 67 (v6: 546 -> 547) out of a VM, the reverse into it.
+            flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.High,
+                Match.Of(Ipv4, MatchField.IpProto(17), Udp(OxmFields.UdpSrc, egress ? 68 : 67), Udp(OxmFields.UdpDst, egress ? 67 : 68)), skip));
+            flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.High,
+                Match.Of(Ipv6, MatchField.IpProto(17), Udp(OxmFields.UdpSrc, egress ? 546 : 547), Udp(OxmFields.UdpDst, egress ? 547 : 546)), skip));
+            foreach (var type in egress ? EgressIcmpv6 : IngressIcmpv6)
+            {
+                flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.High,
+                    Match.Of(Ipv6, MatchField.IpProto(58), MatchField.Exact(OxmFields.Icmpv6Type, type)), skip));
+            }
+            flows.Add(new DesiredFlow(d.SecurityTable, CtStatePriority,
+                Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Invalid, CtStateFlags.Tracked | CtStateFlags.Invalid)),
+                InstructionSet.Drop));
+            flows.Add(new DesiredFlow(d.SecurityTable, CtStatePriority,
+                Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Established | CtStateFlags.Reply,
+                    CtStateFlags.Tracked | CtStateFlags.Established | CtStateFlags.Reply | CtStateFlags.Invalid)),
+                InstructionSet.Of(Instruction.Goto(d.Next))));
+            flows.Add(new DesiredFlow(d.SecurityTable, CtStatePriority,
+                Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Related, CtStateFlags.Tracked | CtStateFlags.Related | CtStateFlags.Invalid)),
+                InstructionSet.Of(Instruction.Goto(d.Next))));
+        }
+        return flows;
+    }
+
+    /// <summary>
+    /// The flows of one local port with port security: conntrack, its membership clause for each group (by conjunction id, i.e. the group's unique key), and the
+    /// drop of whatever no rule allows. With no group, only DHCP and ND (see <see cref="Pipeline"/>) pass.
+    /// </summary>
+    public static IReadOnlyList<DesiredFlow> Port(uint portKey, IReadOnlyCollection<uint> groupKeys, bool stateful = true)
+    {
+        var flows = new List<DesiredFlow>();
+        var ordered = groupKeys.Distinct().Order().ToList();
+        foreach (var d in new[] { Egress, Ingress })
+        {
+            var port = MatchField.Register(d.PortRegister, portKey);
+            foreach (var ip in new[] { Ipv4, Ipv6 })
+            {
+                if (stateful)
+                {
+                    flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
+                        InstructionSet.Apply([new Ct { ZoneSource = Zone, RecircTable = d.SecurityTable }])));
+                }
+                else if (d == Ingress)
+                {
+                    // Stateless: no conntrack; forget what the sender's zone said, or a reply
+                    // would pass as established without this port's rules.
+                    flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
+                        InstructionSet.Of(Instruction.Apply(new CtClear()), Instruction.Goto(d.SecurityTable))));
+                }
+                flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Low, Match.Of(port, ip), InstructionSet.Drop));
+            }
+            if (ordered.Count > 0)
+            {
+                flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Medium, Match.Of(port),
+                    InstructionSet.Apply(ordered.Select(k => (OfAction)new Conjunction(k, 1, 2)).ToList())));
+            }
+        }
+        return flows;
+    }
+
+    /// <summary>
+    /// The conj_id flows of a group: a completed conjunction commits the connection and goes on
+    /// (a stateless group just goes on: its replies need rules of their own).
+    /// </summary>
+    public static IReadOnlyList<DesiredFlow> Group(uint groupKey, bool stateful = true)
+    {
+        var flows = new List<DesiredFlow>();
+        foreach (var d in new[] { Egress, Ingress })
+        {
+            foreach (var ip in new[] { Ipv4, Ipv6 })
+            {
+                // ct needs an IP match (OVS refuses it otherwise), hence one flow per ethertype.
+                var go = Instruction.Goto(d.Next);
+                flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Medium, Match.Of(ip, MatchField.ConjId(groupKey)),
+                    stateful ? InstructionSet.Of(Instruction.Apply(new Ct { Flags = CtFlags.Commit, ZoneSource = Zone }), go) : InstructionSet.Of(go))
+                {
+                    CookieTag = groupKey & FlowCookie.MaxTag,
+                });
+            }
+        }
+        return flows;
+    }
+
+    /// <summary>A rule clause: the rule match, the second clause of every group (conj id) that has it.</summary>
+    public static DesiredFlow RuleClause(byte table, Match match, IReadOnlyCollection<uint> groupKeys) =>
+        new(table, Priorities.Medium, match,
+            InstructionSet.Apply(groupKeys.Order().Select(k => (OfAction)new Conjunction(k, 2, 2)).ToList()))
+        {
+            CookieTag = groupKeys.Min() & FlowCookie.MaxTag,
+        };
+
+    private static MatchField Udp(OxmField field, int port) => MatchField.Exact(field, (ulong)port);
+}

@@ -159,7 +159,15 @@ static partial class MemoryBench
 
     static async Task<long> FlowCountAsync(SandboxSwitch sandbox, int table, CancellationToken ct)
     {
-        var reply = await sandbox.OfctlAsync(["dump-aggregate", sandbox.Bridge, $"table={table}"], TimeSpan.FromSeconds(30), ct);
+        string reply;
+        try
+        {
+            reply = await sandbox.OfctlAsync(["dump-aggregate", sandbox.Bridge, $"table={table}"], TimeSpan.FromSeconds(30), ct);
+        }
+        catch (SandboxException)
+        {
+            return 0; // e.g. while vswitchd reconfigures the bridge for the controller
+        }
         var m = FlowCount().Match(reply);
         return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }

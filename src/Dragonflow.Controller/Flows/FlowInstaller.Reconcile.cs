@@ -25,14 +25,23 @@ public sealed partial class FlowInstaller
 
     private async Task ReconcileAsync(OpenFlowConnection connection, Task<List<FlowStats>>? prefetched, CancellationToken ct)
     {
-        var before = await DumpAsync(connection, prefetched, ct).ConfigureAwait(false);
+        // The full dump is asked for first (at connect, or now). With aging only the canary is
+        // needed before writing: the switch answers requests in order, so the full dump still
+        // shows the flows as they were before the bundle, and it is read while the bundle runs.
+        var dump = prefetched ?? connection.DumpFlowsAsync(ct);
+        List<FlowStats>? before = null;
         var previous = 0u;
-        var onSwitch = new Dictionary<FlowKey, FlowStats>(before.Count);
-        foreach (var f in before)
+        if (Aging)
         {
-            if (AgingCanary.Is(f)) previous = Math.Max(previous, FlowCookie.Generation(f.Cookie));
-            onSwitch[new FlowKey(f.TableId, f.Priority, f.Match)] = f;
+            var canary = await connection.DumpFlowsAsync(new FlowStatsRequest { TableId = AgingCanary.Table }, ct).ConfigureAwait(false);
+            previous = PreviousGeneration(canary);
         }
+        else
+        {
+            before = await DumpAsync(connection, dump, ct).ConfigureAwait(false);
+            previous = PreviousGeneration(before);
+        }
+        var onSwitch = before is null ? [] : ByKey(before);
 
         uint generation;
         var mods = new List<FlowMod>();
@@ -60,12 +69,17 @@ public sealed partial class FlowInstaller
             }
         }
         if (Aging) mods.Add(AgingCanary.Flow(generation));
-        _log.LogInformation("{Switch}: reconciling {Desired} desired flows against {Present} present, generation {Previous} -> {Generation}{Mode}",
-            connection, snapshot.Count + kept.Count, before.Count, previous, generation, Aging ? "" : " (aging off: differences only)");
+        _log.LogInformation("{Switch}: reconciling {Desired} desired flows, generation {Previous} -> {Generation}{Mode}",
+            connection, snapshot.Count + kept.Count, previous, generation, Aging ? "" : " (aging off: differences only)");
 
         try
         {
             var rejected = await SendManyAsync(connection, mods, ct).ConfigureAwait(false);
+            if (before is null)
+            {
+                before = await DumpAsync(connection, dump, ct).ConfigureAwait(false);
+                onSwitch = ByKey(before);
+            }
             var replaced = new HashSet<FlowKey>();
             foreach (var (key, _) in kept) replaced.Add(key);
             long added = 0, modified = 0, restamped = 0;
@@ -128,19 +142,35 @@ public sealed partial class FlowInstaller
         }
     }
 
-    /// <summary>The dump taken when the switch connected, if it succeeded; a fresh one otherwise.</summary>
-    private async Task<List<FlowStats>> DumpAsync(OpenFlowConnection connection, Task<List<FlowStats>>? prefetched, CancellationToken ct)
+    private static uint PreviousGeneration(List<FlowStats> flows)
     {
-        if (prefetched is not null)
+        var previous = 0u;
+        foreach (var f in flows)
+            if (AgingCanary.Is(f)) previous = Math.Max(previous, FlowCookie.Generation(f.Cookie));
+        return previous;
+    }
+
+    private static Dictionary<FlowKey, FlowStats> ByKey(List<FlowStats> flows)
+    {
+        var byKey = new Dictionary<FlowKey, FlowStats>(flows.Count);
+        foreach (var f in flows) byKey[new FlowKey(f.TableId, f.Priority, f.Match)] = f;
+        return byKey;
+    }
+
+    /// <summary>
+    /// The requested dump, if it succeeded; a fresh one otherwise (after a bundle that one shows
+    /// the new flows too, which are then simply not stale; only the statistics lose the difference
+    /// between added and re-stamped).
+    /// </summary>
+    private async Task<List<FlowStats>> DumpAsync(OpenFlowConnection connection, Task<List<FlowStats>> requested, CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                return await prefetched.WaitAsync(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                _log.LogDebug("{Switch}: the dump taken at connect failed ({Error}); dumping again", connection, e.Message);
-            }
+            return await requested.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _log.LogDebug("{Switch}: the flow dump failed ({Error}); dumping again", connection, e.Message);
         }
         return await connection.DumpFlowsAsync(ct).ConfigureAwait(false);
     }

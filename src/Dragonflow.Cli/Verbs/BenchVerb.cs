@@ -15,7 +15,7 @@ namespace Dragonflow.Cli.Verbs;
 /// leave exactly N flows in it. The ovs-ofctl times include starting ovs-ofctl and parsing the
 /// text, as an operator experiences them; ours include encoding and the final barrier reply.
 /// The last line is <c>ratio_vs_ofctl_bundle=R</c> (our rate / bundled ovs-ofctl's rate).
-/// <c>bench nb</c>, <c>bench api</c> and <c>bench convergence</c> (in <c>Bench/</c>) are siblings.
+/// <c>bench nb</c>, <c>bench api</c>, <c>bench convergence</c> and <c>bench memory</c> (in <c>Bench/</c>) are siblings.
 /// </summary>
 static class BenchVerb
 {
@@ -59,7 +59,7 @@ static class BenchVerb
 
         return new Command("bench", "Benchmarks against real components.")
         {
-            openflow, Bench.NbBench.Create(), Bench.ApiBench.Create(), Bench.ConvergenceBench.Create(),
+            openflow, Bench.NbBench.Create(), Bench.ApiBench.Create(), Bench.ConvergenceBench.Create(), Bench.MemoryBench.Create(),
         };
     }
 

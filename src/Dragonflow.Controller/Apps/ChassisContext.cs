@@ -48,14 +48,21 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
     public string? RemoteChassisOf(LogicalPort port) =>
         !Bridge.IsLocal(port.Id) && port.Chassis is { Length: > 0 } c && c != Host ? c : null;
 
-    /// <summary>Ports of the network plugged here (cost: the number of local ports, not of the network's).</summary>
+    /// <summary>
+    /// Ports of the network plugged here, by port key (cost: the number of local ports, not of the
+    /// network's). The order is stable so that a fan-out flow built from them comes out the same
+    /// after a restart, whatever order the interfaces were seen in.
+    /// </summary>
     public IEnumerable<PortView> LocalPortsOf(string networkId)
     {
+        var views = new List<PortView>();
         foreach (var id in Bridge.LocalPorts.Keys)
         {
             if (Nb.Ports.TryGetValue(id, out var p) && p.Lswitch == networkId && PortView.Resolve(this, id) is { } view)
-                yield return view;
+                views.Add(view);
         }
+        views.Sort((a, b) => a.Key.CompareTo(b.Key));
+        return views;
     }
 
     private readonly List<(uint InPort, byte[] Frame)> _packetOuts = [];

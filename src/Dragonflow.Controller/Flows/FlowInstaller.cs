@@ -34,6 +34,7 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
     private readonly Dictionary<FlowKey, Installed> _installed = new();
     private HashSet<FlowKey> _pending = new();
     private OpenFlowConnection? _connection;
+    private Task<List<FlowStats>>? _prefetchedDump;
     private bool _reconcileNeeded;
     private uint _generation;
     private long _sequence;
@@ -70,6 +71,12 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         }
         return counts;
     }
+
+    /// <summary>
+    /// "aging" in apps_list: every reconcile moves all flows to a new cookie generation (and the
+    /// canary in table 200 records it). Off: a reconcile changes only the flows that differ.
+    /// </summary>
+    public bool Aging { get; init; } = true;
 
     public FlowInstallerStats Stats
     {
@@ -178,12 +185,20 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
 
     // ---- the switch ---------------------------------------------------------------------------
 
-    /// <summary>A (re)connected switch: reconcile it (aging), then keep it in sync through <see cref="FlushAsync"/>.</summary>
-    public async Task AttachAsync(OpenFlowConnection connection, CancellationToken ct = default)
+    /// <summary>A (re)connected switch: reconcile it, then keep it in sync through <see cref="FlushAsync"/>.</summary>
+    public Task AttachAsync(OpenFlowConnection connection, CancellationToken ct = default) => AttachAsync(connection, null, ct);
+
+    /// <summary>
+    /// As <see cref="AttachAsync(OpenFlowConnection, CancellationToken)"/>, with the switch's flow
+    /// dump already requested when it connected (so the dump overlaps the controller's start-up).
+    /// Only the first reconcile uses it; the dump must be of this connection, taken before any change.
+    /// </summary>
+    public async Task AttachAsync(OpenFlowConnection connection, Task<List<FlowStats>>? prefetchedDump, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         lock (_lock)
         {
+            _prefetchedDump = prefetchedDump;
             if (_connection is { } previous && previous != connection)
                 previous.Disconnected -= OnDisconnected;
             if (_connection != connection)
@@ -210,6 +225,7 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
             _connection.Disconnected -= OnDisconnected;
             _log.LogInformation("{Switch}: detached from the flow installer", _connection);
             _connection = null;
+            _prefetchedDump = null;
             _reconcileNeeded = true;
         }
     }
@@ -236,15 +252,18 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         {
             OpenFlowConnection? connection;
             bool reconcile;
+            Task<List<FlowStats>>? prefetched;
             lock (_lock)
             {
                 connection = _connection;
                 reconcile = _reconcileNeeded;
+                prefetched = _prefetchedDump;
+                _prefetchedDump = null;
                 if (connection is null || (!reconcile && _pending.Count == 0)) return;
             }
             try
             {
-                if (reconcile) await ReconcileAsync(connection, ct).ConfigureAwait(false);
+                if (reconcile) await ReconcileAsync(connection, prefetched, ct).ConfigureAwait(false);
                 else await SendPendingAsync(connection, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -93,12 +93,21 @@ public sealed partial class LocalController
                 ApplyInterface(i.Event);
                 break;
             case SwitchConnected c:
-                if (_switch is not null && _switch != c.Connection) _installer!.Detach();
+                _dumpsAtConnect.TryRemove(c.Connection, out var dumpAtConnect);
+                if (!await IsIntegrationBridgeAsync(c.Connection, ct)) break;
+                if (_switch is { } older && older != c.Connection)
+                {
+                    // The same datapath connected again (e.g. vswitchd restarted before the old
+                    // socket timed out): the newer connection is the live one.
+                    _log.LogWarning("{Switch} connected again; the newer connection replaces {Older}", c.Connection, older.RemoteEndPoint);
+                    _installer!.Detach();
+                    _ = older.DisposeAsync().AsTask();
+                }
                 _switch = null;
                 _log.LogInformation("{Switch} connected; reconciling flows", c.Connection);
                 c.Connection.PacketIn += (_, pi) => Post(new PacketInReceived(new PacketInData(
                     pi.TableId, pi.Cookie, pi.InPort, pi.Metadata, pi.Register(Pipeline.Registers.SourcePort), pi.Data.ToArray())));
-                await _installer!.AttachAsync(c.Connection, ct);
+                await _installer!.AttachAsync(c.Connection, dumpAtConnect, ct);
                 _switch = c.Connection;
                 KickHeartbeat();
                 break;

@@ -46,6 +46,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private readonly ControllerMetrics _metrics;
     private readonly Dictionary<string, DateTimeOffset> _pluggedAt = new(StringComparer.Ordinal);
     private MetricsListener? _metricsListener;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<OpenFlowConnection, Task<List<Dragonflow.OpenFlow.Messages.FlowStats>>> _dumpsAtConnect = new();
 
     private NbApi? _api;
     private INbSubscriber? _subscriber;
@@ -130,13 +131,24 @@ public sealed partial class LocalController : IAsyncDisposable
         _ovsdb = await OvsdbClient.ConnectAsync(o.OvsdbConnection, logger: _loggerFactory.CreateLogger<OvsdbClient>(), cancellationToken: ct);
         var vswitch = new OpenVSwitchDatabase(_ovsdb);
 
-        _listener = new OpenFlowListener(o.OfListen, new OpenFlowConnectionOptions { LoggerFactory = _loggerFactory }).Start();
+        _listener = new OpenFlowListener(o.OfListen, new OpenFlowConnectionOptions { LoggerFactory = _loggerFactory });
+        // A switch that connects while the NB snapshot is read and the flows computed has its
+        // flows dumped meanwhile: the reconcile then starts from that dump.
+        _listener.SwitchConnected += c =>
+        {
+            _dumpsAtConnect[c] = Task.Run(() => c.DumpFlowsAsync(_stop.Token));
+            _ = c.Closed.ContinueWith(_ => _dumpsAtConnect.TryRemove(c, out var _), TaskScheduler.Default);
+        };
+        _listener.Start();
         await vswitch.EnsureBridgeAsync(new BridgeSpec(o.IntegrationBridge)
         {
             DatapathType = o.DatapathType,
             FailMode = "secure",
             Protocols = ["OpenFlow13"],
-            Controllers = [new ControllerSpec(_listener.Target)],
+            // vswitchd retries a lost controller after 1 s, doubling up to max_backoff (8 s by
+            // default): a restarted controller that is not listening at the first retry would
+            // wait seconds for its switch. 1000 ms is the smallest vswitchd accepts.
+            Controllers = [new ControllerSpec(_listener.Target) { MaxBackoffMs = 1000 }],
             OtherConfig = new Dictionary<string, string> { ["disable-in-band"] = "true" },
         }, ct);
         foreach (var type in o.TunnelTypes)
@@ -146,7 +158,7 @@ public sealed partial class LocalController : IAsyncDisposable
         if (o.Apps.Contains(Apps.Dnat.DnatApp.AppId.Name)) await EnsureExternalBridgeAsync(vswitch, ct);
         await RegisterChassisAsync(ct);
 
-        _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>(), _metrics);
+        _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>(), _metrics) { Aging = o.Apps.Contains(AppCatalog.Aging) };
         _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
         _context.PacketOutSender = SendPacketOut;
         _context.ExternalPhysicalNetworks = ExternalPhysicalNetworks(o);

@@ -2,7 +2,9 @@ namespace Dragonflow.OpenFlow.Actions;
 
 /// <summary>
 /// An immutable list of instructions encoded once at construction, so that putting it into a
-/// FLOW_MOD is a plain copy (the hot path allocates nothing).
+/// FLOW_MOD is a plain copy (the hot path allocates nothing). Only the encoding is kept: a
+/// controller holds tens of thousands of these, and the object form is a dozen objects each;
+/// <see cref="Instructions"/> decodes it again when asked.
 /// </summary>
 public sealed class InstructionSet : IEquatable<InstructionSet>
 {
@@ -12,7 +14,6 @@ public sealed class InstructionSet : IEquatable<InstructionSet>
 
     public InstructionSet(IReadOnlyList<Instruction> instructions)
     {
-        Instructions = instructions;
         _bytes = new byte[instructions.Sum(i => i.Size)];
         var o = 0;
         foreach (var i in instructions)
@@ -33,7 +34,8 @@ public sealed class InstructionSet : IEquatable<InstructionSet>
         return new InstructionSet(list);
     }
 
-    public IReadOnlyList<Instruction> Instructions { get; }
+    /// <summary>The instructions, decoded from the encoding on each call.</summary>
+    public IReadOnlyList<Instruction> Instructions => Instruction.ReadAll(_bytes);
     public ReadOnlySpan<byte> Bytes => _bytes;
     public int Size => _bytes.Length;
 

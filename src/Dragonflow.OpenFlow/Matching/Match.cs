@@ -27,7 +27,6 @@ public sealed class Match : IEquatable<Match>
             for (var j = 0; j < i; j++)
                 if (list[j].Field.Key == list[i].Field.Key)
                     throw new ArgumentException($"field {list[i].Field.Name} appears twice in a match");
-        Fields = list;
         _tlvs = new byte[list.Sum(f => f.Size)];
         var o = 0;
         foreach (var f in list)
@@ -36,7 +35,22 @@ public sealed class Match : IEquatable<Match>
 
     public static Match Of(params MatchField[] fields) => new(fields);
 
-    public IReadOnlyList<MatchField> Fields { get; }
+    /// <summary>
+    /// The fields in canonical order, decoded from the TLVs on each call: only the encoding is
+    /// kept, since a controller holds tens of thousands of matches.
+    /// </summary>
+    public IReadOnlyList<MatchField> Fields
+    {
+        get
+        {
+            if (_tlvs.Length == 0) return [];
+            var fields = new List<MatchField>();
+            var reader = new OxmReader(_tlvs);
+            while (reader.MoveNext(out var header, out var value, out var mask))
+                fields.Add(Decode(header, value, mask));
+            return fields;
+        }
+    }
 
     /// <summary>The OXM TLVs without the ofp_match header.</summary>
     public ReadOnlySpan<byte> Tlvs => _tlvs;

@@ -102,7 +102,7 @@ static class ConvergenceBench
         Console.WriteLine($"nb: dir={nbDir}");
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .AddFilter((_, level) => level >= LogLevel.Warning));
+            .AddFilter((c, level) => level >= LogLevel.Warning || (Environment.GetEnvironmentVariable("DF_BENCH_DEBUG") == "1" && level >= LogLevel.Information)));
         try
         {
             var nb = new NbOptions

@@ -30,11 +30,17 @@ public sealed partial class ConvergenceBenchTests
             Assert.True(p50 > 0 && p50 <= p99 && p99 <= Ms(run, "max"), run.Value);
         }
         // The restart (after the largest run): the switch ends with the flows it had, none of the old generation.
-        var restart = RestartLine().Match(Assert.Single(lines, l => RestartLine().IsMatch(l)));
-        Assert.Equal("50", restart.Groups["ports"].Value);
-        Assert.Equal(restart.Groups["before"].Value, restart.Groups["after"].Value);
-        Assert.Equal("0", restart.Groups["old"].Value);
-        Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 2000 ms: ", StringComparison.Ordinal));
+        // Twice: with aging (every flow re-stamped) and without (identical flows keep their generation).
+        var restarts = lines.Select(l => RestartLine().Match(l)).Where(m => m.Success).ToList();
+        Assert.Equal(["aging", "aging off"], restarts.Select(r => r.Groups["mode"].Value));
+        foreach (var restart in restarts)
+        {
+            Assert.Equal("50", restart.Groups["ports"].Value);
+            Assert.Equal(restart.Groups["before"].Value, restart.Groups["after"].Value);
+            Assert.Equal("yes", restart.Groups["same"].Value);
+        }
+        Assert.Equal("0", restarts[0].Groups["old"].Value);
+        Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 2000 ms (aging): ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("target p50 <= 5 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("target p99 <= 20 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("p50 growth 5 -> 30 ports: ", StringComparison.Ordinal));
@@ -64,6 +70,6 @@ public sealed partial class ConvergenceBenchTests
     [GeneratedRegex(@"^ports_in_nb=(?<ports>\d+) samples=(?<samples>\d+) p50=(?<p50>\d+\.\d\d) ms p99=(?<p99>\d+\.\d\d) ms max=(?<max>\d+\.\d\d) ms \(nb fill \d+ ms, controller start \d+ ms\)$")]
     private static partial Regex RunLine();
 
-    [GeneratedRegex(@"^restart: ports_in_nb=(?<ports>\d+) local_ports=20 flows=(?<before>\d+) reconciled=\d+ ms \(.*\) after: flows=(?<after>\d+) old_generation=(?<old>\d+)$")]
+    [GeneratedRegex(@"^restart \((?<mode>[a-z ]+)\): ports_in_nb=(?<ports>\d+) local_ports=20 flows=(?<before>\d+) reconciled=\d+ ms \(.*\) after: flows=(?<after>\d+) same_flows=(?<same>\w+) old_generation=(?<old>\d+)$")]
     private static partial Regex RestartLine();
 }

@@ -29,6 +29,10 @@ public class RouterFloatingIpTests
         Assert.Equal("network:router_interface", (string?)ifacePort["device_owner"]);
         Assert.Equal(rid, (string?)ifacePort["device_id"]);
         Assert.Equal("10.0.0.1", (string?)ifacePort["fixed_ips"]![0]!["ip_address"]);
+        // The distributed router serves its ports on every chassis: they are up at once.
+        Assert.Equal("ACTIVE", (string?)ifacePort["status"]);
+        var gwPorts = (await api.GetAsync($"/v2.0/ports?device_owner=network:router_gateway&device_id={rid}")).Body!["ports"]!.AsArray();
+        Assert.Equal("ACTIVE", (string?)Assert.Single(gwPorts)!["status"]);
         var again = await api.PutAsync($"/v2.0/routers/{rid}/add_router_interface", $$$"""{"subnet_id": "{{{subnet}}}"}""");
         Assert.Equal(HttpStatusCode.BadRequest, again.Status);
         Assert.Equal(HttpStatusCode.Conflict, (await api.DeleteAsync($"/v2.0/ports/{ifacePort["id"]}")).Status);
@@ -74,6 +78,8 @@ public class RouterFloatingIpTests
         Assert.Equal(HttpStatusCode.OK, add.Status);
         var shown = (await api.GetAsync($"/v2.0/ports/{port["id"]}")).Obj("port");
         Assert.Equal("network:router_interface", (string?)shown["device_owner"]);
+        Assert.Equal("DOWN", (string?)port["status"]);
+        Assert.Equal("ACTIVE", (string?)shown["status"]);
         var router = await api.Nb.GetAsync<Dragonflow.Model.LogicalRouter>(rid);
         Assert.Equal((string?)port["mac_address"], Assert.Single(router.Ports).Mac);
         var remove = await api.PutAsync($"/v2.0/routers/{rid}/remove_router_interface", $$$"""{"port_id": "{{{port["id"]}}}"}""");

@@ -88,6 +88,13 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
     /// Claims the MAC and the addresses, then writes the lport. <paramref name="fixedIps"/> null
     /// means "one address from the first IPv4 and the first IPv6 subnet"; empty means none.
     /// </summary>
+    /// <summary>
+    /// A router's ports are served by the distributed router on every chassis, so they are up as
+    /// soon as they exist; any other port is DOWN until a controller binds it and installs its flows.
+    /// </summary>
+    public static string InitialStatus(LogicalPort port) =>
+        port.DeviceOwner is RouterInterfaceOwner or RouterGatewayOwner ? "ACTIVE" : "DOWN";
+
     public static async Task<LogicalPort> CreatePortAsync(CorePlugin plugin, LogicalPort port, LogicalSwitch net, string? mac, IReadOnlyList<FixedIpRequest>? fixedIps,
         Func<Task>? beforeWrite = null)
     {
@@ -121,7 +128,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             if (beforeWrite is not null)
                 await beforeWrite();
             port.UniqueKey = await plugin.Nb.AllocateUniqueKeyAsync<LogicalPort>();
-            port.Status = "DOWN";
+            port.Status = InitialStatus(port);
             // The index row goes first, like a claim: a row without its port is harmless.
             indexed = true;
             await plugin.PortDevices.AddAsync(port);

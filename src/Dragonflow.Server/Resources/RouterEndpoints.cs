@@ -246,6 +246,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
                     throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {p.Id} for network {p.Lswitch}. Port already has an attached device {p.DeviceId}.");
                 p.DeviceId = router.Id;
                 p.DeviceOwner = PortEndpoints.RouterInterfaceOwner;
+                p.Status = PortEndpoints.InitialStatus(p);
             });
         }
         var prefix = SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _) ? cidr!.Network.PrefixLength : 0;
@@ -268,7 +269,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             if (created)
                 await PortEndpoints.RemovePortAsync(Plugin, port);
             else
-                await Plugin.UpdatePortAsync(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
+                await Plugin.UpdatePortAsync(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; p.Status = PortEndpoints.InitialStatus(p); });
             throw;
         }
         return InterfaceInfo(router, port, subnet.Id);

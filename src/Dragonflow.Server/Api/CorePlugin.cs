@@ -27,6 +27,22 @@ sealed class CorePlugin
     public MacAllocator Macs { get; }
     public SegmentAllocator Segments { get; }
 
+    /// <summary>
+    /// Deletes an object a failed create may have written (a write whose answer was lost may have
+    /// landed), now or, when the NB database is away, once it is back.
+    /// </summary>
+    public Task UndoCreateAsync<T>(string id) where T : Dragonflow.Model.NbObject, new() => Reservations.Undo.RunAsync(async () =>
+    {
+        try
+        {
+            await Nb.DeleteAsync<T>(id);
+        }
+        catch (NbKeyNotFoundException)
+        {
+            // Never written, or already undone.
+        }
+    });
+
     /// <summary>Updates a port through a mutation and keeps the device index in step.</summary>
     public async Task<Dragonflow.Model.LogicalPort> UpdatePortAsync(string id, Action<Dragonflow.Model.LogicalPort> mutate)
     {

@@ -18,6 +18,22 @@ sealed class PendingUndo
 
     public int Count => _pending.Count;
 
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) until nothing is pending: a claim refused while
+    /// roll-backs still wait may be refused only because of them.
+    /// </summary>
+    public async Task<bool> DrainedAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_pending.IsEmpty)
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     public async Task RunAsync(Func<Task> undo)
     {
         if (!_pending.IsEmpty)

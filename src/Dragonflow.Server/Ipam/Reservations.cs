@@ -21,12 +21,34 @@ sealed class Reservations(NbApi nb)
 
     INbDriver Driver => nb.Driver;
 
-    /// <summary>True if this call took the value; false if someone holds it already.</summary>
+    /// <summary>How long a refused claim waits for pending roll-backs before it counts as taken.</summary>
+    static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// True if this call took the value; false if someone holds it already. A value held while
+    /// roll-backs of an outage still wait is asked again once they ran: the holder may be a
+    /// request that failed, so a retry of that request gets its value back.
+    /// </summary>
     public async Task<bool> TryClaimAsync(string table, string id, string? scope, string owner)
     {
+        var value = JsonSerializer.Serialize(new Dictionary<string, string> { ["owner"] = owner });
         try
         {
-            await Driver.CreateAsync(table, id, JsonSerializer.Serialize(new Dictionary<string, string> { ["owner"] = owner }), scope);
+            await Driver.CreateAsync(table, id, value, scope);
+            return true;
+        }
+        catch (NbKeyExistsException) when (Undo.Count > 0)
+        {
+        }
+        catch (NbKeyExistsException)
+        {
+            return false;
+        }
+        if (!await Undo.DrainedAsync(DrainWait))
+            return false;
+        try
+        {
+            await Driver.CreateAsync(table, id, value, scope);
             return true;
         }
         catch (NbKeyExistsException)

@@ -76,7 +76,9 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         }
         catch
         {
-            await PortEndpoints.RemovePortAsync(Plugin, port);
+            // The floating IP may have landed although its answer was lost: it goes first, then its port.
+            await Plugin.UndoCreateAsync<FloatingIp>(fip.Id);
+            await PortEndpoints.UndoPortAsync(Plugin, port);
             throw;
         }
     }

@@ -329,6 +329,28 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         await RemovePortAsync(Plugin, port);
     }
 
+    /// <summary>
+    /// Takes back a port made for a create that then failed (a router's gateway, a floating IP's
+    /// port): like <see cref="RemovePortAsync"/>, but every step tolerates "already gone" and the
+    /// whole runs again once the NB database is back if it is away now.
+    /// </summary>
+    public static async Task UndoPortAsync(CorePlugin plugin, LogicalPort port)
+    {
+        var reservations = plugin.Reservations;
+        await reservations.Undo.RunAsync(async () =>
+        {
+            await DeleteIfPresentAsync(plugin, port.Id);
+            foreach (var ip in port.Ips)
+                await reservations.DeleteIfPresentAsync(Reservations.IpTable, Reservations.IpKey(ip.SubnetId, ip.IpAddress));
+            foreach (var mac in port.Macs)
+                await reservations.DeleteIfPresentAsync(Reservations.MacTable, Reservations.MacKey(port.Lswitch, mac));
+            await reservations.DeleteIfPresentAsync(Reservations.NetworkPortTable, port.Id);
+            await reservations.DeleteIfPresentAsync(PortDeviceIndex.TableName, port.Id);
+        });
+        foreach (var ip in port.Ips)
+            plugin.Addresses.Forget(ip.SubnetId); // its memory of taken addresses may miss the release
+    }
+
     /// <summary>Deletes the lport and gives back its addresses, MAC and network membership.</summary>
     public static async Task RemovePortAsync(CorePlugin plugin, LogicalPort port)
     {

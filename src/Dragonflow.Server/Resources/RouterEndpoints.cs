@@ -71,8 +71,10 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         }
         catch
         {
+            // The router may have landed although its answer was lost: it goes first, then its gateway.
+            await Plugin.UndoCreateAsync<LogicalRouter>(router.Id);
             if (gatewayPort is not null)
-                await PortEndpoints.RemovePortAsync(Plugin, gatewayPort);
+                await PortEndpoints.UndoPortAsync(Plugin, gatewayPort);
             throw;
         }
     }
@@ -178,7 +180,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         catch
         {
             if (added is not null)
-                await PortEndpoints.RemovePortAsync(Plugin, added);
+                await PortEndpoints.UndoPortAsync(Plugin, added);
             throw;
         }
     }
@@ -252,7 +254,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         catch
         {
             if (created)
-                await PortEndpoints.RemovePortAsync(Plugin, port);
+                await PortEndpoints.UndoPortAsync(Plugin, port);
             else
                 await Plugin.UpdatePortAsync(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; });
             throw;

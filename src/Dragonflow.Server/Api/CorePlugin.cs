@@ -43,6 +43,30 @@ sealed class CorePlugin
         }
     });
 
+    /// <summary>
+    /// Deletes an object, then runs <paramref name="followUp"/> (give back its claims, unlink it),
+    /// which must tolerate running twice. If the NB database goes away meanwhile, the follow-up
+    /// waits for it: after a delete whose answer was lost, it runs once the database is back and
+    /// shows the object gone, so a delete that landed unanswered leaks nothing.
+    /// </summary>
+    public async Task DeleteThenAsync<T>(string id, long? expectedVersion, Func<Task> followUp) where T : Dragonflow.Model.NbObject, new()
+    {
+        try
+        {
+            await Nb.DeleteAsync<T>(id, expectedVersion);
+        }
+        catch (NbBackendUnavailableException)
+        {
+            await Reservations.Undo.RunAsync(async () =>
+            {
+                if (await Nb.TryGetAsync<T>(id) is null)
+                    await followUp();
+            });
+            throw;
+        }
+        await Reservations.Undo.RunAsync(followUp);
+    }
+
     /// <summary>Updates a port through a mutation and keeps the device index in step.</summary>
     public async Task<Dragonflow.Model.LogicalPort> UpdatePortAsync(string id, Action<Dragonflow.Model.LogicalPort> mutate)
     {

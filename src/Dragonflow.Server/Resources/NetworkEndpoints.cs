@@ -129,8 +129,11 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(subnetId) is { } subnet)
                 await SubnetEndpoints.RemoveAsync(Plugin, subnet);
         }
-        await Plugin.Nb.DeleteAsync<LogicalSwitch>(net.Id);
-        if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
-            await Plugin.Segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s);
+        var segments = Plugin.Segments;
+        await Plugin.DeleteThenAsync<LogicalSwitch>(net.Id, null, async () =>
+        {
+            if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
+                await segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s);
+        });
     }
 }

@@ -352,14 +352,14 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
     }
 
     /// <summary>Deletes the lport and gives back its addresses, MAC and network membership.</summary>
-    public static async Task RemovePortAsync(CorePlugin plugin, LogicalPort port)
-    {
-        await plugin.Nb.DeleteAsync<LogicalPort>(port.Id);
-        foreach (var ip in port.Ips)
-            await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
-        foreach (var mac in port.Macs)
-            await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
-        await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
-        await plugin.PortDevices.RemoveAsync(port.Id);
-    }
+    public static Task RemovePortAsync(CorePlugin plugin, LogicalPort port) =>
+        plugin.DeleteThenAsync<LogicalPort>(port.Id, null, async () =>
+        {
+            foreach (var ip in port.Ips)
+                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+            foreach (var mac in port.Macs)
+                await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
+            await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+            await plugin.PortDevices.RemoveAsync(port.Id);
+        });
 }

@@ -189,9 +189,12 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     {
         if (router.Ports.Count > 0)
             throw NeutronErrors.InUse("RouterInUse", $"Router {router.Id} still has ports");
-        await Plugin.Nb.DeleteAsync<LogicalRouter>(router.Id, router.Version);
-        if (router.ExternalGatewayInfo?.PortId is { } gw && await Plugin.Nb.TryGetAsync<LogicalPort>(gw) is { } port)
-            await PortEndpoints.RemovePortAsync(Plugin, port);
+        var plugin = Plugin;
+        await Plugin.DeleteThenAsync<LogicalRouter>(router.Id, router.Version, async () =>
+        {
+            if (router.ExternalGatewayInfo?.PortId is { } gw && await plugin.Nb.TryGetAsync<LogicalPort>(gw) is { } port)
+                await PortEndpoints.RemovePortAsync(plugin, port);
+        });
     }
 
     async Task<JsonObject> AddInterfaceAsync(Caller caller, LogicalRouter router, Input body)

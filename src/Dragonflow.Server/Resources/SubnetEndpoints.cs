@@ -330,12 +330,12 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
     }
 
     /// <summary>Deletes a subnet that has no ports: the object, its DHCP address, its place on the network.</summary>
-    public static async Task RemoveAsync(CorePlugin plugin, LogicalSubnet subnet)
-    {
-        await plugin.Nb.DeleteAsync<LogicalSubnet>(subnet.Id);
-        if (subnet.DhcpIp is { } dhcp)
-            await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
-        plugin.Addresses.Forget(subnet.Id);
-        await DetachAsync(plugin, subnet);
-    }
+    public static Task RemoveAsync(CorePlugin plugin, LogicalSubnet subnet) =>
+        plugin.DeleteThenAsync<LogicalSubnet>(subnet.Id, null, async () =>
+        {
+            if (subnet.DhcpIp is { } dhcp)
+                await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
+            plugin.Addresses.Forget(subnet.Id);
+            await DetachAsync(plugin, subnet);
+        });
 }

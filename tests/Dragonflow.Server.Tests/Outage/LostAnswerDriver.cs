@@ -5,7 +5,7 @@ namespace Dragonflow.Server.Tests;
 
 /// <summary>
 /// A real NB driver with one fault injected at its boundary: the first write of a chosen kind
-/// (create or update of a table) is carried out by the real backend, then the backend is made
+/// (create, update or delete of a table) is carried out by the real backend, then the backend is made
 /// to go away and the caller hears "unavailable", as when an outage swallows the answer of a
 /// write that landed. Used where hitting that instant with a real outage would be luck.
 /// </summary>
@@ -20,7 +20,7 @@ sealed class LostAnswerDriver(INbDriver inner, Action goAway) : INbDriver
     /// <summary>True once the armed write has been carried out and its answer lost.</summary>
     public bool Fired => Volatile.Read(ref _armed) == 2;
 
-    /// <summary>Arms the fault for the next "create" or "update" of <paramref name="table"/>.</summary>
+    /// <summary>Arms the fault for the next "create", "update" or "delete" of <paramref name="table"/>.</summary>
     public void LoseAnswerOfNext(string operation, string table)
     {
         (_operation, _table) = (operation, table);
@@ -45,7 +45,7 @@ sealed class LostAnswerDriver(INbDriver inner, Action goAway) : INbDriver
     public ValueTask<NbEntry?> GetAsync(string table, string id, CancellationToken cancellationToken = default) => inner.GetAsync(table, id, cancellationToken);
 
     public ValueTask<NbEntry> DeleteAsync(string table, string id, long? expectedRevision = null, CancellationToken cancellationToken = default) =>
-        inner.DeleteAsync(table, id, expectedRevision, cancellationToken);
+        WriteAsync("delete", table, () => inner.DeleteAsync(table, id, expectedRevision, cancellationToken));
 
     public ValueTask<IReadOnlyList<NbEntry>> ListAsync(string table, string? topic = null, CancellationToken cancellationToken = default) =>
         inner.ListAsync(table, topic, cancellationToken);

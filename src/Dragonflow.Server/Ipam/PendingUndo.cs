@@ -19,6 +19,13 @@ sealed class PendingUndo
     public int Count => _pending.Count;
 
     /// <summary>
+    /// How long a request refused because of what an outage left behind waits for the roll-backs
+    /// before the refusal stands: they run within a second of the NB DB answering again, unless
+    /// the machine is very busy.
+    /// </summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// Waits (up to <paramref name="timeout"/>) until nothing is pending: a claim refused while
     /// roll-backs still wait may be refused only because of them.
     /// </summary>

@@ -42,8 +42,8 @@ sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbAp
         }
     }
 
-    public Task ReleaseAsync(string type, string? physnet, int id) =>
-        reservations.ReleaseAsync(Reservations.SegmentTable, Key(type, physnet, id));
+    public Task ReleaseAsync(string type, string? physnet, int id, string networkId) =>
+        reservations.ReleaseAsync(Reservations.SegmentTable, Key(type, physnet, id), networkId);
 
     /// <summary>Gives back whatever <paramref name="networkId"/> holds, also claims whose answers an outage lost.</summary>
     public Task ReleaseAllOfAsync(string networkId) =>

@@ -89,7 +89,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         {
             await Plugin.UndoCreateAsync<LogicalSwitch>(net.Id);
             if (net.SegmentationId is { } s)
-                await Plugin.Segments.ReleaseAsync(type, segmentPhysnet, s);
+                await Plugin.Segments.ReleaseAsync(type, segmentPhysnet, s, net.Id);
             if (e is NbBackendUnavailableException)
                 await Plugin.Segments.ReleaseAllOfAsync(net.Id); // a claim whose answer was lost
             throw;
@@ -133,7 +133,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         await Plugin.DeleteThenAsync<LogicalSwitch>(net.Id, null, async () =>
         {
             if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
-                await segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s);
+                await segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s, net.Id);
         });
     }
 }

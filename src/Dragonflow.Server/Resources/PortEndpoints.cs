@@ -131,9 +131,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             if (indexed)
                 await plugin.PortDevices.RemoveAsync(port.Id);
             foreach (var ip in claimedIps)
-                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             if (claimedMac && mac is not null)
-                await plugin.Macs.ReleaseAsync(net.Id, mac);
+                await plugin.Macs.ReleaseAsync(net.Id, mac, port.Id);
             if (member)
                 await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
             if (e is Dragonflow.NorthDb.NbBackendUnavailableException)
@@ -310,13 +310,13 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             var updated = await Plugin.Nb.UpdateAsync(port);
             await Plugin.PortDevices.SetAsync(updated);
             foreach (var ip in released)
-                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             return updated;
         }
         catch
         {
             foreach (var ip in claimed)
-                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             throw;
         }
     }
@@ -341,9 +341,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         {
             await DeleteIfPresentAsync(plugin, port.Id);
             foreach (var ip in port.Ips)
-                await reservations.DeleteIfPresentAsync(Reservations.IpTable, Reservations.IpKey(ip.SubnetId, ip.IpAddress));
+                await reservations.DeleteIfOwnedAsync(Reservations.IpTable, Reservations.IpKey(ip.SubnetId, ip.IpAddress), port.Id);
             foreach (var mac in port.Macs)
-                await reservations.DeleteIfPresentAsync(Reservations.MacTable, Reservations.MacKey(port.Lswitch, mac));
+                await reservations.DeleteIfOwnedAsync(Reservations.MacTable, Reservations.MacKey(port.Lswitch, mac), port.Id);
             await reservations.DeleteIfPresentAsync(Reservations.NetworkPortTable, port.Id);
             await reservations.DeleteIfPresentAsync(PortDeviceIndex.TableName, port.Id);
         });
@@ -356,9 +356,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         plugin.DeleteThenAsync<LogicalPort>(port.Id, null, async () =>
         {
             foreach (var ip in port.Ips)
-                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             foreach (var mac in port.Macs)
-                await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
+                await plugin.Macs.ReleaseAsync(port.Lswitch, mac, port.Id);
             await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
             await plugin.PortDevices.RemoveAsync(port.Id);
         });

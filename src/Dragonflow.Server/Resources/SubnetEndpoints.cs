@@ -122,7 +122,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
             await Plugin.UndoCreateAsync<LogicalSubnet>(subnet.Id);
         }
         if (subnet.DhcpIp is { } dhcp)
-            await Plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
+            await Plugin.Addresses.ReleaseAsync(subnet.Id, dhcp, DhcpOwner);
         if (lost)
         {
             var reservations = Plugin.Reservations;
@@ -152,7 +152,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
                 if (!waited && Plugin.Reservations.Undo.Count > 0)
                 {
                     waited = true;
-                    if (await Plugin.Reservations.Undo.DrainedAsync(TimeSpan.FromSeconds(5)))
+                    if (await Plugin.Reservations.Undo.DrainedAsync(PendingUndo.DrainTimeout))
                         continue;
                 }
                 throw NeutronErrors.InvalidInput(
@@ -309,13 +309,13 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         {
             var updated = await Plugin.Nb.UpdateAsync(subnet);
             if (released is not null)
-                await Plugin.Addresses.ReleaseAsync(subnet.Id, released);
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, released, DhcpOwner);
             return updated;
         }
         catch
         {
             if (claimed is not null)
-                await Plugin.Addresses.ReleaseAsync(subnet.Id, claimed);
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, claimed, DhcpOwner);
             throw;
         }
     }
@@ -334,7 +334,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         plugin.DeleteThenAsync<LogicalSubnet>(subnet.Id, null, async () =>
         {
             if (subnet.DhcpIp is { } dhcp)
-                await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
+                await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp, DhcpOwner);
             plugin.Addresses.Forget(subnet.Id);
             await DetachAsync(plugin, subnet);
         });

@@ -32,6 +32,7 @@ public class BackendOutageTests
     {
         using var server = OutageBackend.Start(backend);
         var driver = server.Connect();
+        await server.WaitUntilAnsweringAsync(driver);
         await using var api = await ApiHost.StartOnAsync(driver);
         var net = await api.NetworkAsync();
         await api.SubnetAsync(net, "10.30.0.0/16");

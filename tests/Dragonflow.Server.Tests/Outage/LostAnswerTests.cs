@@ -85,7 +85,7 @@ public class LostAnswerTests
         return data;
     }
 
-    sealed class Setup(OutageBackend server, LostAnswerDriver driver, ApiHost api, Scenario scenario, string body) : IAsyncDisposable
+    sealed class Setup(OutageBackend server, LostAnswerDriver driver, ApiHost api, ServerLog log, Scenario scenario, string body) : IAsyncDisposable
     {
         public OutageBackend Server => server;
         public LostAnswerDriver Driver => driver;
@@ -97,9 +97,11 @@ public class LostAnswerTests
         {
             var server = OutageBackend.Start(backend);
             var driver = new LostAnswerDriver(server.Connect(), server.GoAway);
-            var api = await ApiHost.StartOnAsync(driver);
+            await server.WaitUntilAnsweringAsync(driver);
+            var log = new ServerLog();
+            var api = await ApiHost.StartOnAsync(driver, log.AttachTo);
             var body = new JsonObject { [scenario.Member] = await scenario.PrepareAsync(api) }.ToJsonString();
-            return new Setup(server, driver, api, scenario, body);
+            return new Setup(server, driver, api, log, scenario, body);
         }
 
         /// <summary>Sends a request whose armed write loses its answer: 503 with Neutron's body, and 503 for a read meanwhile.</summary>
@@ -110,7 +112,7 @@ public class LostAnswerTests
             {
                 var failed = await send();
                 Assert.True(driver.Fired, $"the {operation} of {table} was not reached: {(int)failed.Status} {failed.Text}");
-                Assert.True(failed.Status == HttpStatusCode.ServiceUnavailable, $"{(int)failed.Status} {failed.Text}");
+                Assert.True(failed.Status == HttpStatusCode.ServiceUnavailable, $"{(int)failed.Status} {failed.Text}\n{log}");
                 Assert.Equal("ServiceUnavailable", failed.ErrorType);
                 var meanwhile = await api.GetAsync(Path);
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, meanwhile.Status);

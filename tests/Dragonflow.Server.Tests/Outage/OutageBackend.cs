@@ -41,7 +41,7 @@ sealed class OutageBackend : IDisposable
                 return new OutageBackend(redis, () => Signal(pid, "STOP"), () => Signal(pid, "CONT"))
                 {
                     Name = name,
-                    Connect = () => new RedisNbDriver([redis.Endpoint], TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500)),
+                    Connect = () => new RedisNbDriver([redis.Endpoint], TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500)),
                 };
             case "etcd":
                 var etcd = new EtcdServer();
@@ -59,6 +59,24 @@ sealed class OutageBackend : IDisposable
                 };
             default:
                 throw new ArgumentException(name);
+        }
+    }
+
+    /// <summary>Waits until a new client's first connection is up (it may take a while on a busy machine).</summary>
+    public async Task WaitUntilAnsweringAsync(INbDriver driver)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await driver.ListIdsAsync("chassis");
+                return;
+            }
+            catch (Dragonflow.NorthDb.NbBackendUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 

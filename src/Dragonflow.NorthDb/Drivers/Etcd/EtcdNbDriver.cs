@@ -296,6 +296,13 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
             }
             throw Unavailable(e);
         }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not the caller's cancellation: the gRPC/HTTP client gave up on its own, seen while a
+            // killed server's connection is torn down. That is the server not answering.
+            MoveOnFrom(member);
+            throw new NbBackendUnavailableException(Name, $"{_endpoints}: the call was abandoned: {e.Message}", e);
+        }
     }
 
     private NbBackendUnavailableException Unavailable(RpcException e) =>

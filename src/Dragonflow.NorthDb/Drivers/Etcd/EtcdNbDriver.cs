@@ -64,6 +64,10 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                         o.Credentials = ChannelCredentials.Insecure;
                         // A table listing can be large; etcd itself bounds single values (--max-request-bytes).
                         o.MaxReceiveMessageSize = null;
+                        // Reconnect at least every second, not with gRPC's backoff of up to two
+                        // minutes: an NB server coming back after an outage is used at once.
+                        o.InitialReconnectBackoff = TimeSpan.FromMilliseconds(250);
+                        o.MaxReconnectBackoff = TimeSpan.FromSeconds(1);
                         o.HttpHandler = new SocketsHttpHandler
                         {
                             ConnectTimeout = TimeSpan.FromSeconds(2),

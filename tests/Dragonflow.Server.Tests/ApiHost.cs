@@ -44,10 +44,10 @@ sealed class ApiHost : IAsyncDisposable
     }
 
     /// <summary>Starts a server on another NB driver (redis, etcd); the host disposes the driver.</summary>
-    public static async Task<ApiHost> StartOnAsync(Dragonflow.NorthDb.Drivers.INbDriver driver)
+    public static async Task<ApiHost> StartOnAsync(Dragonflow.NorthDb.Drivers.INbDriver driver, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
     {
         var nb = new NbApi(driver);
-        var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan" });
+        var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan" }, logging);
         await server.StartAsync();
         return new ApiHost(null, nb, server, "");
     }

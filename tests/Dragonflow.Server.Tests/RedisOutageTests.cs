@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dragonflow.NorthDb.Drivers;
 using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.Testing.Backends;
 
@@ -30,25 +28,6 @@ public class RedisOutageTests
                 throw new TimeoutException(what());
             await Task.Delay(100);
         }
-    }
-
-    static string OwnerOf(NbEntry e) => JsonNode.Parse(e.Value)!["owner"]!.GetValue<string>();
-
-    /// <summary>Every port has its claims and every claim an owner that exists: nothing half-written.</summary>
-    static async Task<string?> InconsistencyAsync(INbDriver driver)
-    {
-        var ports = (await driver.ListAsync("lport")).Select(e => JsonNode.Parse(e.Value)!).ToDictionary(p => (string)p["id"]!);
-        var owners = ports.Keys.Concat(await driver.ListIdsAsync("lsubnet")).Concat(await driver.ListIdsAsync("lswitch")).Append("dhcp").ToHashSet();
-        foreach (var table in new[] { "ipam_ip", "ipam_mac", "ipam_netport", "index_port_device" })
-            foreach (var claim in await driver.ListAsync(table))
-                if (!owners.Contains(OwnerOf(claim)))
-                    return $"{table}/{claim.Id} owned by {OwnerOf(claim)}, which does not exist";
-        var ipOwners = (await driver.ListAsync("ipam_ip")).Select(OwnerOf).ToHashSet();
-        var netports = (await driver.ListIdsAsync("ipam_netport")).ToHashSet();
-        foreach (var id in ports.Keys)
-            if (!ipOwners.Contains(id) || !netports.Contains(id))
-                return $"port {id} lacks its claims";
-        return null;
     }
 
     [Fact]
@@ -97,8 +76,7 @@ public class RedisOutageTests
         Assert.Empty(unexpected);
 
         // Roll-backs that waited for redis have run: every port whole, no orphan claim.
-        string? problem = "";
-        await WaitUntilAsync(async () => (problem = await InconsistencyAsync(driver)) is null, TimeSpan.FromSeconds(15), () => $"a consistent NB: {problem}");
+        await NbConsistency.WaitUntilConsistentAsync(driver, TimeSpan.FromSeconds(15));
         var listed = (await api.GetAsync("/v2.0/ports?device_id=vm")).Body!["ports"]!.AsArray().Count;
         Assert.Equal((await driver.ListIdsAsync("lport")).Count, listed);
 

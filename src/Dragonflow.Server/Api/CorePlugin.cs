@@ -30,6 +30,46 @@ sealed class CorePlugin
     public MacAllocator Macs { get; }
     public SegmentAllocator Segments { get; }
 
+    /// <summary>
+    /// Deletes an object a failed create may have written (a write whose answer was lost may have
+    /// landed), now or, when the NB database is away, once it is back.
+    /// </summary>
+    public Task UndoCreateAsync<T>(string id) where T : Dragonflow.Model.NbObject, new() => Reservations.Undo.RunAsync(async () =>
+    {
+        try
+        {
+            await Nb.DeleteAsync<T>(id);
+        }
+        catch (NbKeyNotFoundException)
+        {
+            // Never written, or already undone.
+        }
+    });
+
+    /// <summary>
+    /// Deletes an object, then runs <paramref name="followUp"/> (give back its claims, unlink it),
+    /// which must tolerate running twice. If the NB database goes away meanwhile, the follow-up
+    /// waits for it: after a delete whose answer was lost, it runs once the database is back and
+    /// shows the object gone, so a delete that landed unanswered leaks nothing.
+    /// </summary>
+    public async Task DeleteThenAsync<T>(string id, long? expectedVersion, Func<Task> followUp) where T : Dragonflow.Model.NbObject, new()
+    {
+        try
+        {
+            await Nb.DeleteAsync<T>(id, expectedVersion);
+        }
+        catch (NbBackendUnavailableException)
+        {
+            await Reservations.Undo.RunAsync(async () =>
+            {
+                if (await Nb.TryGetAsync<T>(id) is null)
+                    await followUp();
+            });
+            throw;
+        }
+        await Reservations.Undo.RunAsync(followUp);
+    }
+
     /// <summary>Updates a port through a mutation and keeps the device index in step.</summary>
     public async Task<Dragonflow.Model.LogicalPort> UpdatePortAsync(string id, Action<Dragonflow.Model.LogicalPort> mutate)
     {

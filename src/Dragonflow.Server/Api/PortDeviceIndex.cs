@@ -16,7 +16,8 @@ namespace Dragonflow.Server.Api;
 /// </summary>
 sealed class PortDeviceIndex(NbApi nb, Ipam.Reservations reservations)
 {
-    static readonly string Table = NbTables.PortDeviceIndex.Name;
+    public static readonly string TableName = NbTables.PortDeviceIndex.Name;
+    static readonly string Table = TableName;
     static readonly string PortTable = NbTables.Lport.Name;
 
     readonly SemaphoreSlim _reconcile = new(1, 1);

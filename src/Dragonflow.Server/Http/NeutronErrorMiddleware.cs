@@ -30,6 +30,13 @@ sealed class NeutronErrorMiddleware(RequestDelegate next, ILogger<NeutronErrorMi
             logger.LogWarning("{Method} {Path}: {Error}", context.Request.Method, context.Request.Path, e.Message);
             await NeutronErrorBody.WriteAsync(context, NeutronErrors.ServiceUnavailable("The NB database is unavailable; try again later."));
         }
+        catch (OperationCanceledException e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Not the client going away: a call below gave up waiting (a backend client's own
+            // deadline), which is the NB database not answering in time.
+            logger.LogWarning(e, "{Method} {Path}: cancelled without the client leaving", context.Request.Method, context.Request.Path);
+            await NeutronErrorBody.WriteAsync(context, NeutronErrors.ServiceUnavailable("The NB database is unavailable; try again later."));
+        }
         catch (NbKeyNotFoundException e) when (!context.Response.HasStarted)
         {
             // Deleted by someone else while this request was working on it.

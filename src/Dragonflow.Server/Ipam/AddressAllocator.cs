@@ -66,9 +66,9 @@ sealed class AddressAllocator(Reservations reservations)
         throw NeutronErrors.Conflict("IpAddressGenerationFailure", $"No more IP addresses available on network {subnet.Lswitch}.");
     }
 
-    public async Task ReleaseAsync(string subnetId, string ip)
+    public async Task ReleaseAsync(string subnetId, string ip, string owner)
     {
-        await reservations.ReleaseAsync(Reservations.IpTable, Reservations.IpKey(subnetId, ip));
+        await reservations.ReleaseAsync(Reservations.IpTable, Reservations.IpKey(subnetId, ip), owner);
         if (_subnets.TryGetValue(subnetId, out var state) && IPAddress.TryParse(ip, out var address))
             await WithGate(state, () => state.Taken?.Remove(IpMath.ToNumber(address)));
     }

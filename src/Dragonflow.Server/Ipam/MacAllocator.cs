@@ -28,8 +28,8 @@ sealed class MacAllocator(Reservations reservations)
         throw NeutronErrors.ServiceUnavailable($"Unable to generate a unique mac on network {networkId}.");
     }
 
-    public Task ReleaseAsync(string networkId, string mac) =>
-        reservations.ReleaseAsync(Reservations.MacTable, Reservations.MacKey(networkId, mac));
+    public Task ReleaseAsync(string networkId, string mac, string owner) =>
+        reservations.ReleaseAsync(Reservations.MacTable, Reservations.MacKey(networkId, mac), owner);
 
     /// <summary>Normalises to lower-case colon form; null if not a unicast MAC.</summary>
     public static string? Normalize(string text)

@@ -18,6 +18,29 @@ sealed class PendingUndo
 
     public int Count => _pending.Count;
 
+    /// <summary>
+    /// How long a request refused because of what an outage left behind waits for the roll-backs
+    /// before the refusal stands: they run within a second of the NB DB answering again, unless
+    /// the machine is very busy.
+    /// </summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) until nothing is pending: a claim refused while
+    /// roll-backs still wait may be refused only because of them.
+    /// </summary>
+    public async Task<bool> DrainedAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_pending.IsEmpty)
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     public async Task RunAsync(Func<Task> undo)
     {
         if (!_pending.IsEmpty)

@@ -21,12 +21,31 @@ sealed class Reservations(NbApi nb)
 
     INbDriver Driver => nb.Driver;
 
-    /// <summary>True if this call took the value; false if someone holds it already.</summary>
+    /// <summary>
+    /// True if this call took the value; false if someone holds it already. A value held while
+    /// roll-backs of an outage still wait is asked again once they ran: the holder may be a
+    /// request that failed, so a retry of that request gets its value back.
+    /// </summary>
     public async Task<bool> TryClaimAsync(string table, string id, string? scope, string owner)
     {
+        var value = JsonSerializer.Serialize(new Dictionary<string, string> { ["owner"] = owner });
         try
         {
-            await Driver.CreateAsync(table, id, JsonSerializer.Serialize(new Dictionary<string, string> { ["owner"] = owner }), scope);
+            await Driver.CreateAsync(table, id, value, scope);
+            return true;
+        }
+        catch (NbKeyExistsException) when (Undo.Count > 0)
+        {
+        }
+        catch (NbKeyExistsException)
+        {
+            return false;
+        }
+        if (!await Undo.DrainedAsync(PendingUndo.DrainTimeout))
+            return false;
+        try
+        {
+            await Driver.CreateAsync(table, id, value, scope);
             return true;
         }
         catch (NbKeyExistsException)
@@ -35,7 +54,15 @@ sealed class Reservations(NbApi nb)
         }
     }
 
+    /// <summary>Removes a key that only its owner can hold (a port's own rows), now or once the NB DB is back.</summary>
     public Task ReleaseAsync(string table, string id) => Undo.RunAsync(() => DeleteIfPresentAsync(table, id));
+
+    /// <summary>
+    /// Gives back a claim if <paramref name="owner"/> still holds it, now or once the NB DB is back.
+    /// A release may run twice (retried after an outage, or by both a request and its roll-back);
+    /// the owner check keeps the second from taking away the value from whoever claimed it in between.
+    /// </summary>
+    public Task ReleaseAsync(string table, string id, string owner) => Undo.RunAsync(() => DeleteIfOwnedAsync(table, id, owner));
 
     /// <summary>Releases and roll-backs that wait for the NB database when it is away.</summary>
     public PendingUndo Undo { get; } = new();
@@ -46,9 +73,28 @@ sealed class Reservations(NbApi nb)
     /// </summary>
     public async Task ReleaseOwnedAsync(string table, string scope, string owner)
     {
-        foreach (var (id, claimOwner) in await OwnersAsync(table, scope))
-            if (claimOwner == owner)
-                await DeleteIfPresentAsync(table, id);
+        foreach (var entry in await Driver.ListAsync(table, scope))
+            if (OwnerOf(entry.Value) == owner)
+                await DeleteAtAsync(entry);
+    }
+
+    /// <summary>Deletes the claim if <paramref name="owner"/> holds it (compare-and-swap on the claim read).</summary>
+    public async Task DeleteIfOwnedAsync(string table, string id, string owner)
+    {
+        if (await Driver.GetAsync(table, id) is { } entry && OwnerOf(entry.Value) == owner)
+            await DeleteAtAsync(entry);
+    }
+
+    async Task DeleteAtAsync(NbEntry entry)
+    {
+        try
+        {
+            await Driver.DeleteAsync(entry.Table, entry.Id, entry.Revision);
+        }
+        catch (Exception e) when (e is NbKeyNotFoundException or NbVersionConflictException)
+        {
+            // Released meanwhile, and maybe taken again by someone else: not ours to delete now.
+        }
     }
 
     public async Task DeleteIfPresentAsync(string table, string id)

@@ -5,7 +5,8 @@ namespace Dragonflow.Server.Ipam;
 /// <summary>
 /// Segmentation ids (VNI / VLAN id) per network type, unique across the NB DB: a requested id is
 /// claimed; an automatic one comes from the NB unique-key counter of its type and is then
-/// claimed too, so it never collides with a requested one.
+/// claimed too, so it never collides with a requested one. A claim's scope is its network, so
+/// the claims of a network whose create failed can be found without knowing their ids.
 /// </summary>
 sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbApi nb)
 {
@@ -20,7 +21,7 @@ sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbAp
 
     public async Task ClaimAsync(string type, string? physnet, int id, string networkId)
     {
-        if (!await reservations.TryClaimAsync(Reservations.SegmentTable, Key(type, physnet, id), null, networkId))
+        if (!await reservations.TryClaimAsync(Reservations.SegmentTable, Key(type, physnet, id), networkId, networkId))
             throw NeutronErrors.Conflict(type == "vlan" ? "VlanIdInUse" : "TunnelIdInUse",
                 type == "vlan"
                     ? $"Unable to create the network. The VLAN {id} on physical network {physnet} is in use."
@@ -36,11 +37,15 @@ sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbAp
             var id = (int)(min - 1 + n);
             if (n > max - min + 1)
                 throw NeutronErrors.ServiceUnavailable("Unable to create the network. No tenant network is available for allocation.");
-            if (await reservations.TryClaimAsync(Reservations.SegmentTable, Key(type, physnet, id), null, networkId))
+            if (await reservations.TryClaimAsync(Reservations.SegmentTable, Key(type, physnet, id), networkId, networkId))
                 return id;
         }
     }
 
-    public Task ReleaseAsync(string type, string? physnet, int id) =>
-        reservations.ReleaseAsync(Reservations.SegmentTable, Key(type, physnet, id));
+    public Task ReleaseAsync(string type, string? physnet, int id, string networkId) =>
+        reservations.ReleaseAsync(Reservations.SegmentTable, Key(type, physnet, id), networkId);
+
+    /// <summary>Gives back whatever <paramref name="networkId"/> holds, also claims whose answers an outage lost.</summary>
+    public Task ReleaseAllOfAsync(string networkId) =>
+        reservations.Undo.RunAsync(() => reservations.ReleaseOwnedAsync(Reservations.SegmentTable, networkId, networkId));
 }

@@ -79,7 +79,9 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         }
         catch
         {
-            await PortEndpoints.RemovePortAsync(Plugin, port);
+            // The floating IP may have landed although its answer was lost: it goes first, then its port.
+            await Plugin.UndoCreateAsync<FloatingIp>(fip.Id);
+            await PortEndpoints.UndoPortAsync(Plugin, port);
             throw;
         }
     }
@@ -133,8 +135,11 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
 
     protected override async Task DeleteAsync(Caller caller, FloatingIp fip)
     {
-        await Plugin.Nb.DeleteAsync<FloatingIp>(fip.Id, fip.Version);
-        if (fip.FloatingLport is { } id && await Plugin.Nb.TryGetAsync<LogicalPort>(id) is { } port)
-            await PortEndpoints.RemovePortAsync(Plugin, port);
+        var plugin = Plugin;
+        await Plugin.DeleteThenAsync<FloatingIp>(fip.Id, fip.Version, async () =>
+        {
+            if (fip.FloatingLport is { } id && await plugin.Nb.TryGetAsync<LogicalPort>(id) is { } port)
+                await PortEndpoints.RemovePortAsync(plugin, port);
+        });
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dragonflow.Model;
+using Dragonflow.NorthDb;
 using Dragonflow.Server.Api;
 using Dragonflow.Server.Errors;
 using Dragonflow.Server.Http;
@@ -67,27 +68,30 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
         // Everything is valid: claim, then write; undo the claims if the write fails.
         var segmentPhysnet = type == "vlan" ? physnet : null;
-        if (SegmentAllocatorRange(type) is not null)
-        {
-            if (requested is { } id)
-            {
-                await Plugin.Segments.ClaimAsync(type, segmentPhysnet, id, net.Id);
-                net.SegmentationId = id;
-            }
-            else
-            {
-                net.SegmentationId = await Plugin.Segments.AllocateAsync(type, segmentPhysnet, net.Id);
-            }
-        }
         try
         {
+            if (SegmentAllocatorRange(type) is not null)
+            {
+                if (requested is { } id)
+                {
+                    await Plugin.Segments.ClaimAsync(type, segmentPhysnet, id, net.Id);
+                    net.SegmentationId = id;
+                }
+                else
+                {
+                    net.SegmentationId = await Plugin.Segments.AllocateAsync(type, segmentPhysnet, net.Id);
+                }
+            }
             net.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalSwitch>();
             return await Plugin.Nb.CreateAsync(net);
         }
-        catch
+        catch (Exception e)
         {
+            await Plugin.UndoCreateAsync<LogicalSwitch>(net.Id);
             if (net.SegmentationId is { } s)
-                await Plugin.Segments.ReleaseAsync(type, segmentPhysnet, s);
+                await Plugin.Segments.ReleaseAsync(type, segmentPhysnet, s, net.Id);
+            if (e is NbBackendUnavailableException)
+                await Plugin.Segments.ReleaseAllOfAsync(net.Id); // a claim whose answer was lost
             throw;
         }
     }
@@ -125,8 +129,11 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(subnetId) is { } subnet)
                 await SubnetEndpoints.RemoveAsync(Plugin, subnet);
         }
-        await Plugin.Nb.DeleteAsync<LogicalSwitch>(net.Id);
-        if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
-            await Plugin.Segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s);
+        var segments = Plugin.Segments;
+        await Plugin.DeleteThenAsync<LogicalSwitch>(net.Id, null, async () =>
+        {
+            if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
+                await segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s, net.Id);
+        });
     }
 }

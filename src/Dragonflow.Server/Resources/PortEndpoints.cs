@@ -141,9 +141,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             if (indexed)
                 await plugin.PortDevices.RemoveAsync(port.Id);
             foreach (var ip in claimedIps)
-                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             if (claimedMac && mac is not null)
-                await plugin.Macs.ReleaseAsync(net.Id, mac);
+                await plugin.Macs.ReleaseAsync(net.Id, mac, port.Id);
             if (member)
                 await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
             if (e is Dragonflow.NorthDb.NbBackendUnavailableException)
@@ -320,13 +320,13 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             var updated = await Plugin.Nb.UpdateAsync(port);
             await Plugin.PortDevices.SetAsync(updated);
             foreach (var ip in released)
-                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             return updated;
         }
         catch
         {
             foreach (var ip in claimed)
-                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             throw;
         }
     }
@@ -339,15 +339,37 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         await RemovePortAsync(Plugin, port);
     }
 
-    /// <summary>Deletes the lport and gives back its addresses, MAC and network membership.</summary>
-    public static async Task RemovePortAsync(CorePlugin plugin, LogicalPort port)
+    /// <summary>
+    /// Takes back a port made for a create that then failed (a router's gateway, a floating IP's
+    /// port): like <see cref="RemovePortAsync"/>, but every step tolerates "already gone" and the
+    /// whole runs again once the NB database is back if it is away now.
+    /// </summary>
+    public static async Task UndoPortAsync(CorePlugin plugin, LogicalPort port)
     {
-        await plugin.Nb.DeleteAsync<LogicalPort>(port.Id);
+        var reservations = plugin.Reservations;
+        await reservations.Undo.RunAsync(async () =>
+        {
+            await DeleteIfPresentAsync(plugin, port.Id);
+            foreach (var ip in port.Ips)
+                await reservations.DeleteIfOwnedAsync(Reservations.IpTable, Reservations.IpKey(ip.SubnetId, ip.IpAddress), port.Id);
+            foreach (var mac in port.Macs)
+                await reservations.DeleteIfOwnedAsync(Reservations.MacTable, Reservations.MacKey(port.Lswitch, mac), port.Id);
+            await reservations.DeleteIfPresentAsync(Reservations.NetworkPortTable, port.Id);
+            await reservations.DeleteIfPresentAsync(PortDeviceIndex.TableName, port.Id);
+        });
         foreach (var ip in port.Ips)
-            await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress);
-        foreach (var mac in port.Macs)
-            await plugin.Macs.ReleaseAsync(port.Lswitch, mac);
-        await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
-        await plugin.PortDevices.RemoveAsync(port.Id);
+            plugin.Addresses.Forget(ip.SubnetId); // its memory of taken addresses may miss the release
     }
+
+    /// <summary>Deletes the lport and gives back its addresses, MAC and network membership.</summary>
+    public static Task RemovePortAsync(CorePlugin plugin, LogicalPort port) =>
+        plugin.DeleteThenAsync<LogicalPort>(port.Id, null, async () =>
+        {
+            foreach (var ip in port.Ips)
+                await plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
+            foreach (var mac in port.Macs)
+                await plugin.Macs.ReleaseAsync(port.Lswitch, mac, port.Id);
+            await plugin.Reservations.ReleaseAsync(Reservations.NetworkPortTable, port.Id);
+            await plugin.PortDevices.RemoveAsync(port.Id);
+        });
 }

@@ -85,8 +85,10 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         }
         catch
         {
+            // The router may have landed although its answer was lost: it goes first, then its gateway.
+            await Plugin.UndoCreateAsync<LogicalRouter>(router.Id);
             if (gatewayPort is not null)
-                await PortEndpoints.RemovePortAsync(Plugin, gatewayPort);
+                await PortEndpoints.UndoPortAsync(Plugin, gatewayPort);
             throw;
         }
     }
@@ -192,7 +194,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         catch
         {
             if (added is not null)
-                await PortEndpoints.RemovePortAsync(Plugin, added);
+                await PortEndpoints.UndoPortAsync(Plugin, added);
             throw;
         }
     }
@@ -201,9 +203,12 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     {
         if (router.Ports.Count > 0)
             throw NeutronErrors.InUse("RouterInUse", $"Router {router.Id} still has ports");
-        await Plugin.Nb.DeleteAsync<LogicalRouter>(router.Id, router.Version);
-        if (router.ExternalGatewayInfo?.PortId is { } gw && await Plugin.Nb.TryGetAsync<LogicalPort>(gw) is { } port)
-            await PortEndpoints.RemovePortAsync(Plugin, port);
+        var plugin = Plugin;
+        await Plugin.DeleteThenAsync<LogicalRouter>(router.Id, router.Version, async () =>
+        {
+            if (router.ExternalGatewayInfo?.PortId is { } gw && await plugin.Nb.TryGetAsync<LogicalPort>(gw) is { } port)
+                await PortEndpoints.RemovePortAsync(plugin, port);
+        });
     }
 
     async Task<JsonObject> AddInterfaceAsync(Caller caller, LogicalRouter router, Input body)
@@ -267,7 +272,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         catch
         {
             if (created)
-                await PortEndpoints.RemovePortAsync(Plugin, port);
+                await PortEndpoints.UndoPortAsync(Plugin, port);
             else
                 await Plugin.UpdatePortAsync(port.Id, p => { p.DeviceId = ""; p.DeviceOwner = ""; p.Status = PortEndpoints.InitialStatus(p); });
             throw;

@@ -90,39 +90,76 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         Access.RequireNetworkUse(caller, network, "subnet", sharedAllows: false);
         // The object is stored before it is attached, so that every subnet a network lists can be
         // read by a racing attach and checked for overlap; a refused attach deletes it again.
-        var stored = false;
+        var written = false;
         try
         {
             if (subnet.EnableDhcp)
                 subnet.DhcpIp = await TryClaimDhcpAsync(subnet);
+            written = true;
             await Plugin.Nb.CreateAsync(subnet);
-            stored = true;
             await AttachAsync(subnet, cidr);
             return subnet;
         }
-        catch
+        catch (Exception e)
         {
-            if (stored)
-                await Plugin.Nb.DeleteAsync<LogicalSubnet>(subnet.Id);
-            if (subnet.DhcpIp is { } dhcp)
-                await Plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
-            Plugin.Addresses.Forget(subnet.Id);
+            await UndoCreateAsync(subnet, written, lost: e is NbBackendUnavailableException);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes back a failed create in the reverse order of its writes: off the network, the object,
+    /// its DHCP address. After an outage (<paramref name="lost"/>) any of those writes may have
+    /// landed unanswered, so the DHCP claims of the subnet are swept by owner.
+    /// </summary>
+    async Task UndoCreateAsync(LogicalSubnet subnet, bool written, bool lost)
+    {
+        if (written)
+        {
+            var plugin = Plugin;
+            await Plugin.Reservations.Undo.RunAsync(async () =>
+            {
+                if (await plugin.Nb.TryGetAsync<LogicalSwitch>(subnet.Lswitch) is { } net && net.Subnets.Contains(subnet.Id))
+                    await DetachAsync(plugin, subnet);
+            });
+            await Plugin.UndoCreateAsync<LogicalSubnet>(subnet.Id);
+        }
+        if (subnet.DhcpIp is { } dhcp)
+            await Plugin.Addresses.ReleaseAsync(subnet.Id, dhcp, DhcpOwner);
+        if (lost)
+        {
+            var reservations = Plugin.Reservations;
+            await reservations.Undo.RunAsync(() => reservations.ReleaseOwnedAsync(Reservations.IpTable, subnet.Id, DhcpOwner));
+        }
+        Plugin.Addresses.Forget(subnet.Id);
     }
 
     /// <summary>Adds the subnet to its network if its CIDR overlaps none there (CAS on the network).</summary>
     async Task AttachAsync(LogicalSubnet subnet, SubnetCidr cidr)
     {
+        var waited = false;
         for (var attempt = 0; ; attempt++)
         {
             var net = await Plugin.Nb.TryGetAsync<LogicalSwitch>(subnet.Lswitch) ?? throw NeutronErrors.NotFound("Network", subnet.Lswitch);
+            var overlapped = false;
             foreach (var otherId in net.Subnets)
             {
                 if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(otherId) is { } other
                     && SubnetCidr.TryParse(other.Cidr, out var otherCidr, out _) && otherCidr!.Overlaps(cidr))
-                    throw NeutronErrors.InvalidInput(
-                        $"Requested subnet with cidr: {cidr} for network: {net.Id} overlaps with another subnet");
+                    overlapped = true;
+            }
+            if (overlapped)
+            {
+                // The other may be a create that failed in an outage and waits for its roll-back
+                // (this request may be its retry): look again once pending roll-backs ran.
+                if (!waited && Plugin.Reservations.Undo.Count > 0)
+                {
+                    waited = true;
+                    if (await Plugin.Reservations.Undo.DrainedAsync(PendingUndo.DrainTimeout))
+                        continue;
+                }
+                throw NeutronErrors.InvalidInput(
+                    $"Requested subnet with cidr: {cidr} for network: {net.Id} overlaps with another subnet");
             }
             net.Subnets.Add(subnet.Id);
             try
@@ -275,13 +312,13 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         {
             var updated = await Plugin.Nb.UpdateAsync(subnet);
             if (released is not null)
-                await Plugin.Addresses.ReleaseAsync(subnet.Id, released);
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, released, DhcpOwner);
             return updated;
         }
         catch
         {
             if (claimed is not null)
-                await Plugin.Addresses.ReleaseAsync(subnet.Id, claimed);
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, claimed, DhcpOwner);
             throw;
         }
     }
@@ -296,12 +333,12 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
     }
 
     /// <summary>Deletes a subnet that has no ports: the object, its DHCP address, its place on the network.</summary>
-    public static async Task RemoveAsync(CorePlugin plugin, LogicalSubnet subnet)
-    {
-        await plugin.Nb.DeleteAsync<LogicalSubnet>(subnet.Id);
-        if (subnet.DhcpIp is { } dhcp)
-            await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp);
-        plugin.Addresses.Forget(subnet.Id);
-        await DetachAsync(plugin, subnet);
-    }
+    public static Task RemoveAsync(CorePlugin plugin, LogicalSubnet subnet) =>
+        plugin.DeleteThenAsync<LogicalSubnet>(subnet.Id, null, async () =>
+        {
+            if (subnet.DhcpIp is { } dhcp)
+                await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp, DhcpOwner);
+            plugin.Addresses.Forget(subnet.Id);
+            await DetachAsync(plugin, subnet);
+        });
 }

@@ -17,6 +17,14 @@ public sealed class EtcdDriverTests(EtcdServer server) : NbDriverConformance, IC
 
     protected override Task<INbDriver> OpenSameDatabaseAsync() => Task.FromResult<INbDriver>(new EtcdNbDriver([server.Endpoint]));
 
+    protected override NbOptions FactoryOptions => new() { NbDbClass = "etcd", RemoteDbHosts = [server.Endpoint] };
+
+    protected override (Func<INbDriver> Open, string Where) Unreachable()
+    {
+        var where = $"127.0.0.1:{LoopbackPort.Free()}";
+        return (() => new EtcdNbDriver([where], operationTimeout: TimeSpan.FromSeconds(2)), where);
+    }
+
     [Fact]
     public async Task TheValueIsStoredVerbatimAtItsKeyWithATopicIndexBeside()
     {
@@ -59,35 +67,5 @@ public sealed class EtcdDriverTests(EtcdServer server) : NbDriverConformance, IC
 
         Assert.Equal(Enumerable.Range(0, 250).Select(i => $"p{i:D3}"), entries.Select(e => e.Id));
         Assert.Equal("249", entries[^1].Value);
-    }
-
-    [Fact]
-    public async Task ACorruptUniqueKeyCounterIsReportedNotReset()
-    {
-        await Driver.CreateAsync("unique_key", "lport", "\"not a counter\"", null);
-
-        var e = await Assert.ThrowsAsync<NbCorruptValueException>(() => Driver.AllocateUniqueKeyAsync("lport").AsTask());
-
-        Assert.Equal("/openstack/unique_key/lport", e.Key);
-    }
-
-    [Fact]
-    public void TheFactoryBuildsItFromRemoteDbHosts()
-    {
-        using var driver = NbFactory.CreateDriver(new NbOptions { NbDbClass = "etcd", RemoteDbHosts = [server.Endpoint] });
-        Assert.IsType<EtcdNbDriver>(driver);
-    }
-
-    [Fact]
-    public async Task AnUnreachableServerIsBackendUnavailableWithinTheTimeout()
-    {
-        var port = LoopbackPort.Free();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var driver = new EtcdNbDriver([$"127.0.0.1:{port}"], operationTimeout: TimeSpan.FromSeconds(2));
-
-        var e = await Assert.ThrowsAsync<NbBackendUnavailableException>(() => driver.CreateAsync("lport", "p", "1", null).AsTask());
-
-        Assert.Contains($"127.0.0.1:{port}", e.Message);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failing took {clock.Elapsed}");
     }
 }

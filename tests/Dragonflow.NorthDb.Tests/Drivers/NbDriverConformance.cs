@@ -18,6 +18,15 @@ public abstract class NbDriverConformance : IAsyncLifetime
     /// <summary>Opens another independent client (connection, process-level state) on the same database.</summary>
     protected abstract Task<INbDriver> OpenSameDatabaseAsync();
 
+    /// <summary>The options (nb_db_class, remote_db_hosts or nb_db_path) that name the database under test.</summary>
+    protected abstract NbOptions FactoryOptions { get; }
+
+    /// <summary>
+    /// A client of a database that cannot be reached (nothing listens there, the file cannot be
+    /// opened), and how the error must name that place. Opening may itself fail.
+    /// </summary>
+    protected abstract (Func<INbDriver> Open, string Where) Unreachable();
+
     public async Task InitializeAsync()
     {
         Driver = await OpenEmptyDatabaseAsync();
@@ -296,5 +305,44 @@ public abstract class NbDriverConformance : IAsyncLifetime
 
         await other.UpdateAsync("chassis", "h1", "2", null, rev);
         Assert.Equal("2", (await Driver.GetAsync("chassis", "h1"))!.Value);
+    }
+
+    [Fact]
+    public async Task ACorruptUniqueKeyCounterIsReportedNotReset()
+    {
+        await Driver.CreateAsync("unique_key", "lport", "\"not a counter\"", null);
+
+        var e = await Assert.ThrowsAsync<NbCorruptValueException>(() => Driver.AllocateUniqueKeyAsync("lport").AsTask());
+
+        Assert.Equal("/openstack/unique_key/lport", e.Key);
+        Assert.Equal("\"not a counter\"", (await Driver.GetAsync("unique_key", "lport"))!.Value);
+    }
+
+    [Fact]
+    public async Task TheFactoryBuildsItFromTheOptionsOnTheSameDatabase()
+    {
+        using var built = NbFactory.CreateDriver(FactoryOptions);
+        Assert.Equal(Driver.GetType(), built.GetType());
+        Assert.Equal(FactoryOptions.NbDbClass, built.Name);
+
+        var rev = await built.CreateAsync("chassis", "h1", "1", null);
+        Assert.Equal(rev, (await Driver.GetAsync("chassis", "h1"))!.Revision);
+    }
+
+    [Fact]
+    public async Task AnUnreachableDatabaseIsBackendUnavailableWithinTheTimeout()
+    {
+        var (open, where) = Unreachable();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<NbBackendUnavailableException>(async () =>
+        {
+            using var driver = open();
+            await driver.CreateAsync("lport", "p", "1", null);
+        });
+
+        Assert.Equal(Driver.Name, e.Backend);
+        Assert.Contains(where, e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failing took {clock.Elapsed}");
     }
 }

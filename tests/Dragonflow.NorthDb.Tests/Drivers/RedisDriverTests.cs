@@ -15,6 +15,14 @@ public sealed class RedisDriverTests(RedisServer server) : NbDriverConformance, 
 
     protected override Task<INbDriver> OpenSameDatabaseAsync() => Task.FromResult<INbDriver>(new RedisNbDriver([server.Endpoint]));
 
+    protected override NbOptions FactoryOptions => new() { NbDbClass = "redis", RemoteDbHosts = [server.Endpoint] };
+
+    protected override (Func<INbDriver> Open, string Where) Unreachable()
+    {
+        var where = $"127.0.0.1:{LoopbackPort.Free()}";
+        return (() => new RedisNbDriver([where], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)), where);
+    }
+
     [Fact]
     public async Task ListingUsesTheIndexSetsNotTheKeyspace()
     {
@@ -27,24 +35,5 @@ public sealed class RedisDriverTests(RedisServer server) : NbDriverConformance, 
         // A key written behind the driver's back is not in the index, so it is not listed.
         server.TryCommand("HSET", "/openstack/lport/stray", "value", "3", "revision", "1");
         Assert.Equal(["p1", "p2"], await Driver.ListIdsAsync("lport"));
-    }
-
-    [Fact]
-    public async Task ACorruptUniqueKeyCounterIsReportedNotReset()
-    {
-        await Driver.CreateAsync("unique_key", "lport", "\"not a counter\"", null);
-
-        var e = await Assert.ThrowsAsync<NbCorruptValueException>(() => Driver.AllocateUniqueKeyAsync("lport").AsTask());
-
-        Assert.Equal("/openstack/unique_key/lport", e.Key);
-        Assert.Equal("\"not a counter\"", (await Driver.GetAsync("unique_key", "lport"))!.Value);
-    }
-
-    [Fact]
-    public void TheFactoryBuildsItFromRemoteDbHosts()
-    {
-        using var driver = NbFactory.CreateDriver(new NbOptions { NbDbClass = "redis", RemoteDbHosts = [server.Endpoint] });
-        Assert.IsType<RedisNbDriver>(driver);
-        Assert.Equal("redis", driver.Name);
     }
 }

@@ -15,14 +15,12 @@ public sealed class SqliteDriverTests : NbDriverConformance, IDisposable
 
     protected override Task<INbDriver> OpenSameDatabaseAsync() => Task.FromResult<INbDriver>(new SqliteNbDriver(DbPath));
 
-    public void Dispose() => _dir.Dispose();
+    protected override NbOptions FactoryOptions => new() { NbDbClass = "sqlite", NbDbPath = DbPath };
 
-    [Fact]
-    public void AnUnopenableFileIsBackendUnavailable()
-    {
-        var e = Assert.Throws<NbBackendUnavailableException>(() => new SqliteNbDriver(_dir.Path));
-        Assert.Equal("sqlite", e.Backend);
-    }
+    /// <summary>A directory where the database file should be.</summary>
+    protected override (Func<INbDriver> Open, string Where) Unreachable() => (() => new SqliteNbDriver(_dir.Path), _dir.Path);
+
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task TheFileIsInWalMode()

@@ -64,6 +64,10 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                         o.Credentials = ChannelCredentials.Insecure;
                         // A table listing can be large; etcd itself bounds single values (--max-request-bytes).
                         o.MaxReceiveMessageSize = null;
+                        // Reconnect at least every second, not with gRPC's backoff of up to two
+                        // minutes: an NB server coming back after an outage is used at once.
+                        o.InitialReconnectBackoff = TimeSpan.FromMilliseconds(250);
+                        o.MaxReconnectBackoff = TimeSpan.FromSeconds(1);
                         o.HttpHandler = new SocketsHttpHandler
                         {
                             ConnectTimeout = TimeSpan.FromSeconds(2),
@@ -295,6 +299,13 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 MoveOnFrom(member);
             }
             throw Unavailable(e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not the caller's cancellation: the gRPC/HTTP client gave up on its own, seen while a
+            // killed server's connection is torn down. That is the server not answering.
+            MoveOnFrom(member);
+            throw new NbBackendUnavailableException(Name, $"{_endpoints}: the call was abandoned: {e.Message}", e);
         }
     }
 

@@ -115,17 +115,6 @@ public sealed class L2App(ChassisContext context) : ControllerApp(context)
     /// <summary>Answers "who has IP" on the port's network with the port's MAC, back out of the asking port.</summary>
     private static DesiredFlow ArpResponder(PortView p, System.Net.IPAddress ip) =>
         new(Pipeline.Tables.Arp, Priorities.Medium,
-            Match.Of(MatchField.Metadata(p.NetworkKey), MatchField.EthType(0x0806), MatchField.Exact(OxmFields.ArpOp, 1),
-                MatchField.Ip(OxmFields.ArpTpa, ip)),
-            InstructionSet.Apply(
-            [
-                new RegMove(Subfield.Whole(OxmFields.EthSrc), Subfield.Whole(OxmFields.EthDst)),
-                new SetField(MatchField.EthSrc(p.Mac)),
-                new SetField(MatchField.Exact(OxmFields.ArpOp, 2)),
-                new RegMove(Subfield.Whole(OxmFields.ArpSha), Subfield.Whole(OxmFields.ArpTha)),
-                new RegMove(Subfield.Whole(OxmFields.ArpSpa), Subfield.Whole(OxmFields.ArpTpa)),
-                new SetField(MatchField.Exact(OxmFields.ArpSha, p.Mac.Value)),
-                new SetField(MatchField.Ip(OxmFields.ArpSpa, ip)),
-                Output.InPort,
-            ]));
+            Match.Of([MatchField.Metadata(p.NetworkKey), .. ArpReply.RequestFor(ip)]),
+            ArpReply.From(p.Mac, ip));
 }

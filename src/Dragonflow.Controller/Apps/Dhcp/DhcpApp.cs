@@ -66,19 +66,8 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
             new DesiredFlow(T.Dhcp, Priorities.Medium, Match.Of(MatchField.InPort(ofport)),
                 InstructionSet.Apply([Output.ToController()])),
             new DesiredFlow(T.Arp, Priorities.Medium,
-                Match.Of(MatchField.InPort(ofport), MatchField.EthType(0x0806), MatchField.Exact(OxmFields.ArpOp, 1),
-                    MatchField.Ip(OxmFields.ArpTpa, lease.ServerIp)),
-                InstructionSet.Apply(
-                [
-                    new RegMove(Subfield.Whole(OxmFields.EthSrc), Subfield.Whole(OxmFields.EthDst)),
-                    new SetField(MatchField.EthSrc(lease.ServerMac)),
-                    new SetField(MatchField.Exact(OxmFields.ArpOp, 2)),
-                    new RegMove(Subfield.Whole(OxmFields.ArpSha), Subfield.Whole(OxmFields.ArpTha)),
-                    new RegMove(Subfield.Whole(OxmFields.ArpSpa), Subfield.Whole(OxmFields.ArpTpa)),
-                    new SetField(MatchField.Exact(OxmFields.ArpSha, lease.ServerMac.Value)),
-                    new SetField(MatchField.Ip(OxmFields.ArpSpa, lease.ServerIp)),
-                    Output.InPort,
-                ])),
+                Match.Of([MatchField.InPort(ofport), .. ArpReply.RequestFor(lease.ServerIp)]),
+                ArpReply.From(lease.ServerMac, lease.ServerIp)),
         ]);
     }
 

@@ -33,18 +33,8 @@ public static class DnatFlows
     /// <summary>Table 15: "who has FIP" is answered with the floating IP's MAC, back out of the patch port.</summary>
     public static DesiredFlow ArpResponder(FloatingIpView f) =>
         new(Tables.IngressNat, Priorities.Medium,
-            Match.Of(MatchField.EthType(Arp), MatchField.Exact(OxmFields.ArpOp, 1), MatchField.Ip(OxmFields.ArpTpa, f.Address)),
-            InstructionSet.Apply(
-            [
-                new RegMove(Subfield.Whole(OxmFields.EthSrc), Subfield.Whole(OxmFields.EthDst)),
-                new SetField(MatchField.EthSrc(f.Mac)),
-                new SetField(MatchField.Exact(OxmFields.ArpOp, 2)),
-                new RegMove(Subfield.Whole(OxmFields.ArpSha), Subfield.Whole(OxmFields.ArpTha)),
-                new RegMove(Subfield.Whole(OxmFields.ArpSpa), Subfield.Whole(OxmFields.ArpTpa)),
-                new SetField(MatchField.Exact(OxmFields.ArpSha, f.Mac.Value)),
-                new SetField(MatchField.Ip(OxmFields.ArpSpa, f.Address)),
-                Output.InPort,
-            ]));
+            Match.Of(ArpReply.RequestFor(f.Address)),
+            ArpReply.From(f.Mac, f.Address));
 
     /// <summary>
     /// Table 15: IP to the floating address becomes IP to the VM, as if the router had routed

@@ -230,4 +230,94 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             throw;
         }
     }
+
+    [Fact]
+    public async Task Trace_with_the_sg_and_portsec_apps_explains_the_rule_that_admits_the_group_that_refuses_and_a_spoofed_source()
+    {
+        await using var s = await ControllerSandbox.CreateAsync();
+        s.Apps = ["l2", "tunneling", "sg", "portsec", "aging"];
+        try
+        {
+            var a = await AddChassisAsync(s, TimeSpan.FromSeconds(2));
+            var b = await AddChassisAsync(s, TimeSpan.FromSeconds(2));
+            async Task<SecurityGroup> GroupAsync(string name, params SecurityGroupRule[] rules) => await s.Api.CreateAsync(new SecurityGroup
+            {
+                Id = "sg-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = name, Rules = [.. rules],
+                UniqueKey = await s.Api.AllocateUniqueKeyAsync<SecurityGroup>(),
+            });
+            var client = await GroupAsync("client", new SecurityGroupRule { Id = "client-out", Direction = "egress" });
+            var server = await GroupAsync("server", new SecurityGroupRule { Id = "server-out", Direction = "egress" },
+                new SecurityGroupRule { Id = "ssh-in", Direction = "ingress", Protocol = "tcp", PortRangeMin = 22, PortRangeMax = 22 });
+            var net = await s.CreateNetworkAsync(400);
+            var p1 = await s.Api.UpdateAsync<LogicalPort>((await s.CreatePortAsync(net, "fa:16:3e:40:00:01", "10.0.0.1")).Id, x => x.SecurityGroups = [client.Id]);
+            var p2 = await s.Api.UpdateAsync<LogicalPort>((await s.CreatePortAsync(net, "fa:16:3e:40:00:02", "10.0.0.2")).Id, x => x.SecurityGroups = [server.Id]);
+            using var vm1 = s.Plug(a, p1);
+            using var vm2 = s.Plug(b, p2);
+            await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
+            await s.WaitForStatusAsync(p2.Id, "ACTIVE", b.Host);
+            // The group's conjunction is on chassis-2 once its rule clause is.
+            var deadline = DateTime.UtcNow + Deadline;
+            while (!b.DumpFlows().Contains($"conj_id={server.UniqueKey}", StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the server group's flows never reached chassis-2");
+                await Task.Delay(300);
+            }
+            var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
+            string[] ovs = ["--config", config, "--unixctl", a.Ovs.VswitchdControlPath, "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}"];
+
+            // ssh: admitted by the server group's rule, on chassis-2 where the destination is.
+            var ssh = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22", "-f", "json", .. ovs]);
+            Assert.Equal(0, ssh.Exit);
+            var sshJson = (JsonObject)JsonNode.Parse(ssh.Stdout)!;
+            Assert.True((bool)sshJson["delivered"]!, ssh.Stdout);
+            Assert.False((bool)sshJson["disagree"]!, ssh.Stdout);
+            Assert.Contains(sshJson["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "ingress security group" &&
+                (string?)st["object"] == "lsecgroup " + server.Id && ((string?)st["detail"] ?? "").Contains("permitted by rule ssh-in"));
+            Assert.Contains(sshJson["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "egress security group" &&
+                ((string?)st["detail"] ?? "").Contains("permitted by rule client-out"));
+            var sshHops = sshJson["open_flow"]!.AsArray();
+            Assert.Equal([a.Host, b.Host], sshHops.Select(h => (string?)h!["chassis"]));
+            var egress = sshHops[0]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(egress, f => (int)f["table"]! == 1 && (string?)f["app"] == "portsec" && ((string?)f["owner"] ?? "").Contains(p1.Id));
+            Assert.Contains(egress, f => (int)f["table"]! == 3 && (string?)f["app"] == "sg" && ((string?)f["owner"] ?? "").Contains(p1.Id));
+            Assert.Contains(egress, f => (int)f["table"]! == 6 && (string?)f["app"] == "sg" && (string?)f["owner"] == $"lsecgroup {client.Id} (client)" && (bool)f["owner_exact"]!);
+            var ingress = sshHops[1]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(ingress, f => (int)f["table"]! == 72 && (string?)f["app"] == "sg" && ((string?)f["owner"] ?? "").Contains(p2.Id));
+            Assert.Contains(ingress, f => (int)f["table"]! == 77 && (string?)f["app"] == "sg" && (string?)f["owner"] == $"lsecgroup {server.Id} (server)" && (bool)f["owner_exact"]! &&
+                f["notes"]!.AsArray().Any(n => ((string?)n ?? "").Contains($"the port is in lsecgroup {server.Id} (server) and one of its ingress rules matched")));
+            Assert.StartsWith($"delivered to lport {p2.Id}", (string)sshJson["verdict"]!);
+
+            // telnet: no rule of the server group admits it; chassis-2 drops it in table 77, and both halves agree.
+            var telnet = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "23", .. ovs]);
+            Assert.Equal(0, telnet.Exit);
+            Assert.Contains($"logical verdict: dropped at ingress security group (lport {p2.Id}): no ingress rule of group(s) server ({server.Id}) permits tcp/23 from 10.0.0.1", telnet.Stdout);
+            Assert.Contains($"verdict: dropped at table 77 (INGRESS_SECURITY_GROUP) by sg: the flow of lport {p2.Id} (10.0.0.2) ends the pipeline without output (drop): " +
+                $"no ingress rule of lsecgroup {server.Id} (server) admits the packet (the port's default drop)", telnet.Stdout);
+            Assert.Contains($"(via chassis {a.Host} -> {b.Host})", telnet.Stdout);
+            Assert.DoesNotContain("warning: the switch disagrees", telnet.Stdout);
+
+            // Traced on chassis-1 only: the packet leaves for chassis-2, where the group is checked: not a disagreement, a pointer.
+            var local = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "23", "--config", config, "--unixctl", a.Ovs.VswitchdControlPath]);
+            Assert.Equal(0, local.Exit);
+            Assert.Contains($"sent to chassis {b.Host} through the geneve tunnel", local.Stdout);
+            Assert.Contains($"the ingress security group is checked on chassis {b.Host}", local.Stdout);
+            Assert.DoesNotContain("warning: the switch disagrees", local.Stdout);
+
+            // A spoofed source: portsec drops it in table 1, as the logical path says.
+            var spoofed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--src", "10.0.0.99", "--proto", "tcp", "--dport", "22", "-f", "json", .. ovs]);
+            Assert.Equal(0, spoofed.Exit);
+            var spoofedJson = (JsonObject)JsonNode.Parse(spoofed.Stdout)!;
+            Assert.False((bool)spoofedJson["delivered"]!, spoofed.Stdout);
+            Assert.False((bool)spoofedJson["disagree"]!, spoofed.Stdout);
+            Assert.StartsWith("dropped at port security", (string)spoofedJson["logical"]!["verdict"]!);
+            Assert.Contains("10.0.0.99 is neither a fixed IP nor an allowed address pair", (string)spoofedJson["logical"]!["verdict"]!);
+            Assert.StartsWith($"dropped at table 1 (EGRESS_PORT_SECURITY) by portsec: the flow of lport {p1.Id}", (string)spoofedJson["verdict"]!);
+            Assert.Single(spoofedJson["open_flow"]!.AsArray());
+        }
+        catch
+        {
+            foreach (var c in s.Chassis) output.WriteLine(c.Host + ":\n" + c.DumpFlows());
+            throw;
+        }
+    }
 }

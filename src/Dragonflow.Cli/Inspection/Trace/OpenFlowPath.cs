@@ -100,9 +100,10 @@ public static partial class OpenFlowPath
                 return new AnnotatedFlow(f.Table, f.Bridge, f.Priority, f.Cookie is { } other ? "0x" + other.ToString("x", CultureInfo.InvariantCulture) : null,
                     "-", null, false, f.Match, f.Actions, f.Notes) { Bridge = f.Bridge };
             var owner = owners.Find(f);
+            var notes = owners.Explain(f, owner?.Owner) is { } why ? [why, .. f.Notes] : f.Notes;
             return new AnnotatedFlow(f.Table, PipelineTables.Name(f.Table), f.Priority, f.Cookie is { } c ? "0x" + c.ToString("x", CultureInfo.InvariantCulture) : null,
                 f.Cookie is { } ck ? FlowOwners.AppName(FlowCookie.App(ck)) : "-", owner is { } o ? owners.Describe(o.Owner) : null, owner?.Exact ?? false,
-                f.Match, f.Actions, f.Notes);
+                f.Match, f.Actions, notes);
         }).ToList();
 
         var outcomes = new List<string>();
@@ -154,7 +155,8 @@ public static partial class OpenFlowPath
             var network = trace.FinalFlows.LastOrDefault() is { } state ? owners.NetworkOf(state) : null;
             verdict = last.Priority is null
                 ? $"dropped at table {last.Table} ({last.TableName}): no flow matched{(network is null ? "" : $" (packet on {network})")}"
-                : $"dropped at table {last.Table} ({last.TableName}) by {last.App}: the flow{(last.Owner is null ? "" : " of " + last.Owner)} ends the pipeline without output ({string.Join(", ", last.Actions)})";
+                : $"dropped at table {last.Table} ({last.TableName}) by {last.App}: the flow{(last.Owner is null ? "" : " of " + last.Owner)} ends the pipeline without output ({string.Join(", ", last.Actions)})"
+                    + (last.Notes.FirstOrDefault(n => n.StartsWith(FlowOwners.WhyPrefix, StringComparison.Ordinal)) is { } why ? ": " + why[FlowOwners.WhyPrefix.Length..] : "");
         }
         else verdict = "dropped: the bridge has no flow for the packet";
         return new OpenFlowResult(chassis, bridgeName, flow, flows, trace.DatapathActions, forwarded, verdict)

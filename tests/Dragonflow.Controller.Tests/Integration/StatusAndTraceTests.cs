@@ -174,6 +174,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Contains("logical verdict: dropped at ingress security group", telnet.Stdout);
             Assert.Contains("no ingress rule of group(s) ssh", telnet.Stdout);
             Assert.Contains("warning: the switch disagrees with the logical topology", telnet.Stdout);
+            Assert.Contains($"note: chassis {b.Host} does not run the sg app: security groups are not enforced there", telnet.Stdout);
 
             // Given chassis-2's OVS too, the trace follows the tunnel there, to the port.
             var followed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22",

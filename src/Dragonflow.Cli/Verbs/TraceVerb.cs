@@ -196,7 +196,7 @@ static class TraceVerb
         {
             throw new TraceUnavailableException($"cannot read OVSDB of {host} at {target.Ovsdb} ({e.Message})");
         }
-        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels);
+        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels, config.ExternalBridge);
         var flow = flowFor(bridge);
 
         var args = new List<string>();

@@ -321,4 +321,96 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             throw;
         }
     }
+
+    [Fact]
+    public async Task Trace_from_a_vm_with_a_floating_ip_to_an_external_host_shows_the_snat_and_the_exit_to_the_external_bridge()
+    {
+        await using var s = await ControllerSandbox.CreateAsync();
+        s.Apps = ["l2", "tunneling", "l3_proactive", "dnat", "aging"];
+        using var ext = ExternalSegment.Create(s.Ovs.Names, "172.24.4.1/24");
+        try
+        {
+            var a = await AddChassisAsync(s, TimeSpan.FromSeconds(2));
+            ext.Connect(a.Ovs);
+            var api = s.Api;
+            var tenant = await api.CreateAsync(new LogicalSwitch
+            {
+                Id = "net-tenant", Topic = "tenant1", NetworkType = "geneve", SegmentationId = 101, Subnets = ["sub-tenant"],
+                UniqueKey = await api.AllocateUniqueKeyAsync<LogicalSwitch>(),
+            });
+            await api.CreateAsync(new LogicalSubnet { Id = "sub-tenant", Topic = "tenant1", Lswitch = tenant.Id, Cidr = "10.1.0.0/24", GatewayIp = "10.1.0.1" });
+            var external = await api.CreateAsync(new LogicalSwitch
+            {
+                Id = "net-external", Topic = "admin", Name = "public", RouterExternal = true, Subnets = ["sub-external"], NetworkType = "flat", PhysicalNetwork = "public",
+                UniqueKey = await api.AllocateUniqueKeyAsync<LogicalSwitch>(),
+            });
+            await api.CreateAsync(new LogicalSubnet { Id = "sub-external", Topic = "admin", Lswitch = external.Id, Cidr = "172.24.4.0/24", GatewayIp = "172.24.4.1", EnableDhcp = false });
+            async Task<LogicalPort> LportAsync(LogicalSwitch net, string subnet, string mac, string ip, string owner = "", string device = "") =>
+                await api.CreateAsync(new LogicalPort
+                {
+                    Id = "port-" + Guid.NewGuid().ToString("n")[..8], Topic = net.Topic, Lswitch = net.Id, Macs = [mac], Ips = [new FixedIp(subnet, ip)],
+                    DeviceOwner = owner, DeviceId = device, PortSecurityEnabled = owner.Length == 0, UniqueKey = await api.AllocateUniqueKeyAsync<LogicalPort>(),
+                });
+            var routerId = "router-" + Guid.NewGuid().ToString("n")[..8];
+            var gatewayPort = await LportAsync(external, "sub-external", "fa:16:3e:ee:00:02", "172.24.4.2", "network:router_gateway", routerId);
+            var interfacePort = await LportAsync(tenant, "sub-tenant", "fa:16:3e:10:00:01", "10.1.0.1", "network:router_interface", routerId);
+            var router = await api.CreateAsync(new LogicalRouter
+            {
+                Id = routerId, Topic = "tenant1", Name = "r1", UniqueKey = await api.AllocateUniqueKeyAsync<LogicalRouter>(),
+                Ports =
+                [
+                    new LogicalRouterPort
+                    {
+                        Id = interfacePort.Id, Topic = "tenant1", Mac = "fa:16:3e:10:00:01", Network = "10.1.0.1/24", Lswitch = tenant.Id, SubnetId = "sub-tenant",
+                        UniqueKey = interfacePort.UniqueKey,
+                    },
+                ],
+                ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = external.Id, ExternalFixedIps = [.. gatewayPort.Ips], PortId = gatewayPort.Id },
+            });
+            var open = await api.CreateAsync(new SecurityGroup
+            {
+                Id = "sg-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = "open", Rules = [new SecurityGroupRule { Id = "out", Direction = "egress" }],
+                UniqueKey = await api.AllocateUniqueKeyAsync<SecurityGroup>(),
+            });
+            var p1 = await api.UpdateAsync<LogicalPort>((await LportAsync(tenant, "sub-tenant", "fa:16:3e:10:00:0a", "10.1.0.10")).Id, x => x.SecurityGroups = [open.Id]);
+            using var vm1 = s.Plug(a, p1);
+            await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
+            var fipId = Guid.NewGuid().ToString();
+            var floating = await LportAsync(external, "sub-external", "fa:16:3e:aa:00:10", "172.24.4.10", "network:floatingip", fipId);
+            var fip = await api.CreateAsync(new FloatingIp
+            {
+                Id = fipId, Topic = "tenant1", FloatingNetworkId = external.Id, FloatingLport = floating.Id, FloatingMac = "fa:16:3e:aa:00:10",
+                FloatingIpAddress = "172.24.4.10", ExternalGatewayIp = "172.24.4.1", Lport = p1.Id, FixedIpAddress = "10.1.0.10", Lrouter = router.Id, Status = "ACTIVE",
+            });
+            // The chassis learned the external gateway's MAC: the floating IP's way out is complete.
+            var deadline = DateTime.UtcNow + Deadline;
+            while (!a.Ovs.Ofctl("dump-flows", "br-int", "table=30").Contains($"set_field:{ext.GatewayMac}->eth_dst", StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the floating IP's egress flow never appeared");
+                await Task.Delay(300);
+            }
+            var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
+
+            var result = await CliAsync("trace", "--from", p1.Id, "--to", "172.24.4.1", "--proto", "tcp", "--dport", "9000", "-f", "json",
+                "--config", config, "--unixctl", a.Ovs.VswitchdControlPath);
+            Assert.Equal(0, result.Exit);
+            var json = (JsonObject)JsonNode.Parse(result.Stdout)!;
+            Assert.True((bool)json["delivered"]!, result.Stdout);
+            Assert.False((bool)json["disagree"]!, result.Stdout);
+            Assert.Contains(json["logical"]!["steps"]!.AsArray(), st => (string?)st!["stage"] == "nat" && (string?)st["object"] == "floatingip " + fip.Id &&
+                (string?)st["detail"] == "SNAT 10.1.0.10 -> floating IP 172.24.4.10");
+            Assert.StartsWith("leaves through the external network public (net-external) (br-ex) from 172.24.4.10", (string)json["logical"]!["verdict"]!);
+            var flows = json["open_flow"]![0]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
+            Assert.Contains(flows, f => (int)f["table"]! == 30 && (string?)f["app"] == "dnat" &&
+                f["notes"]!.AsArray().Any(n => (string?)n == $"=> SNAT 10.1.0.10 -> floating IP 172.24.4.10 (floatingip {fip.Id})"));
+            var verdict = (string)json["verdict"]!;
+            Assert.Contains("sent to the external network through the patch to the external bridge", verdict);
+            Assert.Contains($"by table 30 (EGRESS_NAT), dnat, with source 172.24.4.10 (floating IP {fip.Id})", verdict);
+        }
+        catch
+        {
+            foreach (var c in s.Chassis) output.WriteLine(c.Host + ":\n" + c.DumpFlows());
+            throw;
+        }
+    }
 }

@@ -116,6 +116,8 @@ public sealed class FlowOwners : IFlowTable
     /// </summary>
     public string? Explain(TracedFlow flow, string? owner)
     {
+        if (flow.Cookie is { } nat && FlowCookie.App(nat) == Dragonflow.Controller.Apps.Dnat.DnatApp.AppId.Value)
+            return ExplainNat(flow);
         if (flow.IsMiss || flow.Cookie is not { } cookie || FlowCookie.App(cookie) != Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Value) return null;
         if (flow.Table != Dragonflow.Controller.Pipeline.Tables.EgressSecurityGroup && flow.Table != Dragonflow.Controller.Pipeline.Tables.IngressSecurityGroup) return null;
         var direction = flow.Table == Dragonflow.Controller.Pipeline.Tables.IngressSecurityGroup ? "ingress" : "egress";
@@ -126,6 +128,22 @@ public sealed class FlowOwners : IFlowTable
             var groups = port.SecurityGroups.Count == 0 ? "the port has no security group"
                 : "no " + direction + " rule of " + string.Join(", ", port.SecurityGroups.Select(g => DescribeOne("secgroup:" + g))) + " admits the packet";
             return $"{WhyPrefix}{groups} (the port's default drop)";
+        }
+        return null;
+    }
+
+    /// <summary>A dnat flow that rewrites an address to or from a floating IP: which one, and which way.</summary>
+    private string? ExplainNat(TracedFlow flow)
+    {
+        foreach (var action in flow.Actions)
+        {
+            var arrow = action.IndexOf("->", StringComparison.Ordinal);
+            if (!action.StartsWith("set_field:", StringComparison.Ordinal) || arrow < 0) continue;
+            var (value, field) = (action["set_field:".Length..arrow], action[(arrow + 2)..]);
+            if (field is "ip_src" or "nw_src" && _nb.FloatingIps.Values.FirstOrDefault(f => f.FloatingIpAddress == value) is { } snat)
+                return $"{WhyPrefix}SNAT {snat.FixedIpAddress ?? "?"} -> floating IP {value} (floatingip {snat.Id})";
+            if (field is "ip_dst" or "nw_dst" && _nb.FloatingIps.Values.FirstOrDefault(f => f.FixedIpAddress == value && f.Lport is not null) is { } dnat)
+                return $"{WhyPrefix}DNAT floating IP {dnat.FloatingIpAddress} -> {value} (floatingip {dnat.Id})";
         }
         return null;
     }

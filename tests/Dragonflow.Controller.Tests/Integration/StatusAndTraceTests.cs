@@ -401,7 +401,8 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
                 (string?)st["detail"] == "SNAT 10.1.0.10 -> floating IP 172.24.4.10");
             Assert.StartsWith("leaves through the external network public (net-external) (br-ex) from 172.24.4.10", (string)json["logical"]!["verdict"]!);
             var flows = json["open_flow"]![0]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
-            Assert.Contains(flows, f => (int)f["table"]! == 30 && (string?)f["app"] == "dnat" &&
+            Assert.Contains(flows, f => (int)f["table"]! == 20 && (string?)f["app"] == "dnat" && (string?)f["owner"] == $"floatingip {fip.Id} (172.24.4.10)");
+            Assert.Contains(flows, f => (int)f["table"]! == 30 && (string?)f["app"] == "dnat" && (string?)f["owner"] == $"floatingip {fip.Id} (172.24.4.10)" &&
                 f["notes"]!.AsArray().Any(n => (string?)n == $"=> SNAT 10.1.0.10 -> floating IP 172.24.4.10 (floatingip {fip.Id})"));
             var verdict = (string)json["verdict"]!;
             Assert.Contains("sent to the external network through the patch to the external bridge", verdict);

@@ -103,7 +103,22 @@ public sealed class FlowOwners : IFlowTable
         if (FlowCookie.App(cookie) == Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Value && FlowCookie.Tag(cookie) is > 0 and var tag &&
             _nb.SecurityGroups.Values.FirstOrDefault(g => g.UniqueKey == tag) is { } group)
             return ("secgroup:" + group.Id, false);
+        if (FlowCookie.App(cookie) == Dragonflow.Controller.Apps.Dnat.DnatApp.AppId.Value && FloatingIpOf(flow.Match) is { } fip)
+            return ("fip:" + fip.Id, false);
         return Infer(flow.Match) is { } inferred ? (inferred, false) : null;
+    }
+
+    /// <summary>
+    /// The floating IP a dnat flow serves, by the addresses it matches: its fixed IP as source
+    /// (the way out; its flow waits for the gateway's MAC, learned at run time, so it is not
+    /// recomputed here) or the floating address as destination (the way in).
+    /// </summary>
+    private FloatingIp? FloatingIpOf(string match)
+    {
+        var tokens = MatchText.Parse(match);
+        return _nb.FloatingIps.Values.OrderBy(f => f.Id, StringComparer.Ordinal).FirstOrDefault(f =>
+            (f.FixedIpAddress is { } fixedIp && f.Lport is not null && tokens.Contains("nw_src=" + fixedIp)) ||
+            tokens.Contains("nw_dst=" + f.FloatingIpAddress));
     }
 
     /// <summary>How <see cref="Explain"/>'s notes start (to tell them from ofproto/trace's own).</summary>

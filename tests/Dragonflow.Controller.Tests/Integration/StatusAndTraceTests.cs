@@ -246,7 +246,7 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
                 Id = "sg-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = name, Rules = [.. rules],
                 UniqueKey = await s.Api.AllocateUniqueKeyAsync<SecurityGroup>(),
             });
-            var client = await GroupAsync("client", new SecurityGroupRule { Id = "client-out", Direction = "egress" });
+            var client = await GroupAsync("client", new SecurityGroupRule { Id = "client-out", Direction = "egress", Protocol = "tcp" });
             var server = await GroupAsync("server", new SecurityGroupRule { Id = "server-out", Direction = "egress" },
                 new SecurityGroupRule { Id = "ssh-in", Direction = "ingress", Protocol = "tcp", PortRangeMin = 22, PortRangeMax = 22 });
             var net = await s.CreateNetworkAsync(400);
@@ -303,6 +303,14 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Contains($"sent to chassis {b.Host} through the geneve tunnel", local.Stdout);
             Assert.Contains($"the ingress security group is checked on chassis {b.Host}", local.Stdout);
             Assert.DoesNotContain("warning: the switch disagrees", local.Stdout);
+
+            // ping: the client group lets only tcp out; chassis-1 drops it in table 6, before it leaves.
+            var ping = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", .. ovs]);
+            Assert.Equal(0, ping.Exit);
+            Assert.Contains($"logical verdict: dropped at egress security group (lport {p1.Id}): no egress rule of group(s) client ({client.Id}) permits icmp type 8 to 10.0.0.2", ping.Stdout);
+            Assert.Contains($"verdict: dropped at table 6 (EGRESS_SECURITY_GROUP) by sg: the flow of lport {p1.Id} (10.0.0.1) ends the pipeline without output (drop): " +
+                $"no egress rule of lsecgroup {client.Id} (client) admits the packet (the port's default drop) (on chassis {a.Host})", ping.Stdout);
+            Assert.DoesNotContain("warning: the switch disagrees", ping.Stdout);
 
             // A spoofed source: portsec drops it in table 1, as the logical path says.
             var spoofed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--src", "10.0.0.99", "--proto", "tcp", "--dport", "22", "-f", "json", .. ovs]);

@@ -190,6 +190,8 @@ public sealed class TraceLogicalTests
     {
         var t = Trace("vm1", "10.0.0.2", "tcp", 22, src: IPAddress.Parse("10.0.0.99"));
         Assert.Equal("port security", t.Blocking!.Stage);
+        Assert.Equal("fa:16:3e:00:00:02", t.DestinationMac); // the VM still sends it (to vm2): the switch's drop is traced
+        Assert.Equal("fa:16:3e:00:01:01", Trace("vm1", "10.0.1.3", src: IPAddress.Parse("10.0.0.99")).DestinationMac); // routed: to its gateway
         Assert.True(Trace("vm1", "10.0.0.2", "tcp", 22, o => o.OfType<LogicalPort>().Single(p => p.Id == "vm1").AllowedAddressPairs = [new AddressPair("10.0.0.96/28")],
             IPAddress.Parse("10.0.0.99")).Delivered);
     }

@@ -103,9 +103,12 @@ static class TraceVerb
                         failed = true;
                     }
                 }
-                var report = new TraceReport((packet with { Source = logical.SourceIp }).ToString(), logical, hops, notes);
+                var report = new TraceReport((packet with { Source = logical.SourceIp }).ToString(), logical, hops, notes)
+                {
+                    Inconclusive = DecidedFurther(nb, config, logical, hops, notes),
+                };
                 Console.WriteLine(parse.GetValue(format) == "json"
-                    ? JsonSerializer.Serialize(new { report.Packet, report.Delivered, report.Verdict, report.Disagree, Logical = new { logical.Delivered, logical.Verdict, logical.Steps }, OpenFlow = hops, report.Notes }, StatusVerb.Json)
+                    ? JsonSerializer.Serialize(new { report.Packet, report.Delivered, report.Verdict, report.Disagree, report.Inconclusive, Logical = new { logical.Delivered, logical.Verdict, logical.Steps }, OpenFlow = hops, report.Notes }, StatusVerb.Json)
                     : report.Render());
                 return failed ? ExitCodes.Failure : ExitCodes.Ok;
             }
@@ -193,7 +196,7 @@ static class TraceVerb
         {
             throw new TraceUnavailableException($"cannot read OVSDB of {host} at {target.Ovsdb} ({e.Message})");
         }
-        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels);
+        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels, config.ExternalBridge);
         var flow = flowFor(bridge);
 
         var args = new List<string>();
@@ -212,6 +215,28 @@ static class TraceVerb
         }
         var owners = FlowOwners.Recompute(nb, host, tunnels, apps, bridge);
         return OpenFlowPath.Explain(nb, host, bridgeName, flow, OfprotoTrace.Parse(text), owners, bridge);
+    }
+
+    /// <summary>
+    /// True when the trace ended in a tunnel to the chassis whose ingress security group the
+    /// logical path says drops the packet, and that chassis runs the sg app: the drop happens
+    /// there, past what was traced (a note says how to follow it). When it does not run the sg
+    /// app, nothing enforces the group: a note says so, and the disagreement stands.
+    /// </summary>
+    private static bool DecidedFurther(NbSnapshot nb, Dragonflow.Configuration.DragonflowConfig config, LogicalTrace logical,
+        IReadOnlyList<OpenFlowResult> hops, List<string> notes)
+    {
+        if (hops.Count == 0 || hops[^1] is not { Forwarded: true, Tunnel: { } tunnel } || logical.Delivered) return false;
+        if (logical.Steps.LastOrDefault() is not { Passed: false, Stage: "ingress security group" }) return false;
+        var there = tunnel.Chassis ?? tunnel.Destination;
+        var apps = nb.Chassis.GetValueOrDefault(there)?.Controller?.Apps is { Count: > 0 } reported ? reported : config.AppsList;
+        if (!apps.Contains(Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Name))
+        {
+            notes.Add($"chassis {there} does not run the sg app: security groups are not enforced there");
+            return false;
+        }
+        notes.Add($"the ingress security group is checked on chassis {there}, past this trace (its sg app drops there what the logical path drops): not a disagreement");
+        return true;
     }
 
     /// <summary>--chassis-ovs NAME=OVSDB[,UNIXCTL] values by chassis name.</summary>

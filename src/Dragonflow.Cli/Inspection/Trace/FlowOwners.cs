@@ -12,7 +12,8 @@ namespace Dragonflow.Cli.Inspection.Trace;
 /// running them offline over the same NB objects and the chassis' bridge ports yields the same
 /// desired flows, each with its owner (the NB object that caused it). A traced flow is matched
 /// by (table, priority, app) and then by its match. Flows no app computes ahead of time (e.g.
-/// reactive routes) are attributed from their match: reg6/reg7 name a port, metadata a network.
+/// reactive routes) are attributed from their match: reg6/reg7 name a port, metadata a network;
+/// a security group flow by its cookie tag (the group's unique key).
 /// </summary>
 public sealed class FlowOwners : IFlowTable
 {
@@ -44,13 +45,17 @@ public sealed class FlowOwners : IFlowTable
         var context = new ChassisContext(host, tunnelTypes, cache, bridge, owners, NullLogger.Instance);
         var running = AppCatalog.Create(apps.Where(a => AppCatalog.KnownNames.Contains(a)), context);
         foreach (var app in running) app.Start();
-        // The controller's full recompute, in its order: routers, networks, ports.
+        // The controller's full recompute, in its order: routers, security groups, networks, ports, floating IPs.
         foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Router)))
             foreach (var r in cache.Routers.Keys.ToList()) app.OnRouterChanged(r);
+        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.SecurityGroup)))
+            foreach (var g in cache.SecurityGroups.Keys.ToList()) app.OnSecurityGroupChanged(g);
         foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Network)))
             foreach (var n in cache.Networks.Keys.ToList()) app.OnNetworkChanged(n);
         foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Port)))
             foreach (var p in cache.Ports.Keys.ToList()) app.OnPortChanged(p);
+        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.FloatingIp)))
+            foreach (var f in cache.FloatingIps.Keys.ToList()) app.OnFloatingIpChanged(f);
         return owners;
     }
 
@@ -61,6 +66,8 @@ public sealed class FlowOwners : IFlowTable
         LogicalPort => "lport",
         LogicalRouter => "lrouter",
         Chassis => "chassis",
+        SecurityGroup => "lsecgroup",
+        FloatingIp => "floatingip",
         _ => "",
     };
 
@@ -93,7 +100,67 @@ public sealed class FlowOwners : IFlowTable
             var exact = candidates.Where(c => MatchText.Of(c.Flow.Match).SetEquals(traced)).Select(c => c.Owner).Distinct().ToList();
             if (exact.Count > 0) return (string.Join(", ", exact), true);
         }
+        if (FlowCookie.App(cookie) == Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Value && FlowCookie.Tag(cookie) is > 0 and var tag &&
+            _nb.SecurityGroups.Values.FirstOrDefault(g => g.UniqueKey == tag) is { } group)
+            return ("secgroup:" + group.Id, false);
+        if (FlowCookie.App(cookie) == Dragonflow.Controller.Apps.Dnat.DnatApp.AppId.Value && FloatingIpOf(flow.Match) is { } fip)
+            return ("fip:" + fip.Id, false);
         return Infer(flow.Match) is { } inferred ? (inferred, false) : null;
+    }
+
+    /// <summary>
+    /// The floating IP a dnat flow serves, by the addresses it matches: its fixed IP as source
+    /// (the way out; its flow waits for the gateway's MAC, learned at run time, so it is not
+    /// recomputed here) or the floating address as destination (the way in).
+    /// </summary>
+    private FloatingIp? FloatingIpOf(string match)
+    {
+        var tokens = MatchText.Parse(match);
+        return _nb.FloatingIps.Values.OrderBy(f => f.Id, StringComparer.Ordinal).FirstOrDefault(f =>
+            (f.FixedIpAddress is { } fixedIp && f.Lport is not null && tokens.Contains("nw_src=" + fixedIp)) ||
+            tokens.Contains("nw_dst=" + f.FloatingIpAddress));
+    }
+
+    /// <summary>How <see cref="Explain"/>'s notes start (to tell them from ofproto/trace's own).</summary>
+    public const string WhyPrefix = "=> ";
+
+    /// <summary>
+    /// What a flow means when its match alone does not say: a security group conjunction (the
+    /// port is a member and a rule of the group matched), or the port's security group drop
+    /// (no rule of its groups admits the packet). Null for other flows.
+    /// </summary>
+    public string? Explain(TracedFlow flow, string? owner)
+    {
+        if (flow.Cookie is { } nat && FlowCookie.App(nat) == Dragonflow.Controller.Apps.Dnat.DnatApp.AppId.Value)
+            return ExplainNat(flow);
+        if (flow.IsMiss || flow.Cookie is not { } cookie || FlowCookie.App(cookie) != Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Value) return null;
+        if (flow.Table != Dragonflow.Controller.Pipeline.Tables.EgressSecurityGroup && flow.Table != Dragonflow.Controller.Pipeline.Tables.IngressSecurityGroup) return null;
+        var direction = flow.Table == Dragonflow.Controller.Pipeline.Tables.IngressSecurityGroup ? "ingress" : "egress";
+        if (MatchText.Parse(flow.Match).Any(t => t.StartsWith("conj_id=", StringComparison.Ordinal)) && owner?.StartsWith("secgroup:", StringComparison.Ordinal) == true)
+            return $"{WhyPrefix}the port is in {DescribeOne(owner)} and one of its {direction} rules matched: the connection is admitted";
+        if (owner is not null && _nb.Ports.TryGetValue(owner, out var port) && flow.Actions is ["drop"])
+        {
+            var groups = port.SecurityGroups.Count == 0 ? "the port has no security group"
+                : "no " + direction + " rule of " + string.Join(", ", port.SecurityGroups.Select(g => DescribeOne("secgroup:" + g))) + " admits the packet";
+            return $"{WhyPrefix}{groups} (the port's default drop)";
+        }
+        return null;
+    }
+
+    /// <summary>A dnat flow that rewrites an address to or from a floating IP: which one, and which way.</summary>
+    private string? ExplainNat(TracedFlow flow)
+    {
+        foreach (var action in flow.Actions)
+        {
+            var arrow = action.IndexOf("->", StringComparison.Ordinal);
+            if (!action.StartsWith("set_field:", StringComparison.Ordinal) || arrow < 0) continue;
+            var (value, field) = (action["set_field:".Length..arrow], action[(arrow + 2)..]);
+            if (field is "ip_src" or "nw_src" && _nb.FloatingIps.Values.FirstOrDefault(f => f.FloatingIpAddress == value) is { } snat)
+                return $"{WhyPrefix}SNAT {snat.FixedIpAddress ?? "?"} -> floating IP {value} (floatingip {snat.Id})";
+            if (field is "ip_dst" or "nw_dst" && _nb.FloatingIps.Values.FirstOrDefault(f => f.FixedIpAddress == value && f.Lport is not null) is { } dnat)
+                return $"{WhyPrefix}DNAT floating IP {dnat.FloatingIpAddress} -> {value} (floatingip {dnat.Id})";
+        }
+        return null;
     }
 
     /// <summary>An owner from the match: a port by reg7/reg6/in_port, else a network by metadata.</summary>
@@ -140,6 +207,12 @@ public sealed class FlowOwners : IFlowTable
                 return $"lswitch {id}{(string.IsNullOrEmpty(net.Name) ? "" : $" ({net.Name})")}";
             if (kind == "lrouter" && _nb.Routers.TryGetValue(id, out var router))
                 return $"lrouter {id}{(string.IsNullOrEmpty(router.Name) ? "" : $" ({router.Name})")}";
+            if (kind == "secgroup" && _nb.SecurityGroups.TryGetValue(id, out var group))
+                return $"lsecgroup {id}{(string.IsNullOrEmpty(group.Name) ? "" : $" ({group.Name})")}";
+            if (kind == "secgroup-rule") // "secgroup-rule:TABLE:MATCH": a rule clause shared by the groups that have it
+                return "security group rule clause " + id;
+            if (kind == "fip" && _nb.FloatingIps.TryGetValue(id, out var fip))
+                return $"floatingip {id} ({fip.FloatingIpAddress})";
             return $"{kind} {id}";
         }
         return owner == "pipeline" ? "pipeline (chassis-wide)" : owner;

@@ -49,12 +49,13 @@ public sealed class LogicalPath
         {
             var own = source.Ips.Any(i => i.IpAddress == sourceIp.ToString())
                 || source.AllowedAddressPairs.Any(a => Cidr.TryParse(a.IpAddress, out var pair) && pair.Contains(sourceIp));
-            if (!own) return Stop(source, sourceIp, "port security", Describe(source), $"source address {sourceIp} is neither a fixed IP nor an allowed address pair of the port");
+            if (!own) return Stop(source, sourceIp, "port security", Describe(source), $"source address {sourceIp} is neither a fixed IP nor an allowed address pair of the port",
+                mac: NextHopMac(network, packet.Destination));
             Add("port security", Describe(source), $"source {sourceIp} belongs to the port");
         }
 
         var egress = SecurityGroupCheck.Evaluate(_nb, source, "egress", packet.Destination, packet);
-        if (!egress.Allowed) return Stop(source, sourceIp, "egress security group", Describe(source), egress.Reason);
+        if (!egress.Allowed) return Stop(source, sourceIp, "egress security group", Describe(source), egress.Reason, mac: NextHopMac(network, packet.Destination));
         Add("egress security group", egress.Group is null ? Describe(source) : "lsecgroup " + egress.Group.Id, egress.Reason);
 
         // Where does it go: same network, a floating IP, or through a router.
@@ -208,6 +209,16 @@ public sealed class LogicalPath
         return ports.FirstOrDefault(p => p.Ips.Any(i => i.IpAddress == text))
             ?? ports.FirstOrDefault(p => p.AllowedAddressPairs.Any(a => Cidr.TryParse(a.IpAddress, out var c) && c.PrefixLength == c.Address.GetAddressBytes().Length * 8 && c.Contains(ip)));
     }
+
+    /// <summary>
+    /// The Ethernet destination the VM sends to even when a later stage drops the packet (the
+    /// switch should drop it too; the OpenFlow trace shows where): the port holding the address
+    /// on its own subnet, else its router's interface.
+    /// </summary>
+    private string? NextHopMac(LogicalSwitch network, IPAddress destination) =>
+        SubnetOf(network.Id, destination) is not null
+            ? PortHolding(network.Id, destination)?.Macs.FirstOrDefault()
+            : RoutersOf(network.Id).Select(r => InterfaceMac(r, network.Id)).FirstOrDefault(m => m is not null);
 
     private static string? InterfaceMac(LogicalRouter router, string networkId) => router.Ports.FirstOrDefault(p => p.Lswitch == networkId)?.Mac;
 

@@ -48,6 +48,9 @@ public static partial class OpenFlowPath
     [GeneratedRegex(@"set_field:(?<id>0x[0-9a-f]+)->tun_id")]
     private static partial Regex TunnelKey();
 
+    [GeneratedRegex(@"^(?:set_field:|mod_nw_src:)(?<ip>[0-9.]+)(?:->(?:ip_src|nw_src))?$")]
+    private static partial Regex SourceRewrite();
+
     /// <summary>The ofproto/trace flow of the first packet from <paramref name="logical"/>'s source, or null with the reason.</summary>
     public static string? FlowSpec(LogicalTrace logical, PacketSpec packet, uint inPort, string? destinationMac, out string reason)
     {
@@ -100,9 +103,10 @@ public static partial class OpenFlowPath
                 return new AnnotatedFlow(f.Table, f.Bridge, f.Priority, f.Cookie is { } other ? "0x" + other.ToString("x", CultureInfo.InvariantCulture) : null,
                     "-", null, false, f.Match, f.Actions, f.Notes) { Bridge = f.Bridge };
             var owner = owners.Find(f);
+            var notes = owners.Explain(f, owner?.Owner) is { } why ? [why, .. f.Notes] : f.Notes;
             return new AnnotatedFlow(f.Table, PipelineTables.Name(f.Table), f.Priority, f.Cookie is { } c ? "0x" + c.ToString("x", CultureInfo.InvariantCulture) : null,
                 f.Cookie is { } ck ? FlowOwners.AppName(FlowCookie.App(ck)) : "-", owner is { } o ? owners.Describe(o.Owner) : null, owner?.Exact ?? false,
-                f.Match, f.Actions, f.Notes);
+                f.Match, f.Actions, notes);
         }).ToList();
 
         var outcomes = new List<string>();
@@ -127,6 +131,14 @@ public static partial class OpenFlowPath
                 forwarded = true;
                 if (bridge.LocalPorts.FirstOrDefault(kv => kv.Value == port).Key is { } lport)
                     outcomes.Add($"delivered to {owners.Describe(lport)} (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}");
+                else if (bridge.ExternalPatch == port)
+                {
+                    var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
+                        .LastOrDefault(x => x.Success)?.Groups["ip"].Value;
+                    var fip = source is null ? null : nb.FloatingIps.Values.FirstOrDefault(x => x.FloatingIpAddress == source);
+                    outcomes.Add($"sent to the external network through the patch to the external bridge (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}"
+                        + (source is null ? "" : $", with source {source}{(fip is null ? "" : $" (floating IP {fip.Id})")}"));
+                }
                 else if (bridge.TunnelPorts.FirstOrDefault(kv => kv.Value == port).Key is { } type)
                 {
                     var remote = tunDst is null ? null : nb.Chassis.Values.FirstOrDefault(c => c.Ip == tunDst);
@@ -154,7 +166,8 @@ public static partial class OpenFlowPath
             var network = trace.FinalFlows.LastOrDefault() is { } state ? owners.NetworkOf(state) : null;
             verdict = last.Priority is null
                 ? $"dropped at table {last.Table} ({last.TableName}): no flow matched{(network is null ? "" : $" (packet on {network})")}"
-                : $"dropped at table {last.Table} ({last.TableName}) by {last.App}: the flow{(last.Owner is null ? "" : " of " + last.Owner)} ends the pipeline without output ({string.Join(", ", last.Actions)})";
+                : $"dropped at table {last.Table} ({last.TableName}) by {last.App}: the flow{(last.Owner is null ? "" : " of " + last.Owner)} ends the pipeline without output ({string.Join(", ", last.Actions)})"
+                    + (last.Notes.FirstOrDefault(n => n.StartsWith(FlowOwners.WhyPrefix, StringComparison.Ordinal)) is { } why ? ": " + why[FlowOwners.WhyPrefix.Length..] : "");
         }
         else verdict = "dropped: the bridge has no flow for the packet";
         return new OpenFlowResult(chassis, bridgeName, flow, flows, trace.DatapathActions, forwarded, verdict)
@@ -193,11 +206,18 @@ public static partial class OpenFlowPath
     }
 
     /// <summary>br-int's ports as the controller sees them, from the chassis' OVSDB interfaces.</summary>
-    public static BridgePorts BridgePortsOf(IEnumerable<Dragonflow.Ovsdb.Vswitch.OvsInterface> interfaces, IReadOnlyList<string> tunnelTypes)
+    public static BridgePorts BridgePortsOf(IEnumerable<Dragonflow.Ovsdb.Vswitch.OvsInterface> interfaces, IReadOnlyList<string> tunnelTypes,
+        string externalBridge = "br-ex")
     {
         var bridge = new BridgePorts();
+        var patch = Dragonflow.Controller.Hosting.LocalController.IntegrationPatchName(externalBridge);
         foreach (var iface in interfaces.Where(i => i.HasOfport))
         {
+            if (iface.Name == patch && iface.Type == "patch")
+            {
+                bridge.SetExternalPatch((uint)iface.Ofport!.Value);
+                continue;
+            }
             var tunnel = tunnelTypes.FirstOrDefault(t => iface.Name == Dragonflow.Controller.Hosting.ControllerOptions.TunnelPortName(t) && iface.Type == t);
             if (tunnel is not null) bridge.SetTunnel(tunnel, (uint)iface.Ofport!.Value);
             else if (iface.IfaceId is { } id) bridge.SetInterface(iface.Name, id, (uint)iface.Ofport!.Value);

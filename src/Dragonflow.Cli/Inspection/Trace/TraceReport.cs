@@ -8,8 +8,15 @@ namespace Dragonflow.Cli.Inspection.Trace;
 /// </summary>
 public sealed record TraceReport(string Packet, LogicalTrace Logical, IReadOnlyList<OpenFlowResult> Hops, IReadOnlyList<string> Notes)
 {
-    /// <summary>What the switches did when they were traced; otherwise what the topology says.</summary>
-    public bool Delivered => Hops.Count > 0 ? Hops[^1].Forwarded : Logical.Delivered;
+    /// <summary>
+    /// The switches traced stop short of the stage that decides (e.g. the packet left through a
+    /// tunnel and the destination's ingress security group is checked on the chassis it went to):
+    /// what they did neither confirms nor contradicts the logical verdict.
+    /// </summary>
+    public bool Inconclusive { get; init; }
+
+    /// <summary>What the switches did when they were traced (and that decided); otherwise what the topology says.</summary>
+    public bool Delivered => Hops.Count > 0 && !Inconclusive ? Hops[^1].Forwarded : Logical.Delivered;
 
     public string Verdict => Hops.Count switch
     {
@@ -19,7 +26,7 @@ public sealed record TraceReport(string Packet, LogicalTrace Logical, IReadOnlyL
     };
 
     /// <summary>The logical topology and the switch disagree (e.g. a flow missing, or an app that filters differently).</summary>
-    public bool Disagree => Hops.Count > 0 && Hops[^1].Forwarded != Logical.Delivered;
+    public bool Disagree => Hops.Count > 0 && !Inconclusive && Hops[^1].Forwarded != Logical.Delivered;
 
     public string Render()
     {

@@ -108,7 +108,16 @@ public sealed partial class ZooKeeperClient
                 await Pause(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
                 continue;
             }
-            await ServeAsync(connection, ct).ConfigureAwait(false);
+            try
+            {
+                await ServeAsync(connection, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // Whatever went wrong with this connection, the session goes on on the next one.
+                _options.Logger.LogWarning("zookeeper connection to {Server} failed: {Error}", connection.Endpoint, e.Message);
+                await Pause(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+            }
         }
     }
 
@@ -143,6 +152,13 @@ public sealed partial class ZooKeeperClient
         }
         catch (OperationCanceledException)
         {
+            return null;
+        }
+        catch (Exception e)
+        {
+            // Not a network error (e.g. a handshake reply we cannot read): log it and try the next server.
+            Volatile.Write(ref _lastError, $"{host}:{port}: {e.Message}");
+            _options.Logger.LogWarning("zookeeper {Server}: no session: {Error}", $"{host}:{port}", e.Message);
             return null;
         }
     }

@@ -94,9 +94,15 @@ internal sealed class ZooKeeperConnection : IDisposable
             }
             Close("the server closed the connection");
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or ZooKeeperProtocolException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            Close(e is ZooKeeperProtocolException ? $"protocol error: {e.Message}" : e.Message);
+            Close(e.Message);
+        }
+        catch (Exception e)
+        {
+            // A frame we cannot read (or a handler that failed on it) ends this connection, never
+            // the session: the client reconnects and resynchronises.
+            Close($"protocol error: {e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -31,6 +31,12 @@ public class BackendOutageTests
     public async Task The_backend_away_mid_traffic_gives_503s_and_loses_no_acknowledged_port(string backend)
     {
         using var server = OutageBackend.Start(backend);
+        // A client that never recovers must fail the test, not hang the suite.
+        await RunAsync(server).WaitAsync(TimeSpan.FromMinutes(3));
+    }
+
+    static async Task RunAsync(OutageBackend server)
+    {
         var driver = server.Connect();
         await server.WaitUntilAnsweringAsync(driver);
         await using var api = await ApiHost.StartOnAsync(driver);
@@ -58,22 +64,29 @@ public class BackendOutageTests
 
         try
         {
-            await WaitUntilAsync(() => acknowledged.Count >= 20, TimeSpan.FromSeconds(30), "20 ports before the outage");
-            server.GoAway();
-            var away = Stopwatch.StartNew();
-            await WaitUntilAsync(() => Volatile.Read(ref unavailable) >= 6 && away.Elapsed >= Outage, TimeSpan.FromSeconds(30), "503s during the outage");
-            var get = await api.GetAsync($"/v2.0/networks/{net}");
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, get.Status);
-            Assert.Equal("ServiceUnavailable", get.ErrorType);
+            try
+            {
+                await WaitUntilAsync(() => acknowledged.Count >= 20, TimeSpan.FromSeconds(30), "20 ports before the outage");
+                server.GoAway();
+                var away = Stopwatch.StartNew();
+                await WaitUntilAsync(() => Volatile.Read(ref unavailable) >= 6 && away.Elapsed >= Outage, TimeSpan.FromSeconds(30), "503s during the outage");
+                var get = await api.GetAsync($"/v2.0/networks/{net}");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, get.Status);
+                Assert.Equal("ServiceUnavailable", get.ErrorType);
+            }
+            finally
+            {
+                server.ComeBack();
+            }
+            var before = acknowledged.Count;
+            await WaitUntilAsync(() => acknowledged.Count >= before + 20, TimeSpan.FromSeconds(60), "ports after the outage");
         }
         finally
         {
-            server.ComeBack();
+            // The workers stop whatever happened, or they would keep the API busy forever.
+            stop.Cancel();
+            await Task.WhenAll(workers);
         }
-        var before = acknowledged.Count;
-        await WaitUntilAsync(() => acknowledged.Count >= before + 20, TimeSpan.FromSeconds(60), "ports after the outage");
-        stop.Cancel();
-        await Task.WhenAll(workers);
         Assert.Empty(unexpected);
 
         // No acknowledged write lost; roll-backs that waited for the server have run.

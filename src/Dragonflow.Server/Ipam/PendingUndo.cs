@@ -13,6 +13,9 @@ sealed class PendingUndo
 {
     static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How often an undo that fails other than by an outage is tried before it is dropped.</summary>
+    const int OtherFailureAttempts = 20;
+
     readonly ConcurrentQueue<Func<Task>> _pending = new();
     int _retrying;
 
@@ -70,6 +73,7 @@ sealed class PendingUndo
     {
         while (true)
         {
+            var failures = 0;
             while (_pending.TryPeek(out var undo))
             {
                 try
@@ -81,10 +85,18 @@ sealed class PendingUndo
                     await Task.Delay(RetryInterval);
                     continue;
                 }
+                catch (Exception) when (++failures < OtherFailureAttempts)
+                {
+                    // A backend coming back may fail in other ways for a moment (a client
+                    // reconnecting); an undo given up too early leaves its claim behind.
+                    await Task.Delay(RetryInterval);
+                    continue;
+                }
                 catch (Exception)
                 {
-                    // Not an outage (e.g. the server is shutting down): retrying will not help.
+                    // Still failing (e.g. the server is shutting down): retrying will not help.
                 }
+                failures = 0;
                 _pending.TryDequeue(out _);
             }
             Volatile.Write(ref _retrying, 0);

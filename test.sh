@@ -17,6 +17,12 @@ status=0
 dotnet test Dragonflow.slnx -c Release --no-build --nologo -m:1 \
   --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/log" || status=$?
 
+# Failures again at the end, each with its message and the start of its stack, so that the tail
+# of the output says what failed.
+awk '/^  Failed / { show = 1; lines = 0; print "" }
+     /^  (Passed|Skipped) / || /^\[xUnit/ || /^Test Run/ { show = 0 }
+     show && lines++ < 30' "$results/log"
+
 # One closing line for the whole run, summed over the test assemblies' summaries.
 awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$results/log"

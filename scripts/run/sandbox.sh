@@ -107,6 +107,13 @@ spawn() {
   record pid $!
   SPAWNED=$!
   disown "$SPAWNED"  # run.sh watches it by pid; no "Killed" job notices from bash
+  # Until the child has exec'd, its cmdline is run.sh's own and `ours` would call it gone.
+  local i
+  for i in $(seq 50); do
+    grep -qF "$RUN" "/proc/$SPAWNED/cmdline" 2>/dev/null && return 0
+    kill -0 "$SPAWNED" 2>/dev/null || return 0
+    sleep 0.05
+  done
 }
 
 # Waits until FILE contains PATTERN, while PID lives; $4 = seconds.

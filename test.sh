@@ -14,7 +14,10 @@ trap 'rm -rf "$results"' EXIT
 status=0
 # One test assembly at a time (-m:1): the integration tests start real OVS, etcd, ZooKeeper and
 # VMs, and on a 2-core machine several assemblies at once starve each other's timing.
+# A test that hangs is stopped after 5 minutes and named (--blame-hang-timeout), rather than
+# holding the run until CI gives up on it.
 dotnet test Dragonflow.slnx -c Release --no-build --nologo -m:1 \
+  --blame-hang-timeout 5m --blame-hang-dump-type none \
   --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/log" || status=$?
 
 # Failures again at the end, each with its message and the start of its stack, so that the tail

@@ -22,6 +22,9 @@ internal sealed class ZooKeeperConnection : IDisposable
     private readonly NetworkStream _stream;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<(int Xid, TaskCompletionSource<Reply> Reply)> _pending = new();
+    // A System.Threading.Lock, not a monitor on _pending: under load a monitor here was once seen
+    // with two waiters and no owner (both the reader's close and a writer blocked for good).
+    private readonly Lock _gate = new();
     private int _nextXid;
     private bool _closed;
     private string _closeReason = "connection closed";
@@ -125,7 +128,7 @@ internal sealed class ZooKeeperConnection : IDisposable
                 return;
         }
         TaskCompletionSource<Reply> waiter;
-        lock (_pending)
+        lock (_gate)
         {
             if (!_pending.TryPeek(out var head) || head.Xid != xid)
             {
@@ -166,7 +169,7 @@ internal sealed class ZooKeeperConnection : IDisposable
             if (reply is not null)
             {
                 // The xid is taken and queued under the write lock, so queue order is wire order.
-                lock (_pending)
+                lock (_gate)
                 {
                     if (_closed)
                     {
@@ -198,7 +201,7 @@ internal sealed class ZooKeeperConnection : IDisposable
     public void Close(string reason)
     {
         List<TaskCompletionSource<Reply>> orphans;
-        lock (_pending)
+        lock (_gate)
         {
             if (!_closed)
             {
@@ -220,7 +223,7 @@ internal sealed class ZooKeeperConnection : IDisposable
     {
         get
         {
-            lock (_pending)
+            lock (_gate)
             {
                 return _closeReason;
             }
@@ -231,7 +234,7 @@ internal sealed class ZooKeeperConnection : IDisposable
     {
         get
         {
-            lock (_pending)
+            lock (_gate)
             {
                 return _closed;
             }

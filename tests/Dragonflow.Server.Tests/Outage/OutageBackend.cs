@@ -41,7 +41,9 @@ sealed class OutageBackend : IDisposable
                 return new OutageBackend(redis, () => Signal(pid, "STOP"), () => Signal(pid, "CONT"))
                 {
                     Name = name,
-                    Connect = () => new RedisNbDriver([redis.Endpoint], TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500)),
+                    // 1.5 s per call: quick enough for the outage, not so short that a busy machine's
+                    // slow answer passes for one.
+                    Connect = () => new RedisNbDriver([redis.Endpoint], TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(1500)),
                 };
             case "etcd":
                 var etcd = new EtcdServer();

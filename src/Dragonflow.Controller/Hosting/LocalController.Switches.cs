@@ -25,6 +25,22 @@ public sealed partial class LocalController
         return false;
     }
 
+    /// <summary>
+    /// The spelling of our listener's target to give br-int. After a restart, vswitchd still
+    /// retries the old controller's target (the same address) on its backoff, at least 1 s apart;
+    /// given the other spelling of it (<see cref="Dragonflow.OpenFlow.Connection.OpenFlowTarget.Respell"/>) it drops that and
+    /// dials at once. The bridge keeps one controller throughout, so it flushes no flow.
+    /// </summary>
+    private async Task<string> ControllerTargetAsync(OpenVSwitchDatabase vswitch, CancellationToken ct)
+    {
+        var target = _listener!.Target;
+        var respelled = Dragonflow.OpenFlow.Connection.OpenFlowTarget.Respell(target);
+        var current = (await vswitch.GetBridgeAsync(_options.IntegrationBridge, ct))?.ControllerTargets ?? [];
+        // Already connected to us (its retry came first): keep the spelling it used.
+        if (_switchSeen) return current.Contains(respelled) ? respelled : target;
+        return current.Contains(target) ? respelled : target;
+    }
+
     /// <summary>br-int's datapath_id column; null if it cannot be read (then any datapath is taken).</summary>
     private async Task<ulong?> IntegrationDatapathIdAsync(CancellationToken ct)
     {

@@ -56,6 +56,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private ChassisContext? _context;
     private IReadOnlyList<ControllerApp> _apps = [];
     private OpenFlowConnection? _switch;
+    private volatile bool _switchSeen;
     private Task _loop = Task.CompletedTask;
     private long _processed;
     private long _fullSyncs;
@@ -136,10 +137,12 @@ public sealed partial class LocalController : IAsyncDisposable
         // flows dumped meanwhile: the reconcile then starts from that dump.
         _listener.SwitchConnected += c =>
         {
+            _switchSeen = true;
             _dumpsAtConnect[c] = Task.Run(() => c.DumpFlowsAsync(_stop.Token));
             _ = c.Closed.ContinueWith(_ => _dumpsAtConnect.TryRemove(c, out var _), TaskScheduler.Default);
         };
         _listener.Start();
+        var target = await ControllerTargetAsync(vswitch, ct);
         await vswitch.EnsureBridgeAsync(new BridgeSpec(o.IntegrationBridge)
         {
             DatapathType = o.DatapathType,
@@ -148,7 +151,7 @@ public sealed partial class LocalController : IAsyncDisposable
             // vswitchd retries a lost controller after 1 s, doubling up to max_backoff (8 s by
             // default): a restarted controller that is not listening at the first retry would
             // wait seconds for its switch. 1000 ms is the smallest vswitchd accepts.
-            Controllers = [new ControllerSpec(_listener.Target) { MaxBackoffMs = 1000 }],
+            Controllers = [new ControllerSpec(target) { MaxBackoffMs = 1000 }],
             OtherConfig = new Dictionary<string, string> { ["disable-in-band"] = "true" },
         }, ct);
         foreach (var type in o.TunnelTypes)

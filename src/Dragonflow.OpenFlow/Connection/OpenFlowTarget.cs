@@ -55,6 +55,24 @@ public static class OpenFlowTarget
             ? p
             : throw new FormatException($"'{target}' has a bad port '{s}'");
 
+    /// <summary>
+    /// Another spelling of the same endpoint: <c>tcp:IP:0PORT</c> or <c>unix:DIR/./NAME</c>. Open
+    /// vSwitch keys controllers by their target string, so a bridge whose controller is re-set to
+    /// the other spelling dials it at once instead of waiting out its reconnect backoff.
+    /// </summary>
+    public static string Respell(string target)
+    {
+        var endpoint = Parse(target);
+        if (endpoint is IPEndPoint ip)
+        {
+            var canonical = Format(ip);
+            return canonical[..(canonical.LastIndexOf(':') + 1)] + "0" + ip.Port.ToString(CultureInfo.InvariantCulture);
+        }
+        var path = target[(target.IndexOf(':') + 1)..];
+        var slash = path.LastIndexOf('/');
+        return slash < 0 ? $"unix:./{path}" : $"unix:{path[..slash]}/./{path[(slash + 1)..]}";
+    }
+
     /// <summary>The target string for an endpoint (e.g. after binding port 0).</summary>
     public static string Format(EndPoint ep) => ep switch
     {

@@ -34,6 +34,28 @@ public class OvsConnectionTests(OvsFixture fixture) : IClassFixture<OvsFixture>
         await Poll.UntilAsync(() => br.Chassis.Vsctl("get", "controller", br.Name, "is_connected") == "true", Deadline, "controller is_connected");
     }
 
+    [Theory]
+    [InlineData("unix")]
+    [InlineData("tcp")]
+    public async Task TheOtherSpellingOfTheTargetReconnectsToTheSameListenerAndKeepsTheFlows(string transport)
+    {
+        await using var br = await fixture.ConnectBridgeAsync(transport);
+        await br.Connection.SendCheckedAsync(FlowMod.Add(3, 7, Match.All, InstructionSet.Of(Instruction.Goto(4))));
+
+        var respelled = OpenFlowTarget.Respell(br.Listener.Target);
+        Assert.NotEqual(br.Listener.Target, respelled);
+        br.Chassis.Vsctl("set-controller", br.Name, respelled);
+
+        // vswitchd takes it for a new controller: it drops the old connection and dials at once.
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var again = await br.Listener.AcceptAsync(cts.Token);
+        Assert.Equal(br.DatapathId, again.DatapathId);
+        await Poll.UntilAsync(() => !br.Connection.IsConnected, Deadline, "the old connection to close");
+        // The bridge had a controller throughout, so it flushed nothing.
+        var flows = await again.DumpFlowsAsync();
+        Assert.Contains(flows, f => f.TableId == 3 && f.Priority == 7);
+    }
+
     [Fact]
     public async Task FlowsWithEveryMatchAndActionAreInstalledAndReadBack()
     {

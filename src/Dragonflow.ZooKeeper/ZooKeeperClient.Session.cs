@@ -177,6 +177,8 @@ public sealed partial class ZooKeeperClient
     {
         var reading = connection.RunAsync(OnNotification, OnZxid);
         var timeout = Volatile.Read(ref _negotiatedTimeoutMs);
+        var pingEvery = TimeSpan.FromMilliseconds(Math.Max(timeout / 3, 50));
+        var silentLimit = Math.Max(timeout * 2 / 3, 100);
         try
         {
             var (data, exist, child) = _watches.Snapshot();
@@ -184,20 +186,23 @@ public sealed partial class ZooKeeperClient
             {
                 // SetWatches: relativeZxid, dataWatches, existWatches, childWatches; the server fires
                 // at once the watches whose nodes changed after relativeZxid.
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                deadline.CancelAfter(silentLimit);
                 await connection.SendSpecialAsync(SpecialXid.SetWatches, OpCode.SetWatches, w =>
                 {
                     w.WriteLong(LastZxid);
                     w.WriteStringVector(data);
                     w.WriteStringVector(exist);
                     w.WriteStringVector(child);
-                }).ConfigureAwait(false);
+                }, deadline.Token).ConfigureAwait(false);
             }
             _options.Logger.LogInformation("zookeeper session 0x{Session:x} on {Server}, timeout {Timeout} ms", SessionId, connection.Endpoint, timeout);
             _connected.TrySetResult(connection);
             _events.Writer.TryWrite(new ZooKeeperWatchEvent(WatchEventType.None, ZooKeeperState.SyncConnected, null));
 
-            var pingEvery = TimeSpan.FromMilliseconds(Math.Max(timeout / 3, 50));
-            var silentLimit = Math.Max(timeout * 2 / 3, 100);
+            // The ping is not awaited: a write stuck on a peer that stopped reading must not stop
+            // this loop, whose silence check is what ends such a connection.
+            Task pinging = Task.CompletedTask;
             while (!reading.IsCompleted && !ct.IsCancellationRequested)
             {
                 await Task.WhenAny(reading, Task.Delay(pingEvery, ct)).ConfigureAwait(false);
@@ -210,7 +215,10 @@ public sealed partial class ZooKeeperClient
                     connection.Close($"nothing heard for {silentLimit} ms");
                     break;
                 }
-                await connection.SendSpecialAsync(SpecialXid.Ping, OpCode.Ping).ConfigureAwait(false);
+                if (pinging.IsCompleted)
+                {
+                    pinging = PingAsync(connection);
+                }
             }
         }
         catch (ZooKeeperConnectionLossException)
@@ -218,11 +226,16 @@ public sealed partial class ZooKeeperClient
         }
         catch (OperationCanceledException)
         {
+            connection.Close(ct.IsCancellationRequested ? "the client is closing" : $"SetWatches not written within {silentLimit} ms");
         }
         finally
         {
             connection.Close("connection lost");
-            await reading.ConfigureAwait(false);
+            // Closing cancels the read, so this ends at once; the bound is a guard, not a wait.
+            if (await Task.WhenAny(reading, Task.Delay(_options.ConnectTimeout, CancellationToken.None)).ConfigureAwait(false) != reading)
+            {
+                _options.Logger.LogError("zookeeper connection to {Server}: its reader did not stop after the close", connection.Endpoint);
+            }
             Volatile.Write(ref _lastError, $"{connection.Endpoint}: {connection.CloseReason}");
             if (!ct.IsCancellationRequested)
             {
@@ -238,6 +251,18 @@ public sealed partial class ZooKeeperClient
             {
                 _events.Writer.TryWrite(new ZooKeeperWatchEvent(WatchEventType.None, ZooKeeperState.Disconnected, null));
             }
+        }
+    }
+
+    private static async Task PingAsync(ZooKeeperConnection connection)
+    {
+        try
+        {
+            await connection.SendSpecialAsync(SpecialXid.Ping, OpCode.Ping).ConfigureAwait(false);
+        }
+        catch (ZooKeeperConnectionLossException)
+        {
+            // The connection is closed already; the session loop moves to the next one.
         }
     }
 

@@ -86,7 +86,7 @@ public sealed class HostileServerTests : IAsyncDisposable
         }
         Assert.True(Volatile.Read(ref _connections) >= 2, "the client did not reconnect");
         _stop.Cancel();
-        await serving;
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,10 @@ internal sealed record Reply(int Xid, long Zxid, ZooKeeperErrorCode Error, byte[
 /// Requests are pipelined: each frame is a RequestHeader (xid, type) and a request record; the
 /// server answers in request order, so replies are matched to the oldest outstanding xid.
 /// Frames with xid -1 are watch notifications, -2 ping replies, -8 the SetWatches reply.
+///
+/// Close ends every wait on this connection: the reading loop, the socket write in progress and
+/// the writers queued behind it. A peer that vanished without closing (half-open TCP) or stopped
+/// reading is detected by the session's silence limit, which closes the connection.
 /// </summary>
 internal sealed class ZooKeeperConnection : IDisposable
 {
@@ -21,6 +25,7 @@ internal sealed class ZooKeeperConnection : IDisposable
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
     private readonly Queue<(int Xid, TaskCompletionSource<Reply> Reply)> _pending = new();
     // A System.Threading.Lock, not a monitor on _pending: under load a monitor here was once seen
     // with two waiters and no owner (both the reader's close and a writer blocked for good).
@@ -90,14 +95,14 @@ internal sealed class ZooKeeperConnection : IDisposable
     {
         try
         {
-            while (await ReadFrameAsync(_stream, CancellationToken.None).ConfigureAwait(false) is { } frame)
+            while (await ReadFrameAsync(_stream, _closing.Token).ConfigureAwait(false) is { } frame)
             {
                 Interlocked.Exchange(ref _lastReceived, Environment.TickCount64);
                 Dispatch(frame, onNotification, onZxid);
             }
             Close("the server closed the connection");
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             Close(e.Message);
         }
@@ -139,7 +144,10 @@ internal sealed class ZooKeeperConnection : IDisposable
         waiter.TrySetResult(new Reply(xid, zxid, err, frame.AsSpan(16).ToArray()));
     }
 
-    /// <summary>Sends a request and waits for its reply.</summary>
+    /// <summary>
+    /// Sends a request and waits for its reply, both within <paramref name="cancellationToken"/>;
+    /// connection loss if the connection closes first.
+    /// </summary>
     public async Task<Reply> SendAsync(OpCode type, Action<JuteWriter>? body, CancellationToken cancellationToken)
     {
         var w = new JuteWriter();
@@ -147,25 +155,58 @@ internal sealed class ZooKeeperConnection : IDisposable
         w.WriteInt((int)type);
         body?.Invoke(w);
         var reply = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await WriteAsync(w, reply).ConfigureAwait(false);
+        await WithinAsync(WriteAsync(w, reply, cancellationToken), cancellationToken).ConfigureAwait(false);
         return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends a frame with a reserved xid (ping, SetWatches) whose reply is not awaited.</summary>
-    public Task SendSpecialAsync(int xid, OpCode type, Action<JuteWriter>? body = null)
+    /// <summary>
+    /// Sends a frame with a reserved xid (ping, SetWatches) whose reply is not awaited; waits at
+    /// most until <paramref name="cancellationToken"/> for it to be written.
+    /// </summary>
+    public Task SendSpecialAsync(int xid, OpCode type, Action<JuteWriter>? body = null, CancellationToken cancellationToken = default)
     {
         var w = new JuteWriter();
         w.WriteInt(xid);
         w.WriteInt((int)type);
         body?.Invoke(w);
-        return WriteAsync(w, null);
+        return WithinAsync(WriteAsync(w, null, cancellationToken), cancellationToken);
     }
 
-    private async Task WriteAsync(JuteWriter frame, TaskCompletionSource<Reply>? reply)
+    /// <summary>
+    /// Waits for a write until the caller's deadline. A frame half written cannot be taken back,
+    /// so a socket write outlives a caller that gave up; it ends when the connection closes.
+    /// </summary>
+    private static async Task WithinAsync(Task write, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            await write.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private async Task WriteAsync(JuteWriter frame, TaskCompletionSource<Reply>? reply, CancellationToken cancellationToken)
+    {
+        // Waiting for the writer ahead (which may be stuck on a peer that stopped reading) ends at
+        // the caller's deadline or when the connection closes; nothing was sent then.
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token))
+        {
+            try
+            {
+                await _writeLock.WaitAsync(waiting.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+            {
+                throw new ZooKeeperConnectionLossException($"{Endpoint}: {CloseReason}") { NotSent = true };
+            }
+        }
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             if (reply is not null)
             {
                 // The xid is taken and queued under the write lock, so queue order is wire order.
@@ -184,7 +225,11 @@ internal sealed class ZooKeeperConnection : IDisposable
                     _pending.Enqueue((xid, reply));
                 }
             }
-            await _stream.WriteAsync(frame.ToFrame()).ConfigureAwait(false);
+            await _stream.WriteAsync(frame.ToFrame(), _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            throw new ZooKeeperConnectionLossException($"{Endpoint}: {CloseReason}");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -211,6 +256,8 @@ internal sealed class ZooKeeperConnection : IDisposable
             orphans = _pending.Select(p => p.Reply).ToList();
             _pending.Clear();
         }
+        // Cancelling ends the read and the write in progress even if disposing the socket did not.
+        _closing.Cancel();
         _socket.Dispose();
         foreach (var o in orphans)
         {

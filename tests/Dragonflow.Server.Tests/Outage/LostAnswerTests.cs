@@ -96,12 +96,23 @@ public class LostAnswerTests
         public static async Task<Setup> StartAsync(string backend, Scenario scenario)
         {
             var server = OutageBackend.Start(backend);
-            var driver = new LostAnswerDriver(server.Connect(), server.GoAway);
-            await server.WaitUntilAnsweringAsync(driver);
-            var log = new ServerLog();
-            var api = await ApiHost.StartOnAsync(driver, log.AttachTo);
-            var body = new JsonObject { [scenario.Member] = await scenario.PrepareAsync(api) }.ToJsonString();
-            return new Setup(server, driver, api, log, scenario, body);
+            ApiHost? api = null;
+            try
+            {
+                var driver = new LostAnswerDriver(server.Connect(), server.GoAway);
+                await server.WaitUntilAnsweringAsync(driver);
+                var log = new ServerLog();
+                api = await ApiHost.StartOnAsync(driver, log.AttachTo);
+                var body = new JsonObject { [scenario.Member] = await scenario.PrepareAsync(api) }.ToJsonString();
+                return new Setup(server, driver, api, log, scenario, body);
+            }
+            catch
+            {
+                // A set-up that fails must not leave its database server running.
+                if (api is not null) await api.DisposeAsync();
+                server.Dispose();
+                throw;
+            }
         }
 
         /// <summary>Sends a request whose armed write loses its answer: 503 with Neutron's body, and 503 for a read meanwhile.</summary>

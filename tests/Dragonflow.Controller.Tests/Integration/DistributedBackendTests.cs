@@ -40,6 +40,10 @@ public sealed class DistributedBackendTests(ITestOutputHelper output)
         {
             var (a, b) = await TwoPingingVms(s);
             var p3 = await s.CreatePortAsync(_net!, "fa:16:3e:00:00:03", "10.0.0.3");
+            // Both controllers know the port (its ARP responder is there) before the outage, so
+            // plugging it during the outage makes one of them try to write its binding.
+            foreach (var c in s.Chassis)
+                await Poll.UntilAsync(() => c.DumpFlows().Contains("arp_tpa=10.0.0.3"), TimeSpan.FromSeconds(30), $"{c.Host} to learn the new port");
 
             // The NB database goes away: forwarding does not depend on it.
             stop();

@@ -40,7 +40,21 @@ public sealed partial class ZooKeeperClient
     public int Expirations => Volatile.Read(ref _expirations);
 
     /// <summary>host:port of the member currently connected, or null.</summary>
-    public string? ConnectedServer => _connected.Task.IsCompletedSuccessfully && !_connected.Task.Result.IsClosed ? _connected.Task.Result.Endpoint : null;
+    public string? ConnectedServer => Current is { IsClosed: false } connection ? connection.Endpoint : null;
+
+    /// <summary>
+    /// The connection the session is on, or null between connections. The signal is read once:
+    /// the session loop replaces it when a connection is lost, and a second read could find the
+    /// new, still pending one (whose Result would block for good).
+    /// </summary>
+    private ZooKeeperConnection? Current
+    {
+        get
+        {
+            var connected = Volatile.Read(ref _connected).Task;
+            return connected.IsCompletedSuccessfully ? connected.Result : null;
+        }
+    }
 
     /// <summary>
     /// Fired watches and session changes (type None: SyncConnected, Disconnected, Expired), in
@@ -64,10 +78,7 @@ public sealed partial class ZooKeeperClient
     /// <summary>Drops the current connection; the client reconnects and resumes the session (as after a network fault).</summary>
     public void DropConnection()
     {
-        if (_connected.Task.IsCompletedSuccessfully)
-        {
-            _connected.Task.Result.Close("dropped by the client");
-        }
+        Current?.Close("dropped by the client");
     }
 
     private static TaskCompletionSource<ZooKeeperConnection> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

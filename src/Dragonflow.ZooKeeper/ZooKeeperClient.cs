@@ -215,12 +215,12 @@ public sealed partial class ZooKeeperClient : IDisposable, IAsyncDisposable
         {
             return;
         }
-        if (_connected.Task.IsCompletedSuccessfully && !_connected.Task.Result.IsClosed)
+        if (Current is { IsClosed: false } connection)
         {
             // closeSession ends the session now instead of at its timeout.
             try
             {
-                await _connected.Task.Result.SendAsync(OpCode.CloseSession, null, CancellationToken.None)
+                await connection.SendAsync(OpCode.CloseSession, null, CancellationToken.None)
                     .WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ZooKeeperException or TimeoutException)

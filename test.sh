@@ -24,9 +24,11 @@ dotnet test Dragonflow.slnx -c Release --no-build --nologo -m:1 \
 # of the output says what failed.
 awk '/^  Failed / { show = 1; lines = 0; print "" }
      /^  (Passed|Skipped) / || /^\[xUnit/ || /^Test Run/ { show = 0 }
-     show && lines++ < 30' "$results/log"
+     show && lines++ < 14
+     /^The test running when the crash occurred/ { print ""; print "  Aborted (hung or crashed) while running:"; getline; print "  " $0 }' "$results/log"
 
 # One closing line for the whole run, summed over the test assemblies' summaries.
 awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
-     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$results/log"
+     /^Test Run Aborted/ { a++ }
+     END { printf "%d passed, %d failed, %d skipped%s\n", p, f, s, a ? sprintf(", %d test assemblies aborted", a) : "" }' "$results/log"
 exit $status

@@ -53,24 +53,16 @@ static class ConvergenceBench
                 return ExitCodes.Usage;
             }
             var results = new List<(int Ports, double P50, double P99)>();
-            try
+            var failed = await SandboxRun.GuardAsync(async () =>
             {
                 foreach (var count in counts)
                 {
                     var r = await RunAsync(count, n, count == counts.Max() ? local : 0, cancellationToken);
                     results.Add((count, r.P50, r.P99));
                 }
-            }
-            catch (Exception e) when (e is SandboxException or TimeoutException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("interrupted");
-                return 130;
-            }
+                return 0;
+            }, cancellationToken);
+            if (failed != 0) return failed;
             var largest = results.MaxBy(r => r.Ports);
             var smallest = results.MinBy(r => r.Ports);
             Console.WriteLine(Line($"target p50 <= {P50Target} ms at {largest.Ports} ports: {Verdict(largest.P50 <= P50Target)}"));

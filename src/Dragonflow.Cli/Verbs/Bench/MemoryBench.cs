@@ -33,20 +33,7 @@ static partial class MemoryBench
                 Console.Error.WriteLine("error: --networks must be at least 1 and --ports at least 0");
                 return ExitCodes.Usage;
             }
-            try
-            {
-                return await RunAsync(m, n, cancellationToken);
-            }
-            catch (Exception e) when (e is SandboxException or TimeoutException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("interrupted");
-                return 130;
-            }
+            return await SandboxRun.GuardAsync(() => RunAsync(m, n, cancellationToken), cancellationToken);
         });
         return command;
     }

@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Dragonflow.Model;
+using Dragonflow.NorthDb.Drivers;
+using Dragonflow.NorthDb.Observability;
 using Dragonflow.NorthDb.PubSub;
+using Dragonflow.NorthDb.PubSub.Watch;
 using Dragonflow.Testing.Backends;
 using Dragonflow.Testing.NorthDb;
 
@@ -91,6 +95,61 @@ public sealed class EtcdWatchPubSubTests(EtcdServer server) : IClassFixture<Etcd
         {
             foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(options.NbDbPath) + "*"))
                 File.Delete(file);
+        }
+    }
+
+    public static TheoryData<string> WatchFaults => ["history compacted", "client gave up"];
+
+    [Theory]
+    [MemberData(nameof(WatchFaults))]
+    public async Task AWatchThatFailsReportsAGapAndTheSubscriberWatchesOn(string fault)
+    {
+        using var api = await NbFactory.OpenAsync(Options, publish: true);
+        var failing = new WatchFailingOnce((INbWatchableDriver)api.Driver, fault switch
+        {
+            "history compacted" => new NbException("etcd watch from revision 7 is gone: history compacted to 9; resync needed"),
+            _ => new TaskCanceledException("A task was canceled."),
+        });
+        using var subscriber = new WatchNbSubscriber(failing);
+        var received = new ConcurrentQueue<DbUpdate>();
+        var gaps = new ConcurrentQueue<SeqGap>();
+        subscriber.UpdateReceived += received.Enqueue;
+        subscriber.GapDetected += gaps.Enqueue;
+        subscriber.SubscribeAll();
+        subscriber.Start();
+
+        // The first change delivered breaks the first watch; the controller must hear of the gap
+        // (it resyncs) and must keep receiving changes from a new watch.
+        await WaitUntilWatching(api, received);
+        await Poll.UntilAsync(() => !gaps.IsEmpty, Deadline, "a gap report");
+        received.Clear();
+        await WaitUntilWatching(api, received);
+        Assert.Equal(2, failing.Watches);
+        Assert.Equal(PubSubTopic.Global, Assert.Single(gaps).Topic);
+    }
+
+    /// <summary>
+    /// Fault injection over the real etcd driver: its first watch fails after one change, as a
+    /// compacted history or a stray client-library exception would. Neither can be had from a
+    /// real etcd on demand.
+    /// </summary>
+    private sealed class WatchFailingOnce(INbWatchableDriver inner, Exception fault) : MeteredNbDriver(inner), INbWatchableDriver
+    {
+        private int _watches;
+
+        public int Watches => Volatile.Read(ref _watches);
+
+        public async IAsyncEnumerable<NbChange> WatchAsync(string? table, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var first = Interlocked.Increment(ref _watches) == 1;
+            await foreach (var change in inner.WatchAsync(table, cancellationToken))
+            {
+                yield return change;
+                if (first)
+                {
+                    throw fault;
+                }
+            }
         }
     }
 }

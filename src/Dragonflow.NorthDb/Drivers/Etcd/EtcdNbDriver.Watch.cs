@@ -91,6 +91,12 @@ public sealed partial class EtcdNbDriver
             call.Dispose();
             return null;
         }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Not our cancellation: the HTTP/2 client gave up on a connection being torn down.
+            call.Dispose();
+            return null;
+        }
     }
 
     /// <summary>The next response, or null when the stream broke and must be re-created.</summary>
@@ -106,6 +112,12 @@ public sealed partial class EtcdNbDriver
         }
         catch (RpcException)
         {
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Not our cancellation: seen when a killed server's connection is torn down under
+            // the stream. The stream is broken like any other, and is re-created.
             return null;
         }
     }

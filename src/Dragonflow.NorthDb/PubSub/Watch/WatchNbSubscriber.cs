@@ -87,9 +87,12 @@ public sealed class WatchNbSubscriber : INbSubscriber
             {
                 return;
             }
-            catch (NbException e)
+            catch (Exception e)
             {
-                _logger.LogWarning("{Backend} watch lost its place ({Error}): asking for a resync", _driver.Name, e.Message);
+                // NbException: the backend cannot resume (history compacted). Anything else is
+                // unexpected from the client library; either way the watch must not end for
+                // good: a new one starts from now, and the resync covers what lies between.
+                _logger.LogWarning("{Backend} watch lost its place ({Error}): asking for a resync", _driver.Name, e is NbException ? e.Message : e.ToString());
                 GapDetected?.Invoke(new SeqGap(_driver.Name, PubSubTopic.Global, 0, -1));
                 try
                 {

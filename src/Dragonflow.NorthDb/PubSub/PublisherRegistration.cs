@@ -77,9 +77,11 @@ public sealed class PublisherRegistration : IDisposable
                 {
                     await RefreshAsync(_stop.Token);
                 }
-                catch (NbException e)
+                catch (Exception e) when (!_stop.IsCancellationRequested)
                 {
-                    _logger.LogWarning("publisher refresh failed: {Error}", e.Message);
+                    // Not only NbException: a refresh that fails in any way must not end the loop,
+                    // or the publisher would age out of the table while it still publishes.
+                    _logger.LogWarning("publisher refresh failed: {Error}", e is NbException ? e.Message : e.ToString());
                 }
             }
         }

@@ -82,13 +82,14 @@ public sealed class ZmqNbSubscriber : INbSubscriber
                 var wanted = publishers.Items.Where(p => p.Uri.Length > 0).ToDictionary(p => p.Id, p => p.Uri, StringComparer.Ordinal);
                 _commands.Enqueue(() => Reconcile(wanted));
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (NbException e)
+            catch (Exception e)
             {
-                _logger.LogWarning("cannot read the publisher table: {Error}", e.Message);
+                // Whatever the failure, following the publishers must go on: try again later.
+                _logger.LogWarning("cannot read the publisher table: {Error}", e is NbException ? e.Message : e.ToString());
             }
             try
             {

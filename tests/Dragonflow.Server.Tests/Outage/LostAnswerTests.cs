@@ -148,7 +148,7 @@ public class LostAnswerTests
         /// <summary>The request created one object, and the NB DB holds that one and nothing left over.</summary>
         public async Task AssertOnlyAsync(ApiHost.Reply created)
         {
-            Assert.True(created.Status == HttpStatusCode.Created, $"create: {(int)created.Status} {created.Text}");
+            Assert.True(created.Status == HttpStatusCode.Created, $"create: {(int)created.Status} {created.Text}\n{log}");
             var id = (string)created.Obj(scenario.Member)["id"]!;
             await NbConsistency.WaitUntilConsistentAsync(driver, TimeSpan.FromSeconds(20));
             var listed = (await api.GetAsync(Path)).Body![scenario.Collection]!.AsArray();

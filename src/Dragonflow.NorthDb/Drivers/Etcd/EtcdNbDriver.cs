@@ -21,7 +21,9 @@ namespace Dragonflow.NorthDb.Drivers.Etcd;
 /// <see cref="FailoverWindow"/> (calls in flight on the dead member, the election of a new
 /// leader, an operation timeout); the driver does not retry by itself, since a write whose
 /// answer was lost may or may not be stored. A caller retries within that window; a write that
-/// failed this way is resolved by reading (a create then finds the key, a CAS the new revision).
+/// failed this way is resolved by reading (a create then finds the key, a CAS the new revision);
+/// what that read finds stays true, since a lost write can no longer land after it (the fence,
+/// EtcdNbDriver.Fence.cs).
 /// </summary>
 public sealed partial class EtcdNbDriver : INbWatchableDriver
 {
@@ -107,7 +109,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 txn.Success.Add(Put(EtcdKeys.TopicOf(table, id), topic));
                 txn.Success.Add(Put(EtcdKeys.TopicIndex(table, topic, id), ""));
             }
-            var r = await Kv.TxnAsync(txn, Options(ct));
+            var r = await WriteAsync(txn, ct);
             return r.Succeeded ? r.Header.Revision : throw new NbKeyExistsException(table, id);
         }, cancellationToken);
 
@@ -139,7 +141,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
             {
                 txn.Success.Add(Delete(EtcdKeys.TopicOf(table, id)));
             }
-            var r = await Kv.TxnAsync(txn, Options(ct));
+            var r = await WriteAsync(txn, ct);
             if (r.Succeeded)
             {
                 return r.Header.Revision;
@@ -166,7 +168,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                     txn.Success.Add(Delete(EtcdKeys.TopicOf(table, id)));
                     txn.Success.Add(Delete(EtcdKeys.TopicIndex(table, current.Topic, id)));
                 }
-                if ((await Kv.TxnAsync(txn, Options(ct))).Succeeded)
+                if ((await WriteAsync(txn, ct)).Succeeded)
                 {
                     return current;
                 }
@@ -240,7 +242,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                     ? new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
                     : ModRevisionIs("unique_key", table, current.ModRevision));
                 txn.Success.Add(Put(key, json));
-                if ((await Kv.TxnAsync(txn, Options(ct))).Succeeded)
+                if ((await WriteAsync(txn, ct)).Succeeded)
                 {
                     return value;
                 }
@@ -286,14 +288,17 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
         var member = Volatile.Read(ref _current);
         try
         {
+            await PassFenceAsync(cancellationToken).ConfigureAwait(false);
             return await body(cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
+            FenceAfterFailure();
             throw new OperationCanceledException(cancellationToken);
         }
         catch (RpcException e)
         {
+            FenceAfterFailure();
             if (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
             {
                 MoveOnFrom(member);
@@ -304,6 +309,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
         {
             // Not the caller's cancellation: the gRPC/HTTP client gave up on its own, seen while a
             // killed server's connection is torn down. That is the server not answering.
+            FenceAfterFailure();
             MoveOnFrom(member);
             throw new NbBackendUnavailableException(Name, $"{_endpoints}: the call was abandoned: {e.Message}", e);
         }
@@ -316,6 +322,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            RemoveFence();
             foreach (var m in _members)
             {
                 m.Client.Dispose();

@@ -7,11 +7,12 @@ namespace Dragonflow.Server.Api;
 /// <summary>What every resource's handlers share: the NB API, the allocators and the options.</summary>
 sealed class CorePlugin
 {
-    public CorePlugin(NbApi nb, ServerOptions options)
+    public CorePlugin(NbApi nb, ServerOptions options, Microsoft.Extensions.Logging.ILogger? log = null)
     {
         Nb = nb;
         Options = options;
-        Reservations = new Reservations(nb);
+        Log = log ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        Reservations = new Reservations(nb, Log);
         Addresses = new AddressAllocator(Reservations);
         Macs = new MacAllocator(Reservations);
         Segments = new SegmentAllocator(Reservations, nb);
@@ -21,7 +22,7 @@ sealed class CorePlugin
     public PortDeviceIndex PortDevices { get; }
 
     /// <summary>Where the resource handlers log their writes, with the ids involved as structured properties.</summary>
-    public Microsoft.Extensions.Logging.ILogger Log { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    public Microsoft.Extensions.Logging.ILogger Log { get; }
 
     public NbApi Nb { get; }
     public ServerOptions Options { get; }

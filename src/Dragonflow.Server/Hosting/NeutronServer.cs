@@ -47,7 +47,7 @@ public sealed class NeutronServer : IAsyncDisposable
         // (only /v2.0 is guarded), as scrapers carry none.
         app.MapMetrics("/metrics");
 
-        var plugin = new CorePlugin(nb, options) { Log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dragonflow.Server.Api") };
+        var plugin = new CorePlugin(nb, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dragonflow.Server.Api"));
         var networks = new NetworkEndpoints(plugin);
         var subnets = new SubnetEndpoints(plugin);
         var ports = new PortEndpoints(plugin);

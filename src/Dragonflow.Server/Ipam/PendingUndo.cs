@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dragonflow.NorthDb;
+using Microsoft.Extensions.Logging;
 
 namespace Dragonflow.Server.Ipam;
 
@@ -9,7 +10,7 @@ namespace Dragonflow.Server.Ipam;
 /// <see cref="NbBackendUnavailableException"/> is kept, in order, and retried until the database
 /// answers again, so an outage leaves no claim without its owner behind. Each undo is idempotent.
 /// </summary>
-sealed class PendingUndo
+sealed class PendingUndo(ILogger log)
 {
     static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(250);
 
@@ -56,8 +57,9 @@ sealed class PendingUndo
         {
             await undo();
         }
-        catch (NbBackendUnavailableException)
+        catch (NbBackendUnavailableException e)
         {
+            log.LogWarning("roll-back deferred until the NB database answers again: {Error}", e.Message);
             Defer(undo);
         }
     }
@@ -92,9 +94,10 @@ sealed class PendingUndo
                     await Task.Delay(RetryInterval);
                     continue;
                 }
-                catch (Exception)
+                catch (Exception e)
                 {
                     // Still failing (e.g. the server is shutting down): retrying will not help.
+                    log.LogError(e, "roll-back given up after {Attempts} failures; what it would have given back stays taken", failures);
                 }
                 failures = 0;
                 _pending.TryDequeue(out _);

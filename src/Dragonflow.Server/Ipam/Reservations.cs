@@ -12,7 +12,7 @@ namespace Dragonflow.Server.Ipam;
 /// same value twice; no in-process lock is relied on. The topic indexes each claim by its
 /// scope (subnet, network), so "what is taken here" is one indexed read, not a scan of ports.
 /// </summary>
-sealed class Reservations(NbApi nb)
+sealed class Reservations(NbApi nb, Microsoft.Extensions.Logging.ILogger log)
 {
     public static readonly string IpTable = NbTables.IpClaim.Name;
     public static readonly string MacTable = NbTables.MacClaim.Name;
@@ -65,7 +65,7 @@ sealed class Reservations(NbApi nb)
     public Task ReleaseAsync(string table, string id, string owner) => Undo.RunAsync(() => DeleteIfOwnedAsync(table, id, owner));
 
     /// <summary>Releases and roll-backs that wait for the NB database when it is away.</summary>
-    public PendingUndo Undo { get; } = new();
+    public PendingUndo Undo { get; } = new(log);
 
     /// <summary>
     /// Gives back every claim of <paramref name="owner"/> in a scope: after a claim whose answer was

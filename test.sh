@@ -12,6 +12,9 @@ dotnet build Dragonflow.slnx -c Release --no-restore --nologo -v quiet -clp:Erro
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
+# What the tests start is recorded here, so that a test process killed for hanging leaves no
+# database server, OVS daemon or namespace behind (scripts/clean-leftovers.sh, below).
+export DF_TEST_LEFTOVERS="$results/leftovers"
 # One test assembly at a time (-m:1): the integration tests start real OVS, etcd, ZooKeeper and
 # VMs, and on a 2-core machine several assemblies at once starve each other's timing.
 # A test that hangs is stopped after 5 minutes and named (--blame-hang-timeout), rather than
@@ -19,6 +22,8 @@ status=0
 dotnet test Dragonflow.slnx -c Release --no-build --nologo -m:1 \
   --blame-hang-timeout 5m --blame-hang-dump-type none \
   --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/log" || status=$?
+
+scripts/clean-leftovers.sh "$DF_TEST_LEFTOVERS"
 
 # Failures again at the end, each with its message and the start of its stack, so that the tail
 # of the output says what failed.

@@ -11,10 +11,12 @@ public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly IDisposable _ledger;
 
     private ServerProcess(Process process)
     {
         _process = process;
+        _ledger = Leftovers.Process(process.Id);
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
@@ -84,6 +86,10 @@ public sealed class ServerProcess : IDisposable
         catch (InvalidOperationException)
         {
             // Already gone.
+        }
+        if (_process.HasExited)
+        {
+            _ledger.Dispose();
         }
     }
 

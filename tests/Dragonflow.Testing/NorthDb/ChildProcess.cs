@@ -12,10 +12,12 @@ public sealed class ChildProcess : IDisposable
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _stderr = [];
+    private readonly IDisposable _ledger;
 
     private ChildProcess(Process process)
     {
         _process = process;
+        _ledger = Leftovers.Process(process.Id);
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -136,6 +138,10 @@ public sealed class ChildProcess : IDisposable
         catch (InvalidOperationException)
         {
             // Already gone.
+        }
+        if (_process.HasExited)
+        {
+            _ledger.Dispose();
         }
         _process.Dispose();
     }

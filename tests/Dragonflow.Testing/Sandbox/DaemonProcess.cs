@@ -12,6 +12,8 @@ public sealed class DaemonProcess
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
+    private IDisposable? _ledger;
+
     public DaemonProcess(string program, int pid)
     {
         Program = program;
@@ -45,7 +47,7 @@ public sealed class DaemonProcess
         while (true)
         {
             if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
-                return new DaemonProcess(program, pid);
+                return new DaemonProcess(program, pid) { _ledger = Leftovers.Process(pid) };
             if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"{program} wrote no pid to {pidFile}");
             Thread.Sleep(20);
         }
@@ -54,11 +56,16 @@ public sealed class DaemonProcess
     /// <summary>Stops the daemon; returns once it is gone (or after SIGKILL).</summary>
     public void Stop(TimeSpan? grace = null)
     {
-        if (!IsRunning) return;
-        _ = kill(Pid, SigTerm);
-        if (WaitForExit(grace ?? TimeSpan.FromSeconds(3))) return;
-        if (IsRunning) _ = kill(Pid, SigKill);
-        WaitForExit(TimeSpan.FromSeconds(3));
+        if (IsRunning)
+        {
+            _ = kill(Pid, SigTerm);
+            if (!WaitForExit(grace ?? TimeSpan.FromSeconds(3)))
+            {
+                if (IsRunning) _ = kill(Pid, SigKill);
+                WaitForExit(TimeSpan.FromSeconds(3));
+            }
+        }
+        Forget();
     }
 
     /// <summary>Kills without grace, as a crash would.</summary>
@@ -66,6 +73,13 @@ public sealed class DaemonProcess
     {
         if (IsRunning) _ = kill(Pid, SigKill);
         WaitForExit(TimeSpan.FromSeconds(3));
+        Forget();
+    }
+
+    /// <summary>Takes the daemon off the leftovers ledger once it is gone.</summary>
+    private void Forget()
+    {
+        if (!IsRunning) _ledger?.Dispose();
     }
 
     private bool WaitForExit(TimeSpan timeout)

@@ -10,12 +10,14 @@ namespace Dragonflow.Testing.Sandbox;
 public sealed class NetworkNamespace : IDisposable
 {
     private readonly IDisposable _exitGuard;
+    private readonly IDisposable _ledger;
     private bool _disposed;
 
     private NetworkNamespace(string name)
     {
         Name = name;
         _exitGuard = ExitCleanup.Register($"netns {name}", () => Delete(name));
+        _ledger = Leftovers.Namespace(name);
     }
 
     public string Name { get; }
@@ -96,6 +98,7 @@ public sealed class NetworkNamespace : IDisposable
         _disposed = true;
         Delete(Name);
         _exitGuard.Dispose();
+        _ledger.Dispose();
     }
 
     /// <summary>Deletes the namespace and its /etc/netns/NAME files (resolv.conf etc.), if any.</summary>

@@ -31,17 +31,24 @@ public sealed class EtcdWatchPubSubTests(EtcdServer server) : IClassFixture<Etcd
         return marker;
     }
 
-    [Fact]
-    public async Task WritesReachTheSubscriberInOrderWithTheirVersions()
+    /// <summary>Starts the subscriber on every topic, collecting what it delivers and the gaps it reports.</summary>
+    static (ConcurrentQueue<DbUpdate> Received, ConcurrentQueue<SeqGap> Gaps) StartForAllTopics(INbSubscriber subscriber)
     {
-        using var api = await NbFactory.OpenAsync(Options, publish: true);
-        using var subscriber = NbFactory.CreateSubscriber(Options, api);
         var received = new ConcurrentQueue<DbUpdate>();
         var gaps = new ConcurrentQueue<SeqGap>();
         subscriber.UpdateReceived += received.Enqueue;
         subscriber.GapDetected += gaps.Enqueue;
         subscriber.SubscribeAll();
         subscriber.Start();
+        return (received, gaps);
+    }
+
+    [Fact]
+    public async Task WritesReachTheSubscriberInOrderWithTheirVersions()
+    {
+        using var api = await NbFactory.OpenAsync(Options, publish: true);
+        using var subscriber = NbFactory.CreateSubscriber(Options, api);
+        var (received, gaps) = StartForAllTopics(subscriber);
         await WaitUntilWatching(api, received);
         received.Clear();
 
@@ -111,12 +118,7 @@ public sealed class EtcdWatchPubSubTests(EtcdServer server) : IClassFixture<Etcd
             _ => new TaskCanceledException("A task was canceled."),
         });
         using var subscriber = new WatchNbSubscriber(failing);
-        var received = new ConcurrentQueue<DbUpdate>();
-        var gaps = new ConcurrentQueue<SeqGap>();
-        subscriber.UpdateReceived += received.Enqueue;
-        subscriber.GapDetected += gaps.Enqueue;
-        subscriber.SubscribeAll();
-        subscriber.Start();
+        var (received, gaps) = StartForAllTopics(subscriber);
 
         // The first change delivered breaks the first watch; the controller must hear of the gap
         // (it resyncs) and must keep receiving changes from a new watch.

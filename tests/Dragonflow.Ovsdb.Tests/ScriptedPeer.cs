@@ -36,7 +36,56 @@ internal sealed class ScriptedPeer : IDisposable
 
     public sealed class Session(Socket socket) : IDisposable
     {
+        private const string EchoRequest = "\"method\":\"echo\"";
+        private static readonly byte[] EchoReply = Encoding.UTF8.GetBytes("{\"id\":\"echo\",\"result\":[],\"error\":null}");
         private readonly StringBuilder _received = new();
+        private Thread? _echoPump;
+        private int _echoesAnswered;
+
+        /// <summary>Echo probes of the client answered by <see cref="AnswerEchoesInBackground"/>.</summary>
+        public int EchoesAnswered => Volatile.Read(ref _echoesAnswered);
+
+        /// <summary>
+        /// From now on a thread of its own reads whatever the client sends and answers each echo
+        /// probe (sent with id "echo") at once: a busy thread pool cannot delay the answer past
+        /// the client's probe interval. Do not call the Receive methods after this.
+        /// </summary>
+        public void AnswerEchoesInBackground()
+        {
+            _echoPump = new Thread(() =>
+            {
+                var buf = new byte[4096];
+                var pending = "";
+                try
+                {
+                    while (true)
+                    {
+                        var n = socket.Receive(buf, SocketFlags.None);
+                        if (n == 0) return;
+                        var text = Encoding.UTF8.GetString(buf, 0, n);
+                        lock (_received) _received.Append(text);
+                        pending += text;
+                        int i;
+                        while ((i = pending.IndexOf(EchoRequest, StringComparison.Ordinal)) >= 0)
+                        {
+                            pending = pending[(i + EchoRequest.Length)..];
+                            socket.Send(EchoReply, SocketFlags.None);
+                            Interlocked.Increment(ref _echoesAnswered);
+                        }
+                        // Keep only a tail that may be the start of a request split across reads.
+                        if (pending.Length >= EchoRequest.Length) pending = pending[^(EchoRequest.Length - 1)..];
+                    }
+                }
+                catch (SocketException)
+                {
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            })
+            { IsBackground = true, Name = "scripted-peer-echo" };
+            _echoPump.Start();
+        }
 
         public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
@@ -83,7 +132,10 @@ internal sealed class ScriptedPeer : IDisposable
             return false;
         }
 
-        public string Received => _received.ToString();
+        public string Received
+        {
+            get { lock (_received) return _received.ToString(); }
+        }
 
         private static int Count(string text, string fragment)
         {
@@ -92,6 +144,10 @@ internal sealed class ScriptedPeer : IDisposable
             return n;
         }
 
-        public void Dispose() => socket.Dispose();
+        public void Dispose()
+        {
+            socket.Dispose();
+            _echoPump?.Join(TimeSpan.FromSeconds(5));
+        }
     }
 }

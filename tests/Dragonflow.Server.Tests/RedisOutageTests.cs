@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
-using Dragonflow.NorthDb.Drivers.Redis;
 using Dragonflow.Testing.Backends;
 
 namespace Dragonflow.Server.Tests;
@@ -34,7 +33,7 @@ public class RedisOutageTests
     public async Task Redis_away_mid_traffic_gives_503s_and_no_half_written_port_and_service_resumes_when_it_is_back()
     {
         using var redis = new RedisServer();
-        var driver = new RedisNbDriver([redis.Endpoint], TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+        var driver = OutageBackend.ConnectRedis(redis);
         await using var api = await ApiHost.StartOnAsync(driver);
         var net = await api.NetworkAsync();
         await api.SubnetAsync(net, "10.30.0.0/16");
@@ -76,7 +75,7 @@ public class RedisOutageTests
         Assert.Empty(unexpected);
 
         // Roll-backs that waited for redis have run: every port whole, no orphan claim.
-        await NbConsistency.WaitUntilConsistentAsync(driver, TimeSpan.FromSeconds(15));
+        await NbConsistency.WaitUntilConsistentAsync(driver, TimeSpan.FromSeconds(30));
         var listed = (await api.GetAsync("/v2.0/ports?device_id=vm")).Body!["ports"]!.AsArray().Count;
         Assert.Equal((await driver.ListIdsAsync("lport")).Count, listed);
 
@@ -87,6 +86,6 @@ public class RedisOutageTests
         Assert.Equal("ServiceUnavailable", down.ErrorType);
         redis.Start();
         await WaitUntilAsync(async () => (await api.PostAsync("/v2.0/networks", """{"network":{"name":"after"}}""")).Status == HttpStatusCode.Created,
-            TimeSpan.FromSeconds(20), "network create after redis is back");
+            TimeSpan.FromSeconds(30), "network create after redis is back");
     }
 }

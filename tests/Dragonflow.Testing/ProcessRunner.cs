@@ -59,14 +59,14 @@ public static class ProcessRunner
         using var process = new Process { StartInfo = psi };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        var outDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var errDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) => { if (e.Data is null) outDone.TrySetResult(); else lock (stdout) stdout.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is null) errDone.TrySetResult(); else lock (stderr) stderr.AppendLine(e.Data); };
 
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // Threads of their own read the output, not the thread pool: a busy pool must not leave
+        // output unread when the program has ended.
+        var outDone = ReadLines(process.StandardOutput, stdout);
+        var errDone = ReadLines(process.StandardError, stderr);
+        var outPipe = PipeWriters.PipeName(process.StandardOutput.BaseStream);
+        var errPipe = PipeWriters.PipeName(process.StandardError.BaseStream);
         try
         {
             if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
@@ -94,13 +94,64 @@ public static class ProcessRunner
             }
         }
 
-        // A daemon that forked while keeping our pipes would hold them open forever;
-        // give the readers a moment, then take what we have.
-        await Task.WhenAny(Task.WhenAll(outDone.Task, errDone.Task), Task.Delay(2000, CancellationToken.None));
+        // The output ends when every process holding the pipes has closed them, normally at once.
+        // A daemon the program left behind may hold them for good: then what we read is all the
+        // program wrote. Output that does not end while nothing else holds the pipes would be
+        // cut short: that fails loudly rather than pass for the whole output.
+        var ended = Task.WhenAll(outDone, errDone);
+        var waiting = Stopwatch.StartNew();
+        while (!ended.IsCompleted)
+        {
+            await Task.WhenAny(ended, Task.Delay(200, CancellationToken.None));
+            if (ended.IsCompleted) break;
+            if (waiting.Elapsed >= DaemonGrace && HeldByAnother(outPipe, outDone) && HeldByAnother(errPipe, errDone)) break;
+            if (waiting.Elapsed >= OutputDeadline)
+            {
+                string soFar;
+                lock (stdout) soFar = stdout.ToString();
+                throw new IOException($"`{commandLine}` ended but its output did not end within {OutputDeadline.TotalSeconds:F0} s " +
+                    $"while nothing else held the pipes; output so far:\n{soFar}");
+            }
+        }
         string o, e;
         lock (stdout) o = stdout.ToString();
         lock (stderr) e = stderr.ToString();
         return new ProcessResult(commandLine, timedOut ? -1 : process.ExitCode, o, e, timedOut);
+    }
+
+    /// <summary>How long the output may go on after the program ended before a process still
+    /// holding the pipes is taken for a daemon it left behind.</summary>
+    private static readonly TimeSpan DaemonGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the output may take to end after the program ended (a busy machine).</summary>
+    private static readonly TimeSpan OutputDeadline = TimeSpan.FromSeconds(30);
+
+    private static bool HeldByAnother(string? pipe, Task readerDone) =>
+        readerDone.IsCompleted || (pipe is not null && PipeWriters.HeldByAnotherProcess(pipe));
+
+    /// <summary>Reads <paramref name="reader"/> line by line into <paramref name="sink"/> on a thread of its own, until its end.</summary>
+    private static Task ReadLines(StreamReader reader, StringBuilder sink)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                while (reader.ReadLine() is { } line)
+                    lock (sink) sink.AppendLine(line);
+            }
+            catch (Exception)
+            {
+                // The reader was disposed under us (the runner returned while a daemon held the
+                // pipe): nothing more to read. Nothing may escape a thread, it would end the test run.
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        { IsBackground = true, Name = "process-output" }.Start();
+        return done.Task;
     }
 
     private static string Quote(string s) =>

@@ -20,31 +20,35 @@ public sealed class EtcdWatchTests(EtcdServer server) : IClassFixture<EtcdServer
 
     /// <summary>
     /// A watch starts "from now" once etcd has created it, so a marker written too early is not
-    /// seen; writes a marker again until one arrives, which proves the watch is established.
+    /// seen; writes a new marker each round until that round's own marker arrives, which proves the
+    /// watch is established. A fresh id per round means a late event of an earlier round can never
+    /// pass for this one; etcd delivers in revision order, so every earlier round's events come
+    /// before this round's create, and after it only this round's delete is left to drain.
     /// </summary>
-    private static async Task SyncAsync(INbDriver driver, ChannelReader<NbChange> changes, string table, string id)
+    private static async Task SyncAsync(INbDriver driver, ChannelReader<NbChange> changes, string table)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
+            var id = $"marker-{Guid.NewGuid():N}";
             await driver.CreateAsync(table, id, "\"marker\"", null);
-            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
             try
             {
                 while ((await changes.ReadAsync(wait.Token)).Entry.Id != id)
                 {
                 }
-                break;
             }
             catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
             {
+                await driver.DeleteAsync(table, id);
+                continue;
             }
             await driver.DeleteAsync(table, id);
-        }
-        // Drain the marker's own delete events of earlier rounds, if any arrive late.
-        await driver.DeleteAsync(table, id);
-        while ((await NextAsync(changes)) is not { Action: "delete" } c || c.Entry.Id != id)
-        {
+            while ((await NextAsync(changes)) is not { Action: "delete" } c || c.Entry.Id != id)
+            {
+            }
+            return;
         }
     }
 
@@ -53,7 +57,7 @@ public sealed class EtcdWatchTests(EtcdServer server) : IClassFixture<EtcdServer
     {
         using var driver = new EtcdNbDriver([server.Endpoint]);
         var changes = Follow(driver, "lport");
-        await SyncAsync(driver, changes, "lport", "marker-1");
+        await SyncAsync(driver, changes, "lport");
 
         var r1 = await driver.CreateAsync("lport", "p1", "1", "t1");
         await driver.CreateAsync("lswitch", "n1", "x", "t1");
@@ -72,7 +76,7 @@ public sealed class EtcdWatchTests(EtcdServer server) : IClassFixture<EtcdServer
     {
         using var driver = new EtcdNbDriver([server.Endpoint], operationTimeout: TimeSpan.FromSeconds(3));
         var changes = Follow(driver, "chassis");
-        await SyncAsync(driver, changes, "chassis", $"marker-{Guid.NewGuid():N}");
+        await SyncAsync(driver, changes, "chassis");
         var rev = await driver.CreateAsync("chassis", "before", "1", null);
         var created = await NextAsync(changes);
         Assert.Equal(("create", "before"), (created.Action, created.Entry.Id));

@@ -14,14 +14,28 @@ public sealed class RedisPubSubTests(RedisServer server) : IClassFixture<RedisSe
     static DbUpdate Update(string topic, int i) =>
         new() { Table = "lport", Key = $"port-{i}", Action = DbUpdateAction.Create, Value = $$"""{"id":"port-{{i}}"}""", Topic = topic, Version = 1 };
 
-    (RedisNbPublisher Publisher, RedisNbSubscriber Subscriber, ConcurrentQueue<DbUpdate> Received, ConcurrentQueue<SeqGap> Gaps) Open(string? topic)
+    /// <summary>Subscription probes (see <see cref="WaitUntilListening"/>) carry keys with this prefix.</summary>
+    const string MarkerPrefix = "subscription-marker-";
+
+    /// <summary>
+    /// The real updates a subscriber received go to Received; subscription markers go to a queue of
+    /// their own, so a marker still in flight when the test starts cannot show up among the updates.
+    /// </summary>
+    (RedisNbPublisher Publisher, RedisNbSubscriber Subscriber, ConcurrentQueue<DbUpdate> Received, ConcurrentQueue<DbUpdate> Markers, ConcurrentQueue<SeqGap> Gaps) Open(string? topic)
     {
         var options = new NbOptions { PubSubDriver = "redis", RemoteDbHosts = [server.Endpoint] };
         var publisher = (RedisNbPublisher)NbFactory.CreatePublisher(options);
         var subscriber = new RedisNbSubscriber([server.Endpoint]);
         var received = new ConcurrentQueue<DbUpdate>();
         var gaps = new ConcurrentQueue<SeqGap>();
-        subscriber.UpdateReceived += received.Enqueue;
+        var markers = new ConcurrentQueue<DbUpdate>();
+        subscriber.UpdateReceived += u =>
+        {
+            if (u.Key.StartsWith(MarkerPrefix, StringComparison.Ordinal))
+                markers.Enqueue(u);
+            else
+                received.Enqueue(u);
+        };
         subscriber.GapDetected += gaps.Enqueue;
         if (topic is null)
             subscriber.SubscribeAll();
@@ -29,28 +43,31 @@ public sealed class RedisPubSubTests(RedisServer server) : IClassFixture<RedisSe
             subscriber.Subscribe(topic);
         subscriber.Start();
         publisher.Start();
-        return (publisher, subscriber, received, gaps);
+        return (publisher, subscriber, received, markers, gaps);
     }
 
-    /// <summary>Redis subscriptions are asynchronous: publish a marker until one arrives.</summary>
-    static async Task WaitUntilListening(RedisNbPublisher publisher, ConcurrentQueue<DbUpdate> received, string topic)
+    /// <summary>
+    /// Redis subscriptions are asynchronous: publish a marker until one arrives. Each call uses
+    /// fresh marker keys, so a marker from an earlier wait does not count for this one.
+    /// </summary>
+    static async Task WaitUntilListening(RedisNbPublisher publisher, ConcurrentQueue<DbUpdate> markers, string topic)
     {
+        var key = MarkerPrefix + Guid.NewGuid().ToString("N");
         await Poll.UntilAsync(() =>
         {
-            publisher.Publish(new DbUpdate { Table = "chassis", Key = "marker", Action = DbUpdateAction.Set, Topic = topic });
+            publisher.Publish(new DbUpdate { Table = "chassis", Key = key, Action = DbUpdateAction.Set, Topic = topic });
             Thread.Sleep(50);
-            return received.Any(u => u.Key == "marker");
+            return markers.Any(u => u.Key == key);
         }, Deadline, "the subscription to take effect");
-        received.Clear();
     }
 
     [Fact]
     public async Task EveryUpdateArrivesInOrderWithoutGaps()
     {
-        var (publisher, subscriber, received, gaps) = Open(null);
+        var (publisher, subscriber, received, markers, gaps) = Open(null);
         using var p = publisher;
         using var s = subscriber;
-        await WaitUntilListening(publisher, received, "t1");
+        await WaitUntilListening(publisher, markers, "t1");
 
         for (var i = 0; i < 500; i++)
             publisher.Publish(Update("t1", i));
@@ -66,10 +83,10 @@ public sealed class RedisPubSubTests(RedisServer server) : IClassFixture<RedisSe
     [Fact]
     public async Task APerTopicSubscriberReceivesOnlyItsTopic()
     {
-        var (publisher, subscriber, received, _) = Open("tenant-a");
+        var (publisher, subscriber, received, markers, _) = Open("tenant-a");
         using var p = publisher;
         using var s = subscriber;
-        await WaitUntilListening(publisher, received, "tenant-a");
+        await WaitUntilListening(publisher, markers, "tenant-a");
 
         publisher.Publish(Update("tenant-b", 1));
         publisher.Publish(Update("tenant-a1", 2));
@@ -81,10 +98,10 @@ public sealed class RedisPubSubTests(RedisServer server) : IClassFixture<RedisSe
     [Fact]
     public async Task AnOutageIsReportedAsAGapSoTheCallerResyncs()
     {
-        var (publisher, subscriber, received, gaps) = Open(null);
+        var (publisher, subscriber, received, markers, gaps) = Open(null);
         using var p = publisher;
         using var s = subscriber;
-        await WaitUntilListening(publisher, received, "t2");
+        await WaitUntilListening(publisher, markers, "t2");
         publisher.Publish(Update("t2", 1));
         await Poll.UntilAsync(() => received.Any(u => u.Key == "port-1"), Deadline, "the first update");
         Assert.Empty(gaps);
@@ -95,16 +112,16 @@ public sealed class RedisPubSubTests(RedisServer server) : IClassFixture<RedisSe
         await Poll.UntilAsync(() => !gaps.IsEmpty, TimeSpan.FromSeconds(30), "a gap after the reconnect");
         Assert.Contains(gaps, g => g.PublisherId == publisher.PublisherId && g.Topic == "t2");
         // And the subscription works again afterwards.
-        await WaitUntilListening(publisher, received, "t2");
+        await WaitUntilListening(publisher, markers, "t2");
     }
 
     [Fact]
     public async Task MalformedMessagesAreDroppedAndDeliveryGoesOn()
     {
-        var (publisher, subscriber, received, _) = Open(null);
+        var (publisher, subscriber, received, markers, _) = Open(null);
         using var p = publisher;
         using var s = subscriber;
-        await WaitUntilListening(publisher, received, "t3");
+        await WaitUntilListening(publisher, markers, "t3");
         server.TryCommand("PUBLISH", RedisNbPublisher.ChannelPrefix + "t3", "{not json");
         publisher.Publish(Update("t3", 7));
         await Poll.UntilAsync(() => received.Any(u => u.Key == "port-7"), Deadline, "the update after garbage");

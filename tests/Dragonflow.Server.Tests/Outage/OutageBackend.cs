@@ -41,9 +41,7 @@ sealed class OutageBackend : IDisposable
                 return new OutageBackend(redis, () => Signal(pid, "STOP"), () => Signal(pid, "CONT"))
                 {
                     Name = name,
-                    // 1.5 s per call: quick enough for the outage, not so short that a busy machine's
-                    // slow answer passes for one.
-                    Connect = () => new RedisNbDriver([redis.Endpoint], TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(1500)),
+                    Connect = () => ConnectRedis(redis),
                 };
             case "etcd":
                 var etcd = new EtcdServer();
@@ -63,6 +61,13 @@ sealed class OutageBackend : IDisposable
                 throw new ArgumentException(name);
         }
     }
+
+    /// <summary>
+    /// A redis driver with outage timeouts: 2 s to connect, 1.5 s per call — quick enough for an
+    /// outage, not so short that a busy machine's slow answer passes for one.
+    /// </summary>
+    public static RedisNbDriver ConnectRedis(RedisServer redis) =>
+        new([redis.Endpoint], TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(1500));
 
     /// <summary>Waits until a new client's first connection is up (it may take a while on a busy machine).</summary>
     public async Task WaitUntilAnsweringAsync(INbDriver driver)

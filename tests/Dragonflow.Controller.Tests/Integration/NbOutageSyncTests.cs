@@ -26,6 +26,7 @@ public sealed partial class NbOutageSyncTests
         await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
         await s.WaitForStatusAsync(p2.Id, "ACTIVE", a.Host);
         Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), s.Diagnostics());
+        await a.WaitForSettledFlowsAsync();
         var before = Flows(a.DumpFlows());
 
         // The NB file stays, but the table every read uses is gone: each sync's read fails.

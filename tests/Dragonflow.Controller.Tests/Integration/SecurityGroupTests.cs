@@ -221,29 +221,44 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
         });
 
-    /// <summary>Sends <paramref name="count"/> datagrams from one VM to another; returns how many arrived.</summary>
+    /// <summary>
+    /// Sends <paramref name="count"/> datagrams from one VM to another; returns how many arrived. The
+    /// receiver listens from before the first send until all have arrived, or until a second after
+    /// the sender is done (the test tells it on stdin), so its window covers every send however slowly
+    /// the sender starts; 30 s at most.
+    /// </summary>
     private static int UdpDatagramsReceived(VmNamespace from, VmNamespace to, string ip, int port, int count)
     {
         const string receiver =
-            "import socket,sys,time\n" +
-            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',int(sys.argv[1])));s.settimeout(0.2)\n" +
-            "print('listening',flush=True);n=0;end=time.time()+float(sys.argv[2])\n" +
-            "while time.time()<end:\n" +
-            " try: s.recv(100);n+=1\n" +
-            " except socket.timeout: pass\n" +
+            "import select,socket,sys,time\n" +
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',int(sys.argv[1])))\n" +
+            "print('listening',flush=True);n=0;want=int(sys.argv[2]);end=time.time()+30;watch=[s,sys.stdin]\n" +
+            "while n<want and time.time()<end:\n" +
+            " r,_,_=select.select(watch,[],[],0.2)\n" +
+            " if s in r: s.recv(100);n+=1\n" +
+            " if sys.stdin in r: sys.stdin.readline();watch=[s];end=min(end,time.time()+1)\n" +
             "print(n,flush=True)\n";
         const string sender =
             "import socket,sys,time\n" +
             "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n" +
             "for i in range(int(sys.argv[3])): s.sendto(b'x',(sys.argv[1],int(sys.argv[2])));time.sleep(0.2)\n";
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "netns", "exec", to.Name, "python3", "-c", receiver, port.ToString(System.Globalization.CultureInfo.InvariantCulture), (count * 0.2 + 2).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in new[] { "netns", "exec", to.Name, "python3", "-c", receiver, port.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(arg);
         using var process = Process.Start(psi)!;
         try
         {
             Assert.Equal("listening", process.StandardOutput.ReadLine());
             from.Exec("python3", "-c", sender, ip, port.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture)).EnsureSuccess();
+            try
+            {
+                process.StandardInput.WriteLine("sent");
+                process.StandardInput.Flush();
+            }
+            catch (IOException)
+            {
+                // The receiver already has them all and ended.
+            }
             return int.Parse(process.StandardOutput.ReadLine() ?? "-1", System.Globalization.CultureInfo.InvariantCulture);
         }
         finally

@@ -156,7 +156,7 @@ public sealed class NetworkBehaviourTests(ITestOutputHelper output) : IAsyncLife
         Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(30)), "no ping within 30 s of the restart\n" + _a.DumpFlows());
         output.WriteLine($"ping back {clock.ElapsedMilliseconds} ms after ovs-vswitchd was restarted");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"ping back only {clock.Elapsed.TotalSeconds:F1} s after the restart");
-        Assert.True(vm2.Ping("10.0.0.1"));
+        Assert.True(vm2.WaitForPing("10.0.0.1", TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             await s.Api.UpdateAsync<LogicalPort>(p3.Id, p => p.SecurityGroups = [web.Id]);
             await EventuallyAsync(() => !TcpServer.Connects(vm3, "10.0.0.2", 5432), "vm3 -> vm2:5432 blocked once vm3 left app");
             Assert.False(TcpServer.Connects(vm3, "10.0.0.2", 5432), "still blocked");
-            Assert.True(vm1.Ping("10.0.0.2"), "members are unaffected");
+            Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), "members are unaffected");
             AssertNoFlowRejected(s);
 
             // A controller restart reconciles (aging): the same verdicts, and every flow on the
@@ -122,7 +122,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             Assert.False(vm1.Ping("10.0.0.2", count: 2), "vm1 -> vm2 ping before any rule");
             // A port without port security is not filtered at all.
             Assert.True(vm3.WaitForPing("10.0.0.1", Deadline), "vm3 (port security off) -> vm1");
-            Assert.True(vm1.Ping("10.0.0.3"), "vm1 -> vm3 (port security off)");
+            Assert.True(vm1.WaitForPing("10.0.0.3", TimeSpan.FromSeconds(10)), "vm1 -> vm3 (port security off)");
 
             var ssh = Rule("ingress", "tcp", 22, 22, prefix: "10.0.0.0/24");
             await s.Api.UpdateAsync<SecurityGroup>(server.Id, g => g.Rules.Add(ssh));
@@ -141,7 +141,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             // The originator's packets are checked against the rules on every packet: the
             // connection the rule admitted stops too.
             Assert.False(held.Echoes(), "the established connection after the rule is gone");
-            Assert.True(vm2.Ping("10.0.0.1"), "the rest is unaffected");
+            Assert.True(vm2.WaitForPing("10.0.0.1", TimeSpan.FromSeconds(10)), "the rest is unaffected");
             AssertNoFlowRejected(s);
         }
         catch

@@ -137,9 +137,11 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         await first.FlushAsync();
         Assert.True(vm1.WaitForPing("10.77.0.2", TimeSpan.FromSeconds(10)), fixture.Chassis.Diagnostics());
 
-        // 120 echo requests, one every 50 ms (6 s), each given 1 s to be answered.
-        var ping = vm1.Namespace.ExecAsync("ping", ["-c", "120", "-i", "0.05", "-W", "1", "10.77.0.2"], TimeSpan.FromSeconds(30));
-        await Task.Delay(1000);
+        // 200 echo requests, one every 50 ms (10 s, far longer than a takeover); -w makes ping wait
+        // for every reply (up to 60 s) rather than give up on a late one shortly after the last send.
+        using var ping = Integration.RunningProgram.Start(vm1.Namespace.Name, "ping", "-c", "200", "-i", "0.05", "-w", "60", "10.77.0.2");
+        await ping.WaitForLineAsync(IsReply, TimeSpan.FromSeconds(10), "first ping reply");
+        await Task.Delay(500);
 
         await first.DisposeAsync();
         var connection = await bridge.ReconnectAsync();
@@ -147,19 +149,21 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         second.Set(L2, "vm1", [Forward(0, 100, p1, p2)]);
         second.Set(L2, "vm2", [Forward(0, 100, p2, p1)]);
         await second.AttachAsync(connection);
-        var takeoverDone = DateTime.UtcNow;
+        var repliesBeforeTakeover = ping.Lines.Count(IsReply);
+        Assert.False(ping.HasExited, "the takeover must happen while the ping runs");
 
-        var result = await ping;
-        var pingDone = DateTime.UtcNow;
-        Assert.True(takeoverDone < pingDone - TimeSpan.FromSeconds(0.5), "the takeover must happen while the ping runs");
-        var summary = Regex.Match(result.StdOut, @"(\d+) packets transmitted, (\d+) received");
-        Assert.True(summary.Success, result.ToString());
-        Assert.Equal("120", summary.Groups[1].Value);
-        Assert.Equal("120", summary.Groups[2].Value);
+        var (_, stdout) = await ping.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        var summary = Regex.Match(stdout, @"(\d+) packets transmitted, (\d+) received");
+        Assert.True(summary.Success, stdout);
+        Assert.Equal("200", summary.Groups[1].Value);
+        Assert.Equal("200", summary.Groups[2].Value);
+        Assert.True(ping.Lines.Count(IsReply) > repliesBeforeTakeover, "replies after the takeover");
         // The ping really crossed the re-stamped flows.
         var flows = bridge.DumpFlows();
         Assert.Equal(3, flows.Count);
         Assert.All(flows, f => Assert.Equal(2u, f.Generation));
         Assert.Equal(2, second.Stats.FlowsRestamped);
     }
+
+    private static bool IsReply(string line) => line.Contains("bytes from", StringComparison.Ordinal);
 }

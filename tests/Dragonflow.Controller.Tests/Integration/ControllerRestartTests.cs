@@ -30,22 +30,24 @@ public sealed partial class ControllerRestartTests(ITestOutputHelper output)
             await s.WaitForStatusAsync(p2.Id, "ACTIVE", b.Host);
             Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)));
             await Poll.UntilAsync(() => Flows(a).Count >= 18, TimeSpan.FromSeconds(10), "all flows on A");
+            await a.WaitForSettledFlowsAsync();
             var before = Flows(a);
             var oldGeneration = before.Select(f => f.Generation).Distinct().Single();
 
-            // 200 pings, 20 ms apart (4 s); the controller dies 0.5 s in and comes back.
-            using var ping = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", vm1.Name, "ping", "-i", "0.02", "-c", "200", "-W", "1", "10.0.0.2"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            await Task.Delay(500);
+            // 1000 pings, 20 ms apart (20 s: long enough that the kill, the restart and the reconcile fall
+            // inside it on a busy machine too). -w makes ping wait for every reply (up to 60 s) rather than
+            // give up on a late one shortly after the last send.
+            using var ping = RunningProgram.Start(vm1.Name, "ping", "-i", "0.02", "-c", "1000", "-w", "60", "10.0.0.2");
+            await ping.WaitForLineAsync(l => l.Contains("bytes from", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "first ping reply");
+            // The controller dies while the ping runs, and comes back.
+            await Task.Delay(300);
             process.Dispose(); // SIGKILL
             await Task.Delay(300);
             var restart = Stopwatch.StartNew();
             process = StartController(config);
             await Poll.UntilAsync(() => Flows(a) is var now && now.Count == before.Count && now.All(f => f.Generation > oldGeneration),
-                TimeSpan.FromSeconds(10), "flows of a new generation only");
+                TimeSpan.FromSeconds(30), "flows of a new generation only");
+            Assert.False(ping.HasExited, "the ping ended before the restarted controller had reconciled:\n" + ping.Output);
             output.WriteLine($"reconciled {restart.ElapsedMilliseconds} ms after the restart began (process start included)");
 
             var after = Flows(a);
@@ -53,13 +55,12 @@ public sealed partial class ControllerRestartTests(ITestOutputHelper output)
             Assert.Equal(before.Select(f => f.Flow).Order(), after.Select(f => f.Flow).Order());
             Assert.Equal(after.Count, after.Select(f => f.Flow).Distinct().Count());
 
-            var stdout = await ping.StandardOutput.ReadToEndAsync();
-            await ping.WaitForExitAsync();
+            var (_, stdout) = await ping.WaitForExitAsync(TimeSpan.FromSeconds(90));
             var m = PingSummary().Match(stdout);
             Assert.True(m.Success, stdout);
             output.WriteLine(m.Value);
-            Assert.Equal("200", m.Groups[1].Value);
-            Assert.Equal("200", m.Groups[2].Value);
+            Assert.Equal("1000", m.Groups[1].Value);
+            Assert.Equal("1000", m.Groups[2].Value);
         }
         finally
         {

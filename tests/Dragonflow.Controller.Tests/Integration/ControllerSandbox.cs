@@ -189,6 +189,33 @@ public sealed class ChassisUnderTest(ControllerSandbox sandbox, OvsChassis ovs, 
     }
 
     public string DumpFlows() => Ovs.Ofctl("dump-flows", "br-int");
+
+    /// <summary>
+    /// Waits until br-int's flow table has settled: the tunnel-ingress flows (<c>tun_id=</c>, which
+    /// need the tunnel port's number from vswitchd and can follow the port's ACTIVE) and a line for
+    /// every <paramref name="required"/> pattern are there, and two dumps a second apart are the same
+    /// (counters aside). A test that compares "the flows" before and after something takes its
+    /// first picture only after this.
+    /// </summary>
+    public async Task WaitForSettledFlowsAsync(params string[] required)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var previous = "";
+        while (true)
+        {
+            var now = FlowCounters.Replace(DumpFlows(), "");
+            if (now.Contains("tun_id=", StringComparison.Ordinal) && required.All(r => System.Text.RegularExpressions.Regex.IsMatch(now, r)) &&
+                now == previous)
+                return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the flows of {Host} did not settle (tun_id= and {string.Join(", ", required)}):\n{now}");
+            previous = now;
+            await Task.Delay(1000);
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex FlowCounters =
+        new(@"(duration|n_packets|n_bytes|idle_age|hard_age)=[^,\s]+,?\s?", System.Text.RegularExpressions.RegexOptions.Compiled);
 }
 
 /// <summary>Every logger it creates writes into one <see cref="RecordingLogger"/>.</summary>

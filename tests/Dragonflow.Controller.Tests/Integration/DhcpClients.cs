@@ -18,8 +18,9 @@ public sealed class DhcpClients : IDisposable
 
     public string Directory => _dir.Path;
 
-    /// <summary>udhcpc from busybox: one attempt of a few tries, quits once bound (-n -q -f).</summary>
-    public ProcessResult Udhcpc(VmNamespace vm, int tries = 4)
+    /// <summary>udhcpc from busybox: one attempt of up to <paramref name="tries"/> 1-s tries, quits as soon
+    /// as bound (-n -q -f), so spare tries cost nothing when the first one works.</summary>
+    public ProcessResult Udhcpc(VmNamespace vm, int tries = 10)
     {
         var script = Path.Combine(Directory, "udhcpc-" + vm.Name + ".sh");
         File.WriteAllText(script, $$"""

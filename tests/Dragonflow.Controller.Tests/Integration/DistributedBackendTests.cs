@@ -49,8 +49,8 @@ public sealed class DistributedBackendTests(ITestOutputHelper output)
             stop();
             try
             {
-                Assert.True(a.Ping("10.0.0.2"), "ping while the NB database is down");
-                Assert.True(b.Ping("10.0.0.1"), "and back");
+                Assert.True(a.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), "ping while the NB database is down");
+                Assert.True(b.WaitForPing("10.0.0.1", TimeSpan.FromSeconds(10)), "and back");
                 s.Plug(s.Chassis[1], p3);
                 // Hold the outage until the controller has tried, and failed, to write the binding.
                 await Poll.UntilAsync(() => s.Chassis[1].Log.Contains(LogLevel.Warning, $"writing the binding of port {p3.Id} failed"),
@@ -69,7 +69,7 @@ public sealed class DistributedBackendTests(ITestOutputHelper output)
             var vm4 = s.Plug(s.Chassis[1], p4);
             await s.WaitForStatusAsync(p4.Id, "ACTIVE", s.Chassis[1].Host, TimeSpan.FromSeconds(30));
             Assert.True(a.WaitForPing("10.0.0.4", PingDeadline), "ping to a port created after the outage");
-            Assert.True(vm4.Ping("10.0.0.1"), "and back");
+            Assert.True(vm4.WaitForPing("10.0.0.1", TimeSpan.FromSeconds(10)), "and back");
         }
         catch
         {
@@ -112,7 +112,7 @@ public sealed class DistributedBackendTests(ITestOutputHelper output)
         await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host, TimeSpan.FromSeconds(30));
         await s.WaitForStatusAsync(p2.Id, "ACTIVE", b.Host, TimeSpan.FromSeconds(30));
         Assert.True(vm1.WaitForPing("10.0.0.2", PingDeadline), "across chassis\n" + a.DumpFlows() + "\n" + b.DumpFlows());
-        Assert.True(vm2.Ping("10.0.0.1"), "back across");
+        Assert.True(vm2.WaitForPing("10.0.0.1", TimeSpan.FromSeconds(10)), "back across");
         return (vm1, vm2);
     }
 

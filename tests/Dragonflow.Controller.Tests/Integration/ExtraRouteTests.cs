@@ -57,7 +57,7 @@ public sealed partial class ExtraRouteTests(ITestOutputHelper output)
 
             await s.Api.UpdateAsync<LogicalRouter>(router.Id, r => r.Routes = []);
             Assert.True(await L3RoutingTests.NeverAnswersAsync(vm, Behind), "the prefix after the route was removed");
-            Assert.True(vm.Ping(NextHop), "the next hop itself after the route was removed");
+            Assert.True(vm.WaitForPing(NextHop, TimeSpan.FromSeconds(10)), "the next hop itself after the route was removed");
         }
         catch
         {

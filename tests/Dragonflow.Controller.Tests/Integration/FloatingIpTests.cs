@@ -37,7 +37,7 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
             Assert.True(ext.WaitForPing("172.24.4.10", Deadline), "ping to the floating IP");
             Assert.Equal("vm1", await TcpProbe.ConnectWithinAsync(ext.Namespace, "172.24.4.10", VmPort, Deadline));
             Assert.Equal("172.24.4.10", await TcpProbe.ConnectWithinAsync(vm1.Namespace, ExternalGateway, ExternalPort, Deadline));
-            Assert.True(vm1.Ping(ExternalGateway), "the VM pings the external gateway");
+            Assert.True(vm1.WaitForPing(ExternalGateway, TimeSpan.FromSeconds(10)), "the VM pings the external gateway");
             // ARP for the floating IP was answered with its MAC; the gateway's MAC was learned by ARP.
             Assert.Contains("fa:16:3e:aa:00:10", ext.Namespace.ExecChecked("ip", "neigh", "show", "172.24.4.10").StdOut, StringComparison.Ordinal);
             Assert.Contains($"set_field:{ext.GatewayMac}->eth_dst", cloud.A.Ovs.Ofctl("dump-flows", "br-int", "table=30"), StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
             await cloud.AssociateAsync(fip.Id, p1);
             await Poll.UntilAsync(() => TcpProbe.Connect(ext.Namespace, "172.24.4.20", VmPort) == "vm1", Deadline, "the moved floating IP reaching vm1");
             Assert.Equal("172.24.4.20", await TcpProbe.ConnectWithinAsync(vm1.Namespace, ExternalGateway, ExternalPort, Deadline));
-            Assert.True(ext.Ping("172.24.4.20"), "ping after the move");
+            Assert.True(ext.WaitForPing("172.24.4.20", TimeSpan.FromSeconds(10)), "ping after the move");
             await Poll.UntilAsync(() => !cloud.B.DumpFlows().Contains("nw_dst=172.24.4.20", StringComparison.Ordinal), Deadline, "chassis B forgetting the floating IP");
             Assert.Null(TcpProbe.Connect(vm2.Namespace, ExternalGateway, ExternalPort)); // vm2 has no floating IP any more
         }
@@ -140,17 +140,7 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
     }
 
     /// <summary>Stops answering within the deadline (flows are removed asynchronously) and stays stopped.</summary>
-    private static async Task<bool> NeverAnswersAsync(Func<bool> answers)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (answers())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(200);
-        }
-        await Task.Delay(500);
-        return !answers();
-    }
+    private static Task<bool> NeverAnswersAsync(Func<bool> answers) => StopsAnswering.WithinAsync(answers, TimeSpan.FromSeconds(20));
 
     /// <summary>
     /// Two chassis (apps l2, tunneling, l3_proactive, dnat, aging), a tenant network

@@ -26,6 +26,7 @@ public sealed partial class NbOutageSyncTests
         await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
         await s.WaitForStatusAsync(p2.Id, "ACTIVE", a.Host);
         Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), s.Diagnostics());
+        await a.WaitForSettledFlowsAsync();
         var before = Flows(a.DumpFlows());
 
         // The NB file stays, but the table every read uses is gone: each sync's read fails.
@@ -49,14 +50,14 @@ public sealed partial class NbOutageSyncTests
         var failures = Failures(a);
         await Poll.UntilAsync(() => Failures(a) >= failures + 2, TimeSpan.FromSeconds(20), "the failed sync retried");
         Assert.Equal(before, Flows(a.DumpFlows()));
-        Assert.True(vm1.Ping("10.0.0.2"), "ping while NB cannot be read");
+        Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), "ping while NB cannot be read");
         Assert.False(a.Controller!.Completion.IsCompleted);
 
         // NB is back: the next retry reads it and the new port converges.
         Execute(db, "ALTER TABLE nb_kv_away RENAME TO nb_kv");
         await s.WaitForStatusAsync(p3.Id, "ACTIVE", a.Host, TimeSpan.FromSeconds(30));
         Assert.True(vm1.WaitForPing("10.0.0.3", TimeSpan.FromSeconds(10)), s.Diagnostics());
-        Assert.True(vm1.Ping("10.0.0.2"));
+        Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)));
     }
 
     private static int Failures(ChassisUnderTest chassis) =>

@@ -92,7 +92,7 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
 
         await _s.Api.UpdateAsync<LogicalPort>(_portA.Id, p => p.AllowedAddressPairs = [new AddressPair(second)]);
         Assert.True(await AnswersAsync(_a, IpB, second), "the address pair's IP");
-        Assert.True(_a.Ping(IpB), "the port's own IP still");
+        Assert.True(_a.WaitForPing(IpB, TimeSpan.FromSeconds(10)), "the port's own IP still");
         Assert.True(await _probe.ArrivesAsync(_a, IpB, "pair", Deadline, source: second), "UDP from the address pair's IP");
 
         // A CIDR pair covers the whole prefix.
@@ -102,7 +102,7 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
 
         await _s.Api.UpdateAsync<LogicalPort>(_portA.Id, p => p.AllowedAddressPairs = []);
         Assert.True(await NeverAnswersAsync(_a, IpB, second), "the pair's IP after the pair was removed");
-        Assert.True(_a.Ping(IpB), "the port's own IP after the pair was removed");
+        Assert.True(_a.WaitForPing(IpB, TimeSpan.FromSeconds(10)), "the port's own IP after the pair was removed");
     }
 
     [Fact]
@@ -139,16 +139,7 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
         return true;
     }
 
-    private static async Task<bool> NeverAnswers6Async(VmNamespace vm, string ip)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (Ping6(vm, ip))
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(200);
-        }
-        return !Ping6(vm, ip) && !Ping6(vm, ip);
-    }
+    private static Task<bool> NeverAnswers6Async(VmNamespace vm, string ip) => StopsAnswering.WithinAsync(() => Ping6(vm, ip), Deadline);
 
     private static void SetMac(VmNamespace vm, string mac)
     {
@@ -177,14 +168,6 @@ public sealed class PortSecurityTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Pings stop within a deadline (flows change asynchronously) and stay stopped.</summary>
-    private static async Task<bool> NeverAnswersAsync(VmNamespace vm, string ip, string? source = null)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (Ping(vm, ip, source))
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(200);
-        }
-        return !Ping(vm, ip, source) && !Ping(vm, ip, source);
-    }
+    private static Task<bool> NeverAnswersAsync(VmNamespace vm, string ip, string? source = null) =>
+        StopsAnswering.WithinAsync(() => Ping(vm, ip, source), Deadline);
 }

@@ -72,7 +72,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             await s.Api.UpdateAsync<LogicalPort>(p3.Id, p => p.SecurityGroups = [web.Id]);
             await EventuallyAsync(() => !TcpServer.Connects(vm3, "10.0.0.2", 5432), "vm3 -> vm2:5432 blocked once vm3 left app");
             Assert.False(TcpServer.Connects(vm3, "10.0.0.2", 5432), "still blocked");
-            Assert.True(vm1.Ping("10.0.0.2"), "members are unaffected");
+            Assert.True(vm1.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), "members are unaffected");
             AssertNoFlowRejected(s);
 
             // A controller restart reconciles (aging): the same verdicts, and every flow on the
@@ -122,7 +122,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             Assert.False(vm1.Ping("10.0.0.2", count: 2), "vm1 -> vm2 ping before any rule");
             // A port without port security is not filtered at all.
             Assert.True(vm3.WaitForPing("10.0.0.1", Deadline), "vm3 (port security off) -> vm1");
-            Assert.True(vm1.Ping("10.0.0.3"), "vm1 -> vm3 (port security off)");
+            Assert.True(vm1.WaitForPing("10.0.0.3", TimeSpan.FromSeconds(10)), "vm1 -> vm3 (port security off)");
 
             var ssh = Rule("ingress", "tcp", 22, 22, prefix: "10.0.0.0/24");
             await s.Api.UpdateAsync<SecurityGroup>(server.Id, g => g.Rules.Add(ssh));
@@ -141,7 +141,7 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             // The originator's packets are checked against the rules on every packet: the
             // connection the rule admitted stops too.
             Assert.False(held.Echoes(), "the established connection after the rule is gone");
-            Assert.True(vm2.Ping("10.0.0.1"), "the rest is unaffected");
+            Assert.True(vm2.WaitForPing("10.0.0.1", TimeSpan.FromSeconds(10)), "the rest is unaffected");
             AssertNoFlowRejected(s);
         }
         catch
@@ -221,29 +221,44 @@ public sealed class SecurityGroupTests(ITestOutputHelper output)
             UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
         });
 
-    /// <summary>Sends <paramref name="count"/> datagrams from one VM to another; returns how many arrived.</summary>
+    /// <summary>
+    /// Sends <paramref name="count"/> datagrams from one VM to another; returns how many arrived. The
+    /// receiver listens from before the first send until all have arrived, or until a second after
+    /// the sender is done (the test tells it on stdin), so its window covers every send however slowly
+    /// the sender starts; 30 s at most.
+    /// </summary>
     private static int UdpDatagramsReceived(VmNamespace from, VmNamespace to, string ip, int port, int count)
     {
         const string receiver =
-            "import socket,sys,time\n" +
-            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',int(sys.argv[1])));s.settimeout(0.2)\n" +
-            "print('listening',flush=True);n=0;end=time.time()+float(sys.argv[2])\n" +
-            "while time.time()<end:\n" +
-            " try: s.recv(100);n+=1\n" +
-            " except socket.timeout: pass\n" +
+            "import select,socket,sys,time\n" +
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',int(sys.argv[1])))\n" +
+            "print('listening',flush=True);n=0;want=int(sys.argv[2]);end=time.time()+30;watch=[s,sys.stdin]\n" +
+            "while n<want and time.time()<end:\n" +
+            " r,_,_=select.select(watch,[],[],0.2)\n" +
+            " if s in r: s.recv(100);n+=1\n" +
+            " if sys.stdin in r: sys.stdin.readline();watch=[s];end=min(end,time.time()+1)\n" +
             "print(n,flush=True)\n";
         const string sender =
             "import socket,sys,time\n" +
             "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n" +
             "for i in range(int(sys.argv[3])): s.sendto(b'x',(sys.argv[1],int(sys.argv[2])));time.sleep(0.2)\n";
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "netns", "exec", to.Name, "python3", "-c", receiver, port.ToString(System.Globalization.CultureInfo.InvariantCulture), (count * 0.2 + 2).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in new[] { "netns", "exec", to.Name, "python3", "-c", receiver, port.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(arg);
         using var process = Process.Start(psi)!;
         try
         {
             Assert.Equal("listening", process.StandardOutput.ReadLine());
             from.Exec("python3", "-c", sender, ip, port.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture)).EnsureSuccess();
+            try
+            {
+                process.StandardInput.WriteLine("sent");
+                process.StandardInput.Flush();
+            }
+            catch (IOException)
+            {
+                // The receiver already has them all and ended.
+            }
             return int.Parse(process.StandardOutput.ReadLine() ?? "-1", System.Globalization.CultureInfo.InvariantCulture);
         }
         finally

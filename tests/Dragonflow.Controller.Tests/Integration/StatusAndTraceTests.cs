@@ -49,7 +49,10 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
     public async Task Status_shows_both_chassis_up_with_their_connections_and_ports_then_one_down_once_its_controller_stops()
     {
         await using var s = await ControllerSandbox.CreateAsync();
-        var a = await AddChassisAsync(s, TimeSpan.FromSeconds(1));
+        // A is "up" throughout, also at the end: its heartbeats may come late on a busy machine, so it
+        // reports every 5 s (up while its last report is at most 15 s old). B, whose going down is
+        // watched for, reports every second (down 3 s after its last report).
+        var a = await AddChassisAsync(s, TimeSpan.FromSeconds(5));
         var b = await AddChassisAsync(s, TimeSpan.FromSeconds(1));
         var net = await s.CreateNetworkAsync(100);
         var p1 = await s.CreatePortAsync(net, "fa:16:3e:00:00:01", "10.0.0.1");
@@ -147,6 +150,12 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             await s.WaitForStatusAsync(p2.Id, "ACTIVE", b.Host);
             await s.WaitForStatusAsync(p3.Id, "ACTIVE", a.Host);
             await s.WaitForStatusAsync(p4.Id, "ACTIVE", b.Host);
+            // Ports are ACTIVE once bound locally; the flows towards the other chassis (tunnel egress,
+            // remote L2 lookup) and from it (tunnel ingress) can follow. Trace once they are there.
+            await a.WaitForSettledFlowsAsync(
+                $@"table=17,.*dl_dst={p2.Macs[0]}", $@"table=64,.*reg7=0x{p2.UniqueKey:x}[ ,]", $@"table=64,.*reg7=0x{p4.UniqueKey:x}[ ,]");
+            await b.WaitForSettledFlowsAsync(
+                $@"tun_id=0x{100:x},.*dl_dst={p2.Macs[0]}", $@"tun_id=0x{300:x},.*dl_dst={p4.Macs[0]}", $@"table=78,.*reg7=0x{p2.UniqueKey:x}[ ,]");
             var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
             string[] ovs = ["--config", config, "--unixctl", a.Ovs.VswitchdControlPath];
 

@@ -20,6 +20,7 @@ public sealed partial class SwitchConnectionTests
         var p1 = await s.CreatePortAsync(net, "fa:16:3e:00:00:01", "10.0.0.1");
         using var vm1 = s.Plug(a, p1);
         await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
+        await a.WaitForSettledFlowsAsync();
         var before = Flows(a.DumpFlows());
 
         a.Ovs.Vsctl("add-br", "br-other", "--", "set", "bridge", "br-other", "datapath_type=netdev", "fail_mode=secure",
@@ -46,6 +47,7 @@ public sealed partial class SwitchConnectionTests
         var p1 = await s.CreatePortAsync(net, "fa:16:3e:00:00:01", "10.0.0.1");
         using var vm1 = s.Plug(a, p1);
         await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
+        await a.WaitForSettledFlowsAsync();
         var expected = Flows(a.DumpFlows());
 
         // A bridge on another vswitchd that claims br-int's datapath id connects to A's controller.
@@ -80,9 +82,7 @@ public sealed partial class SwitchConnectionTests
         var p1 = await s.CreatePortAsync(net, "fa:16:3e:00:00:01", "10.0.0.1");
         using var vm1 = s.Plug(a, p1);
         await s.WaitForStatusAsync(p1.Id, "ACTIVE", a.Host);
-        // The port is up before vswitchd has numbered the tunnel port; the flows that need it
-        // (ingress from tunnels) follow. Take the picture once they are there too.
-        await Poll.UntilAsync(() => a.DumpFlows().Contains("tun_id="), TimeSpan.FromSeconds(20), "the tunnel ingress flows");
+        await a.WaitForSettledFlowsAsync();
         var before = FlowsWithCookies(a.DumpFlows());
 
         await a.StopControllerAsync();

@@ -32,7 +32,7 @@ public sealed class TwoChassisTests(ITestOutputHelper output)
 
             Assert.True(vm1.WaitForPing("10.0.0.2", PingDeadline), "same chassis\n" + s.Diagnostics());
             Assert.True(vm1.WaitForPing("10.0.0.3", PingDeadline), $"across chassis over {tunnel}\n" + a.DumpFlows() + "\n" + b.DumpFlows());
-            Assert.True(vm3.Ping("10.0.0.2"), "back across");
+            Assert.True(vm3.WaitForPing("10.0.0.2", TimeSpan.FromSeconds(10)), "back across");
         }
         catch
         {

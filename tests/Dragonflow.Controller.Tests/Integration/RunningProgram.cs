@@ -103,17 +103,17 @@ public sealed class RunningProgram : IDisposable
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(5000);
             }
+            if (_process.HasExited) _ledger.Dispose();
         }
         catch (InvalidOperationException)
         {
-            // Already gone.
+            // Already gone (or disposed by an earlier call).
         }
     }
 
     public void Dispose()
     {
         Kill();
-        if (_process.HasExited) _ledger.Dispose();
         _process.Dispose();
     }
 }

@@ -82,14 +82,14 @@ public sealed class ServerProcess : IDisposable
                 _process.Kill();
                 _process.WaitForExit(10_000);
             }
+            if (_process.HasExited)
+            {
+                _ledger.Dispose();
+            }
         }
         catch (InvalidOperationException)
         {
-            // Already gone.
-        }
-        if (_process.HasExited)
-        {
-            _ledger.Dispose();
+            // Already gone (or disposed by an earlier call).
         }
     }
 

@@ -134,14 +134,14 @@ public sealed class ChildProcess : IDisposable
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(5000);
             }
+            if (_process.HasExited)
+            {
+                _ledger.Dispose();
+            }
         }
         catch (InvalidOperationException)
         {
-            // Already gone.
-        }
-        if (_process.HasExited)
-        {
-            _ledger.Dispose();
+            // Already gone (or disposed by an earlier call).
         }
         _process.Dispose();
     }

@@ -38,8 +38,10 @@ static class OvsTool
             cancellationToken.ThrowIfCancellationRequested();
             throw new SandboxException($"`{commandLine}` did not finish within {timeout.TotalSeconds:F0} s");
         }
-        // A daemon that detached may keep our pipes open through its child: do not wait for EOF.
-        await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(2000, CancellationToken.None)).ConfigureAwait(false);
+        // A daemon that detaches closes our pipes in its child a moment after the parent exits;
+        // the bound only keeps a tool that hands them on for good from holding us. It is generous
+        // because the end of a tool's output can lag its exit on a busy machine.
+        await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)).ConfigureAwait(false);
         var err = stderr.IsCompletedSuccessfully ? stderr.Result.Trim() : "";
         if (process.ExitCode != 0)
             throw new SandboxException($"`{commandLine}` exited {process.ExitCode}: {err}");

@@ -12,23 +12,9 @@ namespace Dragonflow.NorthDb.Tests.Drivers;
 /// </summary>
 public sealed class EtcdFenceTests(EtcdServer server) : IClassFixture<EtcdServer>
 {
-    private static async Task<NbEntry?> ReadWhenAnsweredAsync(EtcdNbDriver driver, string id)
-    {
-        NbEntry? entry = null;
-        await Poll.UntilAsync(async () =>
-        {
-            try
-            {
-                entry = await driver.GetAsync("ipam_segment", id);
-                return true;
-            }
-            catch (NbBackendUnavailableException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the driver to reach etcd through the proxy again");
-        return entry;
-    }
+    private static Task<NbEntry?> ReadWhenAnsweredAsync(EtcdNbDriver driver, string id) =>
+        Poll.UntilNoLongerAsync<NbBackendUnavailableException, NbEntry?>(() => driver.GetAsync("ipam_segment", id).AsTask(),
+            TimeSpan.FromSeconds(30), "the driver to reach etcd through the proxy again");
 
     /// <summary>Sends a create that cannot be answered in time; its frames are held by the proxy.</summary>
     private static async Task<string> CreateThatTimesOutAsync(EtcdNbDriver driver, Http2HoldingProxy proxy)
@@ -87,26 +73,19 @@ public sealed class EtcdFenceTests(EtcdServer server) : IClassFixture<EtcdServer
     /// applied, so a retry that finds the key settles it by reading: the value must be ours (it
     /// names <paramref name="topic"/>), not the refused late create's.
     /// </summary>
-    private static async Task CreateWhenAnsweredAsync(EtcdNbDriver driver, string id, string value, string topic)
-    {
-        await Poll.UntilAsync(async () =>
+    private static Task CreateWhenAnsweredAsync(EtcdNbDriver driver, string id, string value, string topic) =>
+        Poll.UntilNoLongerAsync<NbBackendUnavailableException, bool>(async () =>
         {
             try
             {
                 await driver.CreateAsync("ipam_segment", id, value, topic);
-                return true;
-            }
-            catch (NbBackendUnavailableException)
-            {
-                return false;
             }
             catch (NbKeyExistsException)
             {
                 var stored = await ReadWhenAnsweredAsync(driver, id);
                 Assert.NotNull(stored);
                 Assert.Contains(topic, stored.Value);
-                return true;
             }
+            return true;
         }, TimeSpan.FromSeconds(30), "the driver to write after the fence");
-    }
 }

@@ -29,18 +29,8 @@ public sealed class RedisOutageTests(RedisServer server) : IClassFixture<RedisSe
 
         server.Start();
         // The server restarted empty (no persistence): the driver must simply work again.
-        await Poll.UntilAsync(async () =>
-        {
-            try
-            {
-                await driver.CreateAsync("chassis", "after", "3", null);
-                return true;
-            }
-            catch (NbBackendUnavailableException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(20), "the driver to reconnect");
+        await Poll.UntilNoLongerAsync<NbBackendUnavailableException, long>(() => driver.CreateAsync("chassis", "after", "3", null).AsTask(),
+            TimeSpan.FromSeconds(20), "the driver to reconnect");
         Assert.Equal("3", (await driver.GetAsync("chassis", "after"))!.Value);
         Assert.Equal(2, await driver.AllocateUniqueKeyAsync("lport") + await driver.AllocateUniqueKeyAsync("lswitch"));
     }

@@ -25,19 +25,8 @@ public sealed class ZooKeeperOutageTests(ZooKeeperServer server) : IClassFixture
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failing took {clock.Elapsed}");
 
         server.Start();
-        long rev2 = 0;
-        await Poll.UntilAsync(async () =>
-        {
-            try
-            {
-                rev2 = await driver.UpdateAsync("chassis", id, "2", null, rev);
-                return true;
-            }
-            catch (NbBackendUnavailableException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), "the driver to reach zookeeper again");
+        var rev2 = await Poll.UntilNoLongerAsync<NbBackendUnavailableException, long>(() => driver.UpdateAsync("chassis", id, "2", null, rev).AsTask(),
+            TimeSpan.FromSeconds(60), "the driver to reach zookeeper again");
         Assert.Equal(("2", rev2), ((await driver.GetAsync("chassis", id))!.Value, rev2));
         Assert.True(rev2 > rev);
     }

@@ -28,4 +28,26 @@ public static class Poll
             await Task.Delay(20);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> until it does not throw <typeparamref name="TNotYet"/>
+    /// (e.g. a backend still away) and returns its result; fails once <paramref name="timeout"/> passed.
+    /// </summary>
+    public static async Task<T> UntilNoLongerAsync<TNotYet, T>(Func<Task<T>> operation, TimeSpan timeout, string what) where TNotYet : Exception
+    {
+        T result = default!;
+        await UntilAsync(async () =>
+        {
+            try
+            {
+                result = await operation();
+                return true;
+            }
+            catch (TNotYet)
+            {
+                return false;
+            }
+        }, timeout, what);
+        return result;
+    }
 }

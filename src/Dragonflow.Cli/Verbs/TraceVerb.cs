@@ -196,7 +196,7 @@ static class TraceVerb
         {
             throw new TraceUnavailableException($"cannot read OVSDB of {host} at {target.Ovsdb} ({e.Message})");
         }
-        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels, config.ExternalBridge);
+        var bridge = OpenFlowPath.BridgePortsOf(interfaces, tunnels);
         var flow = flowFor(bridge);
 
         var args = new List<string>();
@@ -213,7 +213,7 @@ static class TraceVerb
         {
             throw new TraceUnavailableException(e.Message);
         }
-        var owners = FlowOwners.Recompute(nb, host, tunnels, apps, bridge);
+        var owners = FlowOwners.Recompute(nb, host, tunnels, apps, bridge, config.ExternalBridge, config.BridgeMappings);
         return OpenFlowPath.Explain(nb, host, bridgeName, flow, OfprotoTrace.Parse(text), owners, bridge);
     }
 

@@ -24,17 +24,32 @@ public static class AppCatalog
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);
 
-    /// <summary>Checks <paramref name="names"/>; throws <see cref="ArgumentException"/> naming every unknown one.</summary>
+    /// <summary>
+    /// Checks <paramref name="names"/>; throws <see cref="ArgumentException"/> naming every unknown
+    /// one, or the bands of apps that cannot run together.
+    /// </summary>
     public static void Validate(IEnumerable<string> names)
     {
-        var unknown = names.Where(n => !KnownNames.Contains(n)).ToList();
+        var list = names.ToList();
+        var unknown = list.Where(n => !KnownNames.Contains(n)).ToList();
         if (unknown.Count > 0)
         {
             throw new ArgumentException($"unknown app(s) in apps_list: {string.Join(", ", unknown)} (known: {string.Join(", ", KnownNames)})");
         }
+        _ = Create(list, Offline());
     }
 
-    /// <summary>The apps to run, in apps_list order; a duplicate AppId or two names for one app is an error.</summary>
+    /// <summary>Every app this build knows, created over an empty chassis: for their declarations (ids, contracts).</summary>
+    public static IReadOnlyList<ControllerApp> Declarations() =>
+        Implemented.Values.Select(create => create(Offline())).ToList();
+
+    private static ChassisContext Offline() =>
+        new("", [], new Topology.NbCache(), new Topology.BridgePorts(), new FlowInstaller(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+    /// <summary>
+    /// The apps to run, in apps_list order. A duplicate AppId, two names for one app, or apps whose
+    /// priority bands compete in a table (<see cref="Pipeline.AppContract.Conflicts"/>) is an error.
+    /// </summary>
     public static IReadOnlyList<ControllerApp> Create(IEnumerable<string> names, ChassisContext context)
     {
         var apps = new List<ControllerApp>();
@@ -46,6 +61,9 @@ public static class AppCatalog
             if (!ids.Add(app.Id)) throw new ArgumentException($"two apps use cookie id {app.Id.Value}");
             apps.Add(app);
         }
+        var conflicts = Pipeline.AppContract.Conflicts(apps.Select(a => a.Contract).ToList());
+        if (conflicts.Count > 0)
+            throw new ArgumentException($"these apps cannot run together: {string.Join("; ", conflicts)}");
         return apps;
     }
 }

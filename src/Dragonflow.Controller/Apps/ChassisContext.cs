@@ -22,8 +22,11 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
 
     public ILogger Logger { get; } = logger;
 
-    /// <summary>The physical networks that [df] bridge_mappings maps to the external bridge (dnat).</summary>
-    public IReadOnlySet<string> ExternalPhysicalNetworks { get; set; } = new HashSet<string>(StringComparer.Ordinal) { "public" };
+    /// <summary>[df] external_bridge: the bridge that carries external (floating IP) traffic.</summary>
+    public string ExternalBridge { get; init; } = "br-ex";
+
+    /// <summary>[df] bridge_mappings: physical_network:bridge pairs.</summary>
+    public IReadOnlyList<string> BridgeMappings { get; init; } = ["public:br-ex"];
 
     /// <summary>A monotonic clock for rate limits; tests replace it to make time deterministic.</summary>
     public Func<TimeSpan> Clock { get; set; } = () => TimeSpan.FromTicks(System.Diagnostics.Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency);
@@ -38,7 +41,7 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
         else Logger.LogDebug("no switch connected; packet-out to port {OfPort} dropped", port);
     }
 
-    /// <summary>Flows that left an app's declared tables (a bug in the app; counted for tests).</summary>
+    /// <summary>Flow sets refused because a flow broke its app's contract or the pipeline (a bug in the app; counted for tests).</summary>
     public int RefusedFlows { get; private set; }
 
     /// <summary>True if the port is plugged into this chassis' bridge.</summary>
@@ -84,18 +87,17 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
         return list;
     }
 
-    internal void SetFlows(ControllerApp app, string owner, IEnumerable<DesiredFlow> flows)
+    /// <summary>Hands an app's flows of one owner to the flow table; a set the installer refuses is logged and counted, never thrown at the app.</summary>
+    internal void SetFlows(ControllerApp app, FlowOwner owner, IEnumerable<DesiredFlow> flows)
     {
-        var list = flows as IReadOnlyCollection<DesiredFlow> ?? flows.ToList();
-        foreach (var f in list)
+        try
         {
-            if (!app.Tables.Contains(f.Table))
-            {
-                RefusedFlows++;
-                Logger.LogError("app {App} wrote table {Table} which it does not own; flows of {Owner} refused", app.Id, f.Table, owner);
-                return;
-            }
+            Flows.Set(app.Id, owner, flows);
         }
-        Flows.Set(app.Id, owner, list);
+        catch (InvalidOperationException e)
+        {
+            RefusedFlows++;
+            Logger.LogError("flows of {Owner} refused: {Reason}", owner, e.Message);
+        }
     }
 }

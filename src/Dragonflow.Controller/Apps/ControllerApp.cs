@@ -1,8 +1,9 @@
 using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Pipeline;
 
 namespace Dragonflow.Controller.Apps;
 
-/// <summary>The kinds of change an app can react to.</summary>
+/// <summary>The kinds of change an app can react to; the change router (<see cref="Topology.ChangeRoutes"/>) turns NB changes into them.</summary>
 [Flags]
 public enum AppEvents
 {
@@ -14,43 +15,42 @@ public enum AppEvents
     /// <summary>A network (or one of its subnets) or its set of ports/chassis changed.</summary>
     Network = 2,
 
-    /// <summary>A chassis registered, changed or left.</summary>
-    Chassis = 4,
-
-    /// <summary>The local tunnel ports changed (ofport).</summary>
-    TunnelPorts = 8,
-
     /// <summary>A packet-in from a flow this app installed (by the app byte of the cookie).</summary>
     PacketIn = 16,
 
     /// <summary>A router (its interfaces or routes) appeared, changed or was removed.</summary>
     Router = 32,
 
+    /// <summary>A security group (its rules) appeared, changed or was removed.</summary>
+    SecurityGroup = 64,
+
     /// <summary>A floating IP appeared, was (dis)associated, moved or was removed.</summary>
     FloatingIp = 256,
 
     /// <summary>The controller's periodic tick (about once a second), for work that retries or refreshes.</summary>
     Timer = 512,
-    /// <summary>A security group (its rules) appeared, changed or was removed.</summary>
-    SecurityGroup = 64,
 }
 
 /// <summary>
 /// A controller app: a pure function from the cached topology to desired flows. It declares
-/// the tables it writes and the events it handles; its handlers recompute the flows of one
-/// owner (a port, a network, "chassis:X") and hand them to <see cref="ChassisContext.Flows"/>.
+/// what it may write (<see cref="Contract"/>: its priority bands, table by table), what it reacts
+/// to (<see cref="Handles"/>) and what it needs on the chassis (<see cref="Needs"/>); its
+/// handlers recompute the flows of one owner and hand them to <see cref="ChassisContext.Flows"/>.
 /// Apps never touch a socket and never block.
 /// </summary>
 public abstract class ControllerApp(ChassisContext context)
 {
     protected ChassisContext Context { get; } = context;
 
-    public abstract AppId Id { get; }
+    public AppId Id => Contract.App;
 
-    /// <summary>Tables this app writes; a flow into another table is refused (and logged).</summary>
-    public abstract IReadOnlySet<byte> Tables { get; }
+    /// <summary>The app's priority bands; a flow outside them is refused (and logged).</summary>
+    public abstract AppContract Contract { get; }
 
     public abstract AppEvents Handles { get; }
+
+    /// <summary>Bridges and ports the app needs on this chassis besides br-int; the host creates them before the app starts.</summary>
+    public virtual IReadOnlyList<Topology.PatchedBridge> Needs => [];
 
     /// <summary>Installs the app's chassis-wide flows (called once, before the first full sync).</summary>
     public virtual void Start() { }
@@ -59,23 +59,26 @@ public abstract class ControllerApp(ChassisContext context)
 
     public virtual void OnNetworkChanged(string networkId) { }
 
-    public virtual void OnChassisChanged(string chassisId) { }
-
-    public virtual void OnTunnelPortsChanged() { }
-
     public virtual void OnRouterChanged(string routerId) { }
 
     public virtual void OnPacketIn(PacketInData packet) { }
 
     public virtual void OnFloatingIpChanged(string floatingIpId) { }
 
-    /// <summary>The periodic tick; the time is <see cref="ChassisContext.Clock"/>.</summary>
-    public virtual void OnTimer() { }
     public virtual void OnSecurityGroupChanged(string groupId) { }
 
-    protected void Set(string owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);
+    /// <summary>The periodic tick; the time is <see cref="ChassisContext.Clock"/>.</summary>
+    public virtual void OnTimer() { }
 
-    protected void Clear(string owner) => Context.Flows.Clear(Id, owner);
+    /// <summary>The switch expired one of this app's flows (its idle or hard timeout); it is no longer in the app's desired flows.</summary>
+    public virtual void OnFlowExpired(FlowOwner owner, DesiredFlow flow) { }
+
+    /// <summary>The switch ports the app's <see cref="Needs"/> name appeared, changed ofport or went.</summary>
+    public virtual void OnBridgePortsChanged() { }
+
+    protected void Set(FlowOwner owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);
+
+    protected void Clear(FlowOwner owner) => Context.Flows.Clear(Id, owner);
 }
 
 /// <summary>A packet-in as apps get it: where it came from and the frame (a copy, safe to keep).</summary>

@@ -7,7 +7,7 @@ using Dragonflow.OpenFlow.Actions;
 namespace Dragonflow.Controller.Apps;
 
 /// <summary>
-/// Distributed routing between the subnets of a router, on every chassis (DESIGN.md §6): frames
+/// Distributed routing between the subnets of a router, on every chassis: frames
 /// to a router interface MAC go from table 17 to table 20; echo requests to an interface address
 /// are answered there; traffic to another subnet of the router is routed per destination VM
 /// (MACs rewritten, TTL decremented, reg7 and metadata = the destination, on to table 64, which
@@ -16,7 +16,7 @@ namespace Dragonflow.Controller.Apps;
 ///
 /// The two variants differ only in how the per-VM hop is installed: ahead of time in table 25
 /// (<see cref="L3ProactiveApp"/>) or on the first packet (<see cref="L3ReactiveApp"/>).
-/// Owners: "lrouter:ID" (interface, subnet and extra-route flows).
+/// Owners: the router (interface, subnet and extra-route flows).
 /// </summary>
 public abstract class L3App(ChassisContext context) : ControllerApp(context)
 {
@@ -60,7 +60,7 @@ public abstract class L3App(ChassisContext context) : ControllerApp(context)
 
     private void ComputeRouter(string routerId)
     {
-        var owner = "lrouter:" + routerId;
+        var owner = FlowOwner.Router(routerId);
         if (!Context.Nb.Routers.TryGetValue(routerId, out var router) || !router.AdminStateUp)
         {
             _routerNetworks.Remove(routerId);
@@ -85,7 +85,7 @@ public abstract class L3App(ChassisContext context) : ControllerApp(context)
             if (RouteHop(interfaces, route) is not { } hop) continue;
             foreach (var from in interfaces)
             {
-                flows.Add(L3Flows.Hop(Pipeline.Tables.L3Lookup, (ushort)(Priorities.Low + hop.Prefix), from.NetworkKey,
+                flows.Add(L3Flows.Hop(L3Flows.Bands.ExtraRoute, L3Flows.Bands.ExtraRoute.At(hop.Prefix), from.NetworkKey,
                     hop.Destination, hop.Prefix, hop.Via, hop.Next));
             }
         }

@@ -6,9 +6,27 @@ using Dragonflow.OpenFlow.Matching;
 
 namespace Dragonflow.Controller.Apps;
 
-/// <summary>The flows both L3 apps build (DESIGN.md §6, tables 17, 20 and 25).</summary>
+/// <summary>The flows both L3 apps build (tables L2_LOOKUP, L3_LOOKUP and L3_PROACTIVE_LOOKUP).</summary>
 public static class L3Flows
 {
+    /// <summary>The priority bands both L3 apps use; each variant adds the band of its hops.</summary>
+    public static class Bands
+    {
+        public static readonly PriorityBand RouterMac = PriorityBand.At(Tables.L2Lookup, "router interface MAC", Priorities.Medium, SharedBy.EthDst);
+
+        /// <summary>Extra routes, longest prefix first: priority = lowest + prefix length (IPv4, 0..32).</summary>
+        public static readonly PriorityBand ExtraRoute = new(Tables.L3Lookup, "extra route", Priorities.Low, Priorities.Low + 32);
+
+        public static readonly PriorityBand Subnet = PriorityBand.At(Tables.L3Lookup, "router subnet", Priorities.Medium);
+
+        /// <summary>Above the subnets: traffic to the router's own addresses is never routed on.</summary>
+        public static readonly PriorityBand RouterAddress = PriorityBand.At(Tables.L3Lookup, "router address", Priorities.Medium + 10);
+
+        public static readonly PriorityBand EchoReply = PriorityBand.At(Tables.L3Lookup, "router echo reply", Priorities.High);
+
+        public static IReadOnlyList<PriorityBand> Router { get; } = [RouterMac, ExtraRoute, Subnet, RouterAddress, EchoReply];
+    }
+
     private const ushort Ipv4 = 0x0800;
 
     /// <summary>An IPv4 destination match: exact for /32, else the (host-bits-cleared) prefix.</summary>
@@ -19,7 +37,7 @@ public static class L3Flows
 
     /// <summary>Table 17: frames to the router interface's MAC go to the L3 lookup.</summary>
     public static DesiredFlow ToRouter(L3Interface i) =>
-        new(Tables.L2Lookup, Priorities.Medium, Match.Of(MatchField.Metadata(i.NetworkKey), MatchField.EthDst(i.Mac)),
+        new(Tables.L2Lookup, Bands.RouterMac.Priority, Match.Of(MatchField.Metadata(i.NetworkKey), MatchField.EthDst(i.Mac)),
             InstructionSet.Of(Instruction.Goto(Tables.L3Lookup)));
 
     /// <summary>
@@ -28,7 +46,7 @@ public static class L3Flows
     /// the port it came in: MACs and IPs swapped, icmp_type 0 (OVS fixes the checksums).
     /// </summary>
     public static DesiredFlow EchoReply(L3Interface from, L3Interface target) =>
-        new(Tables.L3Lookup, Priorities.High,
+        new(Tables.L3Lookup, Bands.EchoReply.Priority,
             Match.Of(MatchField.Metadata(from.NetworkKey), MatchField.EthType(Ipv4), MatchField.IpProto(1),
                 MatchField.Exact(OxmFields.Icmpv4Type, 8), MatchField.Ip(OxmFields.Ipv4Dst, target.Ip)),
             InstructionSet.Apply(
@@ -43,13 +61,13 @@ public static class L3Flows
 
     /// <summary>Table 20: other traffic to a router address ends here (nothing listens on it).</summary>
     public static DesiredFlow DropToRouter(L3Interface from, L3Interface target) =>
-        new(Tables.L3Lookup, Priorities.Medium + 10,
+        new(Tables.L3Lookup, Bands.RouterAddress.Priority,
             Match.Of(MatchField.Metadata(from.NetworkKey), MatchField.EthType(Ipv4), MatchField.Ip(OxmFields.Ipv4Dst, target.Ip)),
             InstructionSet.Drop);
 
     /// <summary>Table 20: traffic from network <paramref name="from"/> to the subnet of <paramref name="to"/>.</summary>
     public static DesiredFlow SubnetLookup(L3Interface from, L3Interface to, InstructionSet then) =>
-        new(Tables.L3Lookup, Priorities.Medium,
+        new(Tables.L3Lookup, Bands.Subnet.Priority,
             Match.Of(MatchField.Metadata(from.NetworkKey), MatchField.EthType(Ipv4), Destination(to.Ip, to.PrefixLength)),
             then);
 
@@ -60,9 +78,9 @@ public static class L3Flows
     /// decremented, reg7 and metadata set to the destination, on to the egress table 64 (local
     /// delivery or the tunnel).
     /// </summary>
-    public static DesiredFlow Hop(byte table, ushort priority, ulong fromNetworkKey, IPAddress destination, int prefixLength,
+    public static DesiredFlow Hop(PriorityBand band, ushort priority, ulong fromNetworkKey, IPAddress destination, int prefixLength,
         L3Interface via, PortView next, ushort idleTimeout = 0) =>
-        new(table, priority,
+        new(band.Table, priority,
             Match.Of(MatchField.Metadata(fromNetworkKey), MatchField.EthType(Ipv4), Destination(destination, prefixLength)),
             InstructionSet.Apply(
             [

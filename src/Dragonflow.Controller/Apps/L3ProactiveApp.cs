@@ -6,20 +6,17 @@ namespace Dragonflow.Controller.Apps;
 
 /// <summary>
 /// l3_proactive: every routable VM's hop is installed ahead of time in table 25, so no packet
-/// reaches the controller. Owners: "lrouter:ID" and the destination port id (its hops).
+/// reaches the controller. Owners: the router and the destination port (its hops).
 /// </summary>
 public sealed class L3ProactiveApp(ChassisContext context) : L3App(context)
 {
     public static readonly AppId AppId = new(4, "l3_proactive");
 
-    public override AppId Id => AppId;
+    public static readonly PriorityBand HopBand = PriorityBand.At(Tables.L3ProactiveLookup, "hop to a VM", Priorities.Medium);
 
-    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte>
-    {
-        Pipeline.Tables.L2Lookup, Pipeline.Tables.L3Lookup, Pipeline.Tables.L3ProactiveLookup,
-    };
+    public override AppContract Contract { get; } = new(AppId, [.. L3Flows.Bands.Router, HopBand]);
 
-    protected override InstructionSet SubnetAction { get; } = InstructionSet.Of(Instruction.Goto(Pipeline.Tables.L3ProactiveLookup));
+    protected override InstructionSet SubnetAction { get; } = InstructionSet.Of(Instruction.Goto(Tables.L3ProactiveLookup));
 
     public override void OnPortChanged(string portId)
     {
@@ -37,10 +34,10 @@ public sealed class L3ProactiveApp(ChassisContext context) : L3App(context)
     {
         if (PortView.Resolve(Context, portId) is not { } port)
         {
-            Clear(portId);
+            Clear(FlowOwner.Port(portId));
             return;
         }
-        Set(portId, HopsTo(port).Select(h =>
-            L3Flows.Hop(Pipeline.Tables.L3ProactiveLookup, Priorities.Medium, h.FromNetworkKey, h.Address, 32, h.Via, port)).ToList());
+        Set(FlowOwner.Port(portId), HopsTo(port).Select(h =>
+            L3Flows.Hop(HopBand, HopBand.Priority, h.FromNetworkKey, h.Address, 32, h.Via, port)).ToList());
     }
 }

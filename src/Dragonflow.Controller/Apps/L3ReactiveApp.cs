@@ -8,9 +8,13 @@ namespace Dragonflow.Controller.Apps;
 
 /// <summary>
 /// l3_reactive: traffic to another subnet of a router goes to the controller from table 20;
-/// the first packet installs the hop to its destination VM in table 20 (priority 300) with an
-/// idle timeout, so only destinations in use cost flows. The first packet is re-injected
-/// (packet-out) once the hop is on the switch. Owners: "lrouter:ID" and "hop:NETKEY:IP".
+/// the first packet installs the hop to its destination VM in table 20 with an idle timeout, so
+/// only destinations in use cost flows. The first packet is re-injected (packet-out) once the
+/// hop is on the switch. When the switch expires a hop (FLOW_REMOVED) the app forgets it, and
+/// the next packet to that destination installs it again.
+///
+/// Owners: the router, and the destination port for each hop to it (one part per source
+/// network and address, <see cref="HopOwner"/>).
 /// </summary>
 public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
 {
@@ -19,40 +23,44 @@ public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
     /// <summary>Seconds a hop stays on the switch without traffic.</summary>
     public const ushort IdleTimeout = 300;
 
-    /// <summary>A packet-in for a hop installed less than this ago is the install still in flight, not an expiry.</summary>
+    public static readonly PriorityBand HopBand = PriorityBand.At(Tables.L3Lookup, "hop to a VM", Priorities.VeryHigh);
+
+    /// <summary>A packet-in for a hop installed less than this ago is the install still in flight.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
-    /// <summary>Installed hops: source network key and destination address → the port, priority and when.</summary>
-    private readonly Dictionary<(ulong Net, IPAddress Ip), (string PortId, ushort Priority, DateTime At)> _hops = [];
+    /// <summary>Installed hops: source network key and destination address → the port and when.</summary>
+    private readonly Dictionary<(ulong Net, IPAddress Ip), (string PortId, DateTime At)> _hops = [];
 
-    public override AppId Id => AppId;
-
-    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte> { Pipeline.Tables.L2Lookup, Pipeline.Tables.L3Lookup };
+    public override AppContract Contract { get; } = new(AppId, [.. L3Flows.Bands.Router, HopBand]);
 
     protected override InstructionSet SubnetAction { get; } = InstructionSet.Apply([Output.ToController()]);
 
+    /// <summary>The owner of the hop from network <paramref name="netKey"/> to <paramref name="ip"/>, held by port <paramref name="portId"/>.</summary>
+    public static FlowOwner HopOwner(string portId, ulong netKey, IPAddress ip) => FlowOwner.Port(portId).WithPart($"hop to {ip} from network {netKey}");
+
     public override void OnPacketIn(PacketInData packet)
     {
-        if (packet.Table != Pipeline.Tables.L3Lookup) return;
+        if (packet.Table != Tables.L3Lookup) return;
         var f = packet.Frame;
         if (f.Length < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4)
         {
             Context.Logger.LogDebug("l3 packet-in that is no IPv4 frame ({Length} bytes) dropped", f.Length);
             return;
         }
-        var dst = new IPAddress(f.AsSpan(30, 4));
-        var key = (packet.Metadata, dst);
+        var key = (packet.Metadata, new IPAddress(f.AsSpan(30, 4)));
         var now = DateTime.UtcNow;
-        ushort priority = Priorities.VeryHigh;
-        if (_hops.TryGetValue(key, out var known))
-        {
-            if (now - known.At < Settle) return;
-            // The switch let the hop expire: install it under the other priority, so the
-            // installer sees a change and sends it again.
-            priority = known.Priority == Priorities.VeryHigh ? (ushort)(Priorities.VeryHigh + 1) : Priorities.VeryHigh;
-        }
+        if (_hops.TryGetValue(key, out var known) && now - known.At < Settle) return;
         // The packet goes back through the pipeline once the hop is installed, so it is not lost.
-        if (Install(key, priority, now)) Context.Reinject(packet.InPort, packet.Frame);
+        if (Install(key, now)) Context.Reinject(packet.InPort, packet.Frame);
+    }
+
+    public override void OnFlowExpired(FlowOwner owner, DesiredFlow flow)
+    {
+        foreach (var (key, hop) in _hops.Where(kv => HopOwner(kv.Value.PortId, kv.Key.Net, kv.Key.Ip) == owner).ToList())
+        {
+            _hops.Remove(key);
+            Context.Logger.LogDebug("hop to {Ip} from network {Net} expired on the switch", key.Ip, key.Net);
+        }
     }
 
     protected override void OnRouterNetworksChanged(IReadOnlyCollection<string> networks) => Refresh(_ => true);
@@ -63,28 +71,29 @@ public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
         Refresh(h => h.PortId == portId);
     }
 
-    private void Refresh(Func<(string PortId, ushort Priority, DateTime At), bool> which)
+    private void Refresh(Func<(string PortId, DateTime At), bool> which)
     {
-        foreach (var (key, hop) in _hops.Where(kv => which(kv.Value)).ToList()) _ = Install(key, hop.Priority, hop.At);
+        foreach (var (key, hop) in _hops.Where(kv => which(kv.Value)).ToList()) _ = Install(key, hop.At);
     }
 
     /// <summary>Installs (or, if the destination is gone, removes) the hop from a network to an address.</summary>
-    private bool Install((ulong Net, IPAddress Ip) key, ushort priority, DateTime at)
+    private bool Install((ulong Net, IPAddress Ip) key, DateTime at)
     {
-        var owner = $"hop:{key.Net}:{key.Ip}";
+        var previous = _hops.TryGetValue(key, out var known) ? known.PortId : null;
         foreach (var portId in PortsWith(key.Ip))
         {
             if (PortView.Resolve(Context, portId) is not { } port) continue;
             foreach (var h in HopsTo(port))
             {
                 if (h.FromNetworkKey != key.Net || !h.Address.Equals(key.Ip)) continue;
-                _hops[key] = (portId, priority, at);
-                Set(owner, [L3Flows.Hop(Pipeline.Tables.L3Lookup, priority, key.Net, key.Ip, 32, h.Via, port, IdleTimeout)]);
+                if (previous is not null && previous != portId) Clear(HopOwner(previous, key.Net, key.Ip));
+                _hops[key] = (portId, at);
+                Set(HopOwner(portId, key.Net, key.Ip), [L3Flows.Hop(HopBand, HopBand.Priority, key.Net, key.Ip, 32, h.Via, port, IdleTimeout)]);
                 return true;
             }
         }
+        if (previous is not null) Clear(HopOwner(previous, key.Net, key.Ip));
         _hops.Remove(key);
-        Clear(owner);
         return false;
     }
 

@@ -5,14 +5,14 @@ using Dragonflow.OpenFlow.Messages;
 namespace Dragonflow.Controller.Flows;
 
 /// <summary>
-/// The aging app's marker flow (DESIGN §6, table 200 CANARY): its cookie carries the generation
-/// of the flows last installed, so a controller that (re)connects knows which generation to
-/// start after. No flow jumps to table 200 and its table-miss drops anyway, so a match-all drop
-/// at priority 0 there never changes what traffic does.
+/// The aging marker flow (table CANARY of <see cref="Pipeline.PipelineSpec"/>): its cookie
+/// carries the generation of the flows last installed, so a controller that (re)connects knows
+/// which generation to start after. No flow leads to the canary table and its table-miss drops
+/// anyway, so a match-all drop at priority 0 there never changes what traffic does.
 /// </summary>
 public static class AgingCanary
 {
-    public const byte Table = 200;
+    public const byte Table = Pipeline.Tables.Canary;
     public const ushort Priority = 0;
 
     /// <summary>The app bits of the canary's cookie.</summary>

@@ -1,7 +1,7 @@
 namespace Dragonflow.Controller.Flows;
 
 /// <summary>
-/// The cookie layout of every flow the installer writes (DESIGN §6): the app in the top byte,
+/// The cookie layout of every flow the installer writes: the app in the top byte,
 /// an app-defined tag in the next 24 bits (for sg: the security group's unique key, so a flow
 /// names the group that allowed a packet), the aging generation in the low 32 bits. Aging only
 /// reads the generation bits, so a tag never disturbs it.

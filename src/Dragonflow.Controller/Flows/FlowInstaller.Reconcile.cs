@@ -8,7 +8,7 @@ namespace Dragonflow.Controller.Flows;
 /// What a (re)attached switch gets instead of a flush. Traffic never stops:
 /// 1. dump the switch's flows (taken at connect time when the controller prefetched it); the
 ///    canary in table 200 tells the previous generation;
-/// 2. with <see cref="Aging"/> (DESIGN §6): take a newer generation and ADD every desired flow
+/// 2. with <see cref="Aging"/> : take a newer generation and ADD every desired flow
 ///    stamped with it, and the new canary, in one atomic bundle (an ADD replaces a flow of the
 ///    same key in place, so old and new never leave a gap; one bundle costs vswitchd one table
 ///    version instead of one per flow). Without aging: ADD only the desired flows the switch

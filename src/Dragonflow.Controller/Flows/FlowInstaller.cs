@@ -1,4 +1,5 @@
 using Dragonflow.Controller.Observability;
+using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Connection;
 using Dragonflow.OpenFlow.Messages;
 using Dragonflow.OpenFlow.Protocol;
@@ -10,14 +11,17 @@ namespace Dragonflow.Controller.Flows;
 /// <summary>
 /// Keeps br-int's flow table equal to what the apps want (the role of OVN's ofctrl).
 ///
-/// Desired state is kept per (app, owner). A switch flow key (table, priority, match) may be
-/// wanted by several owners; it stays while any of them wants it, and the latest Set decides
-/// its instructions. <see cref="Set"/> only records the keys it touched; <see cref="FlushAsync"/>
+/// Desired state is kept per (app, owner). Every flow is checked against its app's contract
+/// and the pipeline (<see cref="AppContract"/>) before anything changes. A switch flow key
+/// (table, priority, match) has one owner: a second owner of the same key is refused loudly
+/// (logged, counted) and its flow waits until the holder lets go (<see cref="SwitchFlow"/>). <see cref="Set"/> only records the keys it touched; <see cref="FlushAsync"/>
 /// compares just those keys with what the switch was last told and sends the difference,
 /// pipelined with one barrier. Nothing is ever recomputed globally.
 ///
 /// Every flow carries a cookie <see cref="FlowCookie"/>: the app and the aging generation. A
-/// (re)attached switch is reconciled, not flushed (see FlowInstaller.Reconcile.cs).
+/// (re)attached switch is reconciled, not flushed (see FlowInstaller.Reconcile.cs). Flows with
+/// a timeout ask for FLOW_REMOVED; when the switch expires one, it leaves the installer's view
+/// and its owner is told (<see cref="FlowExpired"/>), so nothing is re-sent behind its back.
 ///
 /// Set/Clear/Get come from the controller's event loop; attach, detach and flushes may come from
 /// elsewhere (the connection's own thread for a disconnect), so state is guarded by one lock
@@ -28,8 +32,8 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
     private readonly ILogger _log;
     private readonly object _lock = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<byte, (AppId App, HashSet<byte> Tables)> _apps = new();
-    private readonly Dictionary<(byte App, string Owner), Dictionary<FlowKey, DesiredFlow>> _owners = new();
+    private readonly Dictionary<byte, AppContract> _apps = new();
+    private readonly Dictionary<(byte App, FlowOwner Owner), Dictionary<FlowKey, DesiredFlow>> _owners = new();
     private readonly Dictionary<FlowKey, SwitchFlow> _desired = new();
     private readonly Dictionary<FlowKey, Installed> _installed = new();
     private HashSet<FlowKey> _pending = new();
@@ -37,11 +41,10 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
     private Task<List<FlowStats>>? _prefetchedDump;
     private bool _reconcileNeeded;
     private uint _generation;
-    private long _sequence;
-    private long _added, _modified, _deleted, _restamped, _rejected, _flushes, _reconciles;
+    private long _added, _modified, _deleted, _restamped, _rejected, _flushes, _reconciles, _conflicts, _expired;
 
     /// <summary>What the switch was last told for a key (and on whose behalf, for logs).</summary>
-    private readonly record struct Installed(ulong Cookie, DesiredFlow Flow, AppId App, string Owner);
+    private readonly record struct Installed(ulong Cookie, DesiredFlow Flow, AppId App, FlowOwner Owner);
 
     private readonly ControllerMetrics? _metrics;
 
@@ -84,39 +87,55 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         {
             lock (_lock)
                 return new FlowInstallerStats(_added, _modified, _deleted, _restamped, _rejected, _flushes, _reconciles,
-                    _generation, _desired.Count, _installed.Count);
+                    _generation, _desired.Count, _installed.Count, _conflicts, _expired);
         }
     }
 
-    /// <summary>Declares the tables <paramref name="app"/> may write; a flow elsewhere is refused by <see cref="Set"/>.</summary>
+    /// <summary>
+    /// A flow of the switch's own timeout expired (FLOW_REMOVED): it is no longer desired nor
+    /// installed. Raised on the connection's thread; the host hands it to the owning app.
+    /// </summary>
+    public event Action<AppId, FlowOwner, DesiredFlow>? FlowExpired;
+
+    /// <summary>Declares what an app may write; a flow outside its contract is refused by <see cref="Set"/>.</summary>
+    public void Register(AppContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        lock (_lock)
+        {
+            if (_apps.TryGetValue(contract.App.Value, out var existing) && existing.App.Name != contract.App.Name)
+                throw new InvalidOperationException($"app id {contract.App.Value} is already registered as {existing.App}, not {contract.App}");
+            _apps[contract.App.Value] = contract;
+        }
+    }
+
+    /// <summary>Declares that <paramref name="app"/> may write any priority of <paramref name="tables"/>.</summary>
     public void Register(AppId app, IReadOnlyCollection<byte> tables)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        if (tables.Contains(AgingCanary.Table))
-            throw new InvalidOperationException($"app {app} may not own table {AgingCanary.Table}: it holds the aging canary");
-        lock (_lock)
+        try
         {
-            if (_apps.TryGetValue(app.Value, out var existing) && existing.App.Name != app.Name)
-                throw new InvalidOperationException($"app id {app.Value} is already registered as {existing.App}, not {app}");
-            _apps[app.Value] = (app, new HashSet<byte>(tables));
+            Register(AppContract.AnyPriority(app, tables));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
         }
     }
 
-    public void Set(AppId app, string owner, IEnumerable<DesiredFlow> flows)
+    public void Set(AppId app, FlowOwner owner, IEnumerable<DesiredFlow> flows)
     {
-        ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(flows);
         lock (_lock)
         {
-            if (!_apps.TryGetValue(app.Value, out var registered))
+            if (!_apps.TryGetValue(app.Value, out var contract))
                 throw new InvalidOperationException($"app {app} (id {app.Value}) is not registered with the flow installer");
             // Validate everything before changing anything: a refused Set leaves the owner as it was.
             var next = new Dictionary<FlowKey, DesiredFlow>();
             foreach (var flow in flows)
             {
-                if (!registered.Tables.Contains(flow.Table))
-                    throw new InvalidOperationException(
-                        $"app {app} may not write table {flow.Table} (owner {owner}); its tables are {string.Join(",", registered.Tables.Order())}");
+                if (contract.Check(flow) is { } broken)
+                    throw new InvalidOperationException($"{broken} (owner {owner})");
                 if (next.TryGetValue(flow.Key, out var twin) && !twin.Equals(flow))
                     _log.LogWarning("app {App} owner {Owner} gave flow {Key} twice with different instructions; the later wins",
                         app, owner, Describe(flow.Key));
@@ -126,21 +145,20 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         }
     }
 
-    public void Clear(AppId app, string owner)
+    public void Clear(AppId app, FlowOwner owner)
     {
-        ArgumentNullException.ThrowIfNull(owner);
         lock (_lock)
             Replace(app, owner, []);
     }
 
-    public IReadOnlyCollection<DesiredFlow> Get(AppId app, string owner)
+    public IReadOnlyCollection<DesiredFlow> Get(AppId app, FlowOwner owner)
     {
         lock (_lock)
             return _owners.TryGetValue((app.Value, owner), out var flows) ? flows.Values : [];
     }
 
     /// <summary>The owner's delta: keys it dropped, keys it added or changed. Caller holds the lock.</summary>
-    private void Replace(AppId app, string owner, Dictionary<FlowKey, DesiredFlow> next)
+    private void Replace(AppId app, FlowOwner owner, Dictionary<FlowKey, DesiredFlow> next)
     {
         var id = (app.Value, owner);
         _owners.TryGetValue(id, out var old);
@@ -161,19 +179,24 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         else _owners[id] = next;
     }
 
-    private void Want(FlowKey key, AppId app, string owner, DesiredFlow flow)
+    private void Want(FlowKey key, AppId app, FlowOwner owner, DesiredFlow flow)
     {
         if (!_desired.TryGetValue(key, out var switchFlow))
             _desired[key] = switchFlow = new SwitchFlow();
-        var conflict = switchFlow.Put(new SwitchFlow.Want(app, owner, flow, ++_sequence));
-        if (conflict is { } other)
-            _log.LogWarning("flow {Key} is wanted by {App}/{Owner} and by {OtherApp}/{OtherOwner} with different instructions; " +
-                "the latest ({App}/{Owner}: {Instructions}) wins over {OtherInstructions}",
-                Describe(key), app, owner, other.App, other.Owner, app, owner, flow.Instructions, other.Flow.Instructions);
+        if (switchFlow.Put(new SwitchFlow.Want(app, owner, flow)) is { } other)
+        {
+            var holder = switchFlow.Winner;
+            var refused = holder.App.Value == app.Value && holder.Owner == owner ? other : new SwitchFlow.Want(app, owner, flow);
+            _conflicts++;
+            _metrics?.Conflicts.Inc();
+            _log.LogError("flow {Key} is wanted by {App}/{Owner} and by {OtherApp}/{OtherOwner}; one owner per flow: " +
+                "{HolderApp}/{Holder} keeps it, {RefusedApp}/{Refused} is refused ({Instructions})",
+                Describe(key), app, owner, other.App, other.Owner, holder.App, holder.Owner, refused.App, refused.Owner, refused.Flow.Instructions);
+        }
         _pending.Add(key);
     }
 
-    private void Unwant(FlowKey key, AppId app, string owner)
+    private void Unwant(FlowKey key, AppId app, FlowOwner owner)
     {
         if (!_desired.TryGetValue(key, out var switchFlow))
             return;
@@ -200,9 +223,15 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         {
             _prefetchedDump = prefetchedDump;
             if (_connection is { } previous && previous != connection)
+            {
                 previous.Disconnected -= OnDisconnected;
+                previous.FlowRemoved -= OnFlowRemoved;
+            }
             if (_connection != connection)
+            {
                 connection.Disconnected += OnDisconnected;
+                connection.FlowRemoved += OnFlowRemoved;
+            }
             _connection = connection;
             _reconcileNeeded = true;
         }
@@ -223,6 +252,7 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         {
             if (_connection is null) return;
             _connection.Disconnected -= OnDisconnected;
+            _connection.FlowRemoved -= OnFlowRemoved;
             _log.LogInformation("{Switch}: detached from the flow installer", _connection);
             _connection = null;
             _prefetchedDump = null;
@@ -239,6 +269,43 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
     }
 
     private void OnDisconnected(OpenFlowConnection connection, Exception? reason) => DetachFrom(connection);
+
+    /// <summary>
+    /// The switch expired a flow (idle or hard timeout). If it is the flow we installed (same key
+    /// and cookie), it leaves both views, so the next Set of it is a change that is sent; its
+    /// owner is told. Removals we caused ourselves (reason delete) are ours already.
+    /// </summary>
+    private void OnFlowRemoved(OpenFlowConnection connection, FlowRemoved removed)
+    {
+        if (removed.Reason is not (FlowRemovedReason.IdleTimeout or FlowRemovedReason.HardTimeout)) return;
+        var key = new FlowKey(removed.TableId, removed.Priority, removed.Match);
+        Installed expired;
+        lock (_lock)
+        {
+            if (_connection != connection || !_installed.TryGetValue(key, out expired) || expired.Cookie != removed.Cookie) return;
+            _installed.Remove(key);
+            _expired++;
+            if (_desired.TryGetValue(key, out var switchFlow))
+            {
+                foreach (var want in switchFlow.Wants.ToList())
+                {
+                    if (_owners.TryGetValue((want.App.Value, want.Owner), out var flows))
+                    {
+                        // A fresh dictionary, as in Replace: what Get handed out never changes under its reader.
+                        var rest = new Dictionary<FlowKey, DesiredFlow>(flows);
+                        rest.Remove(key);
+                        if (rest.Count == 0) _owners.Remove((want.App.Value, want.Owner));
+                        else _owners[(want.App.Value, want.Owner)] = rest;
+                    }
+                }
+                _desired.Remove(key);
+            }
+            _pending.Remove(key);
+        }
+        _metrics?.Expired.Inc();
+        _log.LogDebug("flow {Key} of {App}/{Owner} expired on the switch ({Reason})", Describe(key), expired.App, expired.Owner, removed.Reason);
+        FlowExpired?.Invoke(expired.App, expired.Owner, expired.Flow);
+    }
 
     /// <summary>
     /// Sends the pending differences (or the whole reconcile after an attach) and completes once
@@ -400,6 +467,8 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
         {
             IdleTimeout = flow.IdleTimeout,
             HardTimeout = flow.HardTimeout,
+            // A flow that can expire tells us when it does (OnFlowRemoved).
+            Flags = flow.IdleTimeout > 0 || flow.HardTimeout > 0 ? FlowModFlags.SendFlowRemoved : 0,
         };
 
     private static FlowMod DeleteOf(FlowKey key, ulong cookie = 0, ulong cookieMask = 0) => new()

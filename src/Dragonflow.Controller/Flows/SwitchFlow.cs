@@ -1,33 +1,34 @@
 namespace Dragonflow.Controller.Flows;
 
 /// <summary>
-/// One switch flow key and every (app, owner) that wants it. Several owners may want the same
-/// key (e.g. a shared broadcast flow); the flow stays while any of them does. If they disagree
-/// on the instructions, the most recent Set wins.
+/// One switch flow key and the (app, owner) pairs that want it. A key has one owner: a second
+/// one is a conflict (<see cref="Put"/> reports it) and is refused — its flow waits here and
+/// takes over only if the holder lets go. Which one holds does not depend on the order of
+/// events: it is the least (app id, owner), so a restart ends with the same table.
 /// </summary>
 internal sealed class SwitchFlow
 {
     private readonly List<Want> _wants = new(1);
 
-    internal readonly record struct Want(AppId App, string Owner, DesiredFlow Flow, long Sequence);
+    internal readonly record struct Want(AppId App, FlowOwner Owner, DesiredFlow Flow);
 
     public int Count => _wants.Count;
 
     public IReadOnlyList<Want> Wants => _wants;
 
-    /// <summary>The want that decides what the switch gets: the latest one.</summary>
+    /// <summary>The want that decides what the switch gets.</summary>
     public Want Winner
     {
         get
         {
             var best = _wants[0];
             for (var i = 1; i < _wants.Count; i++)
-                if (_wants[i].Sequence > best.Sequence) best = _wants[i];
+                if (Precedes(_wants[i], best)) best = _wants[i];
             return best;
         }
     }
 
-    /// <summary>Adds or replaces the want of (app, owner); returns a conflicting other want, if any.</summary>
+    /// <summary>Adds or replaces the want of (app, owner); returns another owner's want of the same key, if any.</summary>
     public Want? Put(Want want)
     {
         Want? conflict = null;
@@ -40,7 +41,7 @@ internal sealed class SwitchFlow
                 _wants[i] = want;
                 replaced = true;
             }
-            else if (!SameEffect(w.Flow, want.Flow))
+            else
             {
                 conflict = w;
             }
@@ -49,7 +50,7 @@ internal sealed class SwitchFlow
         return conflict;
     }
 
-    public void Remove(AppId app, string owner)
+    public void Remove(AppId app, FlowOwner owner)
     {
         for (var i = 0; i < _wants.Count; i++)
         {
@@ -61,6 +62,6 @@ internal sealed class SwitchFlow
         }
     }
 
-    private static bool SameEffect(DesiredFlow a, DesiredFlow b) =>
-        a.Instructions.Equals(b.Instructions) && a.IdleTimeout == b.IdleTimeout && a.HardTimeout == b.HardTimeout;
+    private static bool Precedes(Want a, Want b) =>
+        a.App.Value != b.App.Value ? a.App.Value < b.App.Value : a.Owner.CompareTo(b.Owner) < 0;
 }

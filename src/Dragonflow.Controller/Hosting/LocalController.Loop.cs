@@ -121,20 +121,21 @@ public sealed partial class LocalController
                 }
                 break;
             case PacketInReceived p:
-                var owner = FlowCookie.App(p.Packet.Cookie);
-                var handled = false;
-                foreach (var app in _apps)
+                if (_router!.PacketIn(p.Packet))
                 {
-                    if (app.Id.Value != owner || !app.Handles.HasFlag(AppEvents.PacketIn)) continue;
-                    _metrics.PacketIn(app.Id.Name);
-                    app.OnPacketIn(p.Packet);
-                    handled = true;
+                    _metrics.PacketIn(_apps.First(a => a.Id.Value == FlowCookie.App(p.Packet.Cookie)).Id.Name);
                 }
-                if (!handled) _metrics.PacketIn("none");
-                if (!handled) _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
+                else
+                {
+                    _metrics.PacketIn("none");
+                    _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
+                }
                 break;
             case TimerTick:
-                Tick();
+                _router!.Tick();
+                break;
+            case FlowExpiredOnSwitch x:
+                _router!.FlowExpired(x.App, x.Owner, x.Flow);
                 break;
             case BindingWritten b:
                 _bindingInFlight.Remove(b.PortId);
@@ -142,7 +143,7 @@ public sealed partial class LocalController
                 {
                     // Our own write: take it now rather than wait for it to come back through pub/sub.
                     var (stored, previous) = _nb.Put(b.Stored);
-                    if (stored) Changed("lport", previous, b.Stored);
+                    if (stored) _router!.Changed(NbTables.Lport, previous, b.Stored);
                 }
                 CheckBinding(b.PortId);
                 break;
@@ -164,13 +165,13 @@ public sealed partial class LocalController
             if (_nb.Find(table.Name, u.Key) is { } cached && cached.Version > u.Version && u.Version > 0)
                 return; // the delete is older than what we hold (a re-created object)
             Touch(table.Name, u.Key);
-            if (_nb.Remove(table.Name, u.Key) is { } removed) Changed(table.Name, removed, null);
+            if (_nb.Remove(table.Name, u.Key) is { } removed) _router!.Changed(table, removed, null);
             return;
         }
         if (ParseObject(table, u.Key, u.Value) is not { } obj) return;
         Touch(table.Name, u.Key);
         var (stored, previous) = _nb.Put(obj);
-        if (stored) Changed(table.Name, previous, obj);
+        if (stored) _router!.Changed(table, previous, obj);
     }
 
     private void Touch(string table, string id) => _touchedAt[(table, id)] = _processed;
@@ -190,12 +191,12 @@ public sealed partial class LocalController
                 present.Add(obj.Id);
                 if (_touchedAt.GetValueOrDefault((table.Name, obj.Id), -1) > s.StartedAt) continue;
                 var (stored, previous) = _nb.Put(obj);
-                if (dispatch && stored && (previous is null || previous.Version != obj.Version)) Changed(table.Name, previous, obj);
+                if (dispatch && stored && (previous is null || previous.Version != obj.Version)) _router!.Changed(table, previous, obj);
             }
             foreach (var gone in _nb.All(table.Name).Where(o => !present.Contains(o.Id)).Select(o => o.Id).ToList())
             {
                 if (_touchedAt.GetValueOrDefault((table.Name, gone), -1) > s.StartedAt) continue;
-                if (_nb.Remove(table.Name, gone) is { } removed && dispatch) Changed(table.Name, removed, null);
+                if (_nb.Remove(table.Name, gone) is { } removed && dispatch) _router!.Changed(table, removed, null);
             }
         }
         _touchedAt.Clear();
@@ -203,78 +204,14 @@ public sealed partial class LocalController
         _metrics.Syncs.Inc();
     }
 
-    /// <summary>Tells the apps which owners to recompute after one NB object changed.</summary>
-    private void Changed(string table, NbObject? before, NbObject? after)
-    {
-        var id = (after ?? before)!.Id;
-        switch (table)
-        {
-            case "lport":
-                PortChanged(id);
-                foreach (var net in new[] { (before as LogicalPort)?.Lswitch, (after as LogicalPort)?.Lswitch }.OfType<string>().Distinct())
-                    NetworkChanged(net, withPorts: false);
-                break;
-            case "lswitch":
-                NetworkChanged(id, withPorts: true);
-                break;
-            case "lsubnet": // e.g. enable_dhcp toggled: the network's ports are recomputed
-                foreach (var net in new[] { (before as LogicalSubnet)?.Lswitch, (after as LogicalSubnet)?.Lswitch }.OfType<string>().Distinct())
-                    NetworkChanged(net, withPorts: true);
-                break;
-            case "lrouter":
-                RouterChanged(id);
-                break;
-            case "floatingip":
-                FloatingIpChanged(id);
-                break;
-            case "lsecgroup":
-                foreach (var app in _apps)
-                    if (app.Handles.HasFlag(AppEvents.SecurityGroup)) app.OnSecurityGroupChanged(id);
-                break;
-            case "chassis":
-                if (before is Chassis b && after is Chassis a && a.SameTopologyAs(b)) break; // a heartbeat only
-                foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
-                foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
-                break;
-        }
-    }
-
-    private void PortChanged(string portId)
-    {
-        foreach (var app in _apps)
-            if (app.Handles.HasFlag(AppEvents.Port)) app.OnPortChanged(portId);
-        CheckBinding(portId);
-    }
-
-    private void NetworkChanged(string networkId, bool withPorts)
-    {
-        foreach (var app in _apps)
-            if (app.Handles.HasFlag(AppEvents.Network)) app.OnNetworkChanged(networkId);
-        if (withPorts)
-            foreach (var port in _nb.PortsOfNetwork(networkId).ToList()) PortChanged(port);
-    }
-
-    private void RouterChanged(string routerId)
-    {
-        foreach (var app in _apps)
-            if (app.Handles.HasFlag(AppEvents.Router)) app.OnRouterChanged(routerId);
-    }
-
-    private void RecomputeAll()
-    {
-        foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
-        foreach (var group in _nb.SecurityGroups.Keys.ToList()) Changed("lsecgroup", null, _nb.SecurityGroups[group]);
-        foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
-        foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
-        foreach (var fip in _nb.FloatingIps.Keys.ToList()) FloatingIpChanged(fip);
-    }
+    private void RecomputeAll() => _router!.RecomputeAll();
 
     // ---- OVSDB -------------------------------------------------------------------------------
 
     private void ApplyInterface(InterfaceEvent e)
     {
         var iface = e.Interface;
-        if (ApplyExternalPatch(e)) return;
+        if (ApplyPatch(e)) return;
         var tunnelType = _options.TunnelTypes.FirstOrDefault(t => iface.Name == ControllerOptions.TunnelPortName(t) && iface.Type == t);
         if (tunnelType is not null)
         {
@@ -294,8 +231,8 @@ public sealed partial class LocalController
         using (_log.BeginScope(new LogIds(("NetworkId", _nb.Ports.GetValueOrDefault(portId)?.Lswitch))))
             _log.LogInformation("port {PortId} {State} on {Interface}", portId, _bridge.IsLocal(portId) ? "plugged" : "unplugged", iface.Name);
         if (_bridge.IsLocal(portId)) PortPlugged?.Invoke(portId);
-        PortChanged(portId);
-        if (_nb.Ports.TryGetValue(portId, out var port)) NetworkChanged(port.Lswitch, withPorts: false);
+        _router!.Deliver(Routing.AppEvent.Port(portId));
+        if (_nb.Ports.TryGetValue(portId, out var port)) _router.Deliver(Routing.AppEvent.Network(port.Lswitch));
     }
 
     // ---- bindings ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ using Microsoft.Extensions.Logging;
 namespace Dragonflow.Controller.Hosting;
 
 /// <summary>
-/// The per-chassis controller (DESIGN.md §5). Start-up: NB API and cache, ovsdb-server,
+/// The per-chassis controller (docs/architecture.md). Start-up: NB API and cache, ovsdb-server,
 /// br-int (fail_mode=secure, OpenFlow13, disable-in-band, controller = our listener — set
 /// before any flow is installed, since gaining a first controller flushes the bridge), the
 /// chassis record, one flow-based tunnel port per tunnel type, the apps, a full sync; then
@@ -55,6 +55,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private FlowInstaller? _installer;
     private ChassisContext? _context;
     private IReadOnlyList<ControllerApp> _apps = [];
+    private Routing.ChangeRouter? _router;
     private OpenFlowConnection? _switch;
     private volatile bool _switchSeen;
     private Task _loop = Task.CompletedTask;
@@ -142,6 +143,20 @@ public sealed partial class LocalController : IAsyncDisposable
             _ = c.Closed.ContinueWith(_ => _dumpsAtConnect.TryRemove(c, out var _), TaskScheduler.Default);
         };
         _listener.Start();
+
+        // The apps first: what they need on the chassis (bridges, patch ports) is made with br-int.
+        _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>(), _metrics) { Aging = o.Apps.Contains(AppCatalog.Aging) };
+        _installer.FlowExpired += (app, owner, flow) => Post(new FlowExpiredOnSwitch(app, owner, flow));
+        _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"))
+        {
+            ExternalBridge = o.ExternalBridge,
+            BridgeMappings = o.BridgeMappings,
+        };
+        _context.PacketOutSender = SendPacketOut;
+        _apps = AppCatalog.Create(o.Apps, _context);
+        _router = new Routing.ChangeRouter(_nb, _apps);
+        _router.PortRecomputed += CheckBinding;
+
         var target = await ControllerTargetAsync(vswitch, ct);
         await vswitch.EnsureBridgeAsync(new BridgeSpec(o.IntegrationBridge)
         {
@@ -158,17 +173,12 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             await vswitch.EnsurePortAsync(PortSpec.Tunnel(o.IntegrationBridge, ControllerOptions.TunnelPortName(type), type, o.LocalIp), ct);
         }
-        if (o.Apps.Contains(Apps.Dnat.DnatApp.AppId.Name)) await EnsureExternalBridgeAsync(vswitch, ct);
+        foreach (var need in _apps.SelectMany(a => a.Needs).Distinct()) await EnsurePatchedBridgeAsync(vswitch, need, ct);
         await RegisterChassisAsync(ct);
 
-        _installer = new FlowInstaller(_loggerFactory.CreateLogger<FlowInstaller>(), _metrics) { Aging = o.Apps.Contains(AppCatalog.Aging) };
-        _context = new ChassisContext(o.Host, o.TunnelTypes, _nb, _bridge, _installer, _loggerFactory.CreateLogger("Dragonflow.Controller.Apps"));
-        _context.PacketOutSender = SendPacketOut;
-        _context.ExternalPhysicalNetworks = ExternalPhysicalNetworks(o);
-        _apps = AppCatalog.Create(o.Apps, _context);
         foreach (var app in _apps)
         {
-            _installer.Register(app.Id, app.Tables);
+            _installer.Register(app.Contract);
             app.Start();
         }
 

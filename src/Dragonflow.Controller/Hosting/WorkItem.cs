@@ -27,3 +27,6 @@ internal sealed record BindingWritten(string PortId, LogicalPort? Stored) : Work
 
 /// <summary>A packet the switch sent to the controller, copied out of the connection's buffer.</summary>
 internal sealed record PacketInReceived(Apps.PacketInData Packet) : WorkItem;
+
+/// <summary>The switch expired a flow (FLOW_REMOVED); its app is told on the loop.</summary>
+internal sealed record FlowExpiredOnSwitch(Flows.AppId App, Flows.FlowOwner Owner, Flows.DesiredFlow Flow) : WorkItem;

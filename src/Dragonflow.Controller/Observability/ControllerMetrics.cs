@@ -33,6 +33,16 @@ public sealed class ControllerMetrics : IDisposable
         "FLOW_MODs the switch answered with an error.",
         new CounterConfiguration { LabelNames = ["chassis"] });
 
+    public static readonly Counter FlowConflicts = Metrics.CreateCounter(
+        "dragonflow_controller_flow_conflicts_total",
+        "Flows refused because another owner already wants the same table, priority and match (a bug of an app or of the pipeline).",
+        new CounterConfiguration { LabelNames = ["chassis"] });
+
+    public static readonly Counter FlowsExpired = Metrics.CreateCounter(
+        "dragonflow_controller_flows_expired_total",
+        "Flows the switch removed by their idle or hard timeout (FLOW_REMOVED); their owners were told.",
+        new CounterConfiguration { LabelNames = ["chassis"] });
+
     public static readonly Histogram BatchSeconds = Metrics.CreateHistogram(
         "dragonflow_controller_flow_batch_seconds",
         "Time to send one batch of FLOW_MODs and have its barrier acknowledged.",
@@ -98,6 +108,8 @@ public sealed class ControllerMetrics : IDisposable
         Syncs = FullSyncs.WithLabels(chassis);
         Reconciled = Reconciles.WithLabels(chassis);
         Local = LocalPorts.WithLabels(chassis);
+        Conflicts = FlowConflicts.WithLabels(chassis);
+        Expired = FlowsExpired.WithLabels(chassis);
         lock (Live) Instances.Add(this);
     }
 
@@ -111,6 +123,8 @@ public sealed class ControllerMetrics : IDisposable
     public Counter.Child Syncs { get; }
     public Counter.Child Reconciled { get; }
     public Gauge.Child Local { get; }
+    public Counter.Child Conflicts { get; }
+    public Counter.Child Expired { get; }
 
     /// <summary>FLOW_MODs the switch accepted: add, modify, delete, or restamp (a reconcile's re-stamped flow).</summary>
     public void FlowModsDone(string command, long count)

@@ -1,6 +1,10 @@
 namespace Dragonflow.Controller.Pipeline;
 
-/// <summary>The br-int table numbers (DESIGN.md §6; classic Dragonflow's numbering).</summary>
+/// <summary>
+/// The br-int table numbers: the one place a table number is written (classic Dragonflow's
+/// numbering, which operators know). What each table is for, who writes it and where it may
+/// lead is in <see cref="PipelineSpec"/>.
+/// </summary>
 public static class Tables
 {
     public const byte IngressClassification = 0;
@@ -22,7 +26,11 @@ public static class Tables
     public const byte Canary = 200;
 }
 
-/// <summary>Flow priorities (DESIGN.md §6).</summary>
+/// <summary>
+/// The priority levels that apps' bands are built from (<see cref="PriorityBand"/>): an app
+/// names its bands in its contract and takes its priorities from them, never from arithmetic
+/// on these.
+/// </summary>
 public static class Priorities
 {
     public const ushort Default = 1;

@@ -2,8 +2,8 @@ namespace Dragonflow.Controller.Topology;
 
 /// <summary>
 /// What br-int holds on this chassis, as OVSDB reports it: the OpenFlow port of every
-/// interface that names an lport (external_ids:iface-id) and of the tunnel ports, one per
-/// tunnel type. Used only from the controller's event loop.
+/// interface that names an lport (external_ids:iface-id), of the tunnel ports, one per
+/// tunnel type, and of the patch ports apps asked for. Used only from the controller's event loop.
 /// </summary>
 public sealed class BridgePorts
 {
@@ -53,14 +53,20 @@ public sealed class BridgePorts
 
     public bool RemoveTunnel(string type) => _tunnels.Remove(type);
 
-    /// <summary>The ofport of br-int's patch port to the external bridge (dnat); null while there is none.</summary>
-    public uint? ExternalPatch { get; private set; }
+    private readonly Dictionary<string, uint> _patches = new(StringComparer.Ordinal);
 
-    /// <summary>Records the external patch port (null: gone); true if it changed.</summary>
-    public bool SetExternalPatch(uint? ofport)
+    /// <summary>The ofport of br-int's patch port <paramref name="name"/> (a <see cref="PatchedBridge"/>'s); null while there is none.</summary>
+    public uint? Patch(string name) => _patches.TryGetValue(name, out var ofport) ? ofport : null;
+
+    /// <summary>The name of the patch port at <paramref name="ofport"/>, or null if it is none.</summary>
+    public string? PatchAt(uint ofport) => _patches.FirstOrDefault(kv => kv.Value == ofport).Key;
+
+    /// <summary>Records a patch port (null: gone); true if it changed.</summary>
+    public bool SetPatch(string name, uint? ofport)
     {
-        if (ExternalPatch == ofport) return false;
-        ExternalPatch = ofport;
+        if (Patch(name) == ofport) return false;
+        if (ofport is { } p) _patches[name] = p;
+        else _patches.Remove(name);
         return true;
     }
 }

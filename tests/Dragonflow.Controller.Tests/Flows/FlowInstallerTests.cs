@@ -21,8 +21,8 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         Assert.Equal(CookieOf(AgingCanary.App, 1), canary.Cookie);
         Assert.Equal("drop", canary.Actions);
 
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 5, 64)]);
-        installer.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 5, 64)]);
+        installer.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1)]);
         await installer.FlushAsync();
         await bridge.WaitForFlowsAsync(f => f.Count == 4, "three flows and the canary");
         var flows = bridge.DumpFlows().Where(f => !f.IsCanary).ToList();
@@ -32,14 +32,14 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         Assert.Contains(flows, f => f is { Table: 17, Priority: 100, Match: "reg7=0x5", Actions: "goto_table:64" });
 
         // Replace port-a's flows: one changes its action, one goes away.
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 3)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 3)]);
         await installer.FlushAsync();
         await bridge.WaitForFlowsAsync(f => f.Count == 3 && f.Any(x => x is { Match: "in_port=1", Actions: "output:3" }),
             "port-a's new flow");
         Assert.DoesNotContain(bridge.DumpFlows(), f => f.Table == 17);
         Assert.Contains(bridge.DumpFlows(), f => f is { Match: "in_port=2", Actions: "output:1" });
 
-        installer.Clear(L2, "port-a");
+        installer.Clear(L2, FlowOwner.Port("port-a"));
         await installer.FlushAsync();
         await bridge.WaitForFlowsAsync(f => f.Count == 2, "only port-b's flow and the canary");
         Assert.Contains(bridge.DumpFlows(), f => f is { Match: "in_port=2", Actions: "output:1" });
@@ -57,31 +57,31 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         await installer.AttachAsync(bridge.Connection);
 
         var broadcast = Forward(17, 50, 9, 10);
-        installer.Set(L2, "net-1", [broadcast]);
-        installer.Set(L2, "net-2", [Forward(17, 50, 9, 10)]);
+        installer.Set(L2, FlowOwner.Port("net-1"), [broadcast]);
+        installer.Set(L2, FlowOwner.Port("net-2"), [Forward(17, 50, 9, 10)]);
         await installer.FlushAsync();
         Assert.Single(bridge.DumpFlows(), f => f is { Table: 17, Match: "in_port=9", Actions: "output:10" });
         Assert.Equal(1, installer.Stats.FlowsAdded);
 
-        installer.Clear(L2, "net-1");
+        installer.Clear(L2, FlowOwner.Port("net-1"));
         await installer.FlushAsync();
         Assert.Single(bridge.DumpFlows(), f => f is { Table: 17, Match: "in_port=9" });
         Assert.Equal(0, installer.Stats.FlowsDeleted);
 
-        installer.Clear(L2, "net-2");
+        installer.Clear(L2, FlowOwner.Port("net-2"));
         await installer.FlushAsync();
         await bridge.WaitForFlowsAsync(f => !f.Any(x => x.Table == 17), "the shared flow gone");
         Assert.Equal(1, installer.Stats.FlowsDeleted);
         Assert.False(log.Contains(LogLevel.Warning, "different instructions"));
 
         // Two owners disagree: the latest Set wins, with a warning; when it lets go the other returns.
-        installer.Set(L2, "a", [Forward(17, 50, 9, 10)]);
-        installer.Set(L2, "b", [Forward(17, 50, 9, 11)]);
+        installer.Set(L2, FlowOwner.Port("a"), [Forward(17, 50, 9, 10)]);
+        installer.Set(L2, FlowOwner.Port("b"), [Forward(17, 50, 9, 11)]);
         await installer.FlushAsync();
         Assert.Single(bridge.DumpFlows(), f => f is { Table: 17, Match: "in_port=9", Actions: "output:11" });
         Assert.True(log.Contains(LogLevel.Warning, "different instructions"));
 
-        installer.Clear(L2, "b");
+        installer.Clear(L2, FlowOwner.Port("b"));
         await installer.FlushAsync();
         await bridge.WaitForFlowsAsync(f => f.Any(x => x is { Table: 17, Match: "in_port=9", Actions: "output:10" }),
             "owner a's version back");
@@ -98,9 +98,9 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
 
         // OpenFlow only jumps forward: goto_table:17 from table 64 is refused (OFPBIC_BAD_TABLE_ID).
         var backwards = new DesiredFlow(64, 100, Match.Of(MatchField.Register(7, 3)), InstructionSet.Of(Instruction.Goto(17)));
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2)]);
-        installer.Set(L2, "bad-port", [backwards]);
-        installer.Set(L2, "port-b", [Forward(0, 100, 2, 1), Jump(17, 100, 2, 64)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2)]);
+        installer.Set(L2, FlowOwner.Port("bad-port"), [backwards]);
+        installer.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1), Jump(17, 100, 2, 64)]);
         await installer.FlushAsync();
 
         var flows = bridge.DumpFlows();
@@ -116,7 +116,7 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         // The rejected flow is not retried on every flush; fixing it installs it.
         await installer.FlushAsync();
         Assert.Equal(1, installer.Stats.FlowsRejected);
-        installer.Set(L2, "bad-port", [Jump(64, 100, 3, 72)]);
+        installer.Set(L2, FlowOwner.Port("bad-port"), [Jump(64, 100, 3, 72)]);
         await installer.FlushAsync();
         Assert.Contains(bridge.DumpFlows(), f => f is { Table: 64, Match: "reg7=0x3", Actions: "goto_table:72" });
     }
@@ -153,7 +153,7 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         static void Apply(FlowInstaller installer)
         {
             for (uint port = 1; port <= 4; port++)
-                installer.Set(L2, $"port-{port}", [Forward(0, 100, port, port + 10), Jump(17, 100, port, 64)]);
+                installer.Set(L2, FlowOwner.Port($"port-{port}"), [Forward(0, 100, port, port + 10), Jump(17, 100, port, 64)]);
         }
 
         static List<string> WithoutGeneration(IEnumerable<string> lines) =>
@@ -169,18 +169,18 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         await installer.AttachAsync(bridge.Connection);
         const int owners = 200;
         for (uint i = 1; i <= owners; i++)
-            installer.Set(L2, $"port-{i}", OwnerFlows(i));
+            installer.Set(L2, FlowOwner.Port($"port-{i}"), OwnerFlows(i));
         await installer.FlushAsync();
         Assert.Equal(owners * 3, installer.Stats.InstalledFlows);
         var before = installer.Stats;
 
         // Port 77: one flow changes, one goes, one comes, one stays; another owner re-sets the same flows.
-        installer.Set(L2, "port-77", [
+        installer.Set(L2, FlowOwner.Port("port-77"), [
             Forward(0, 100, 77, 999),          // changed action
             Jump(17, 100, 77, 64),             // unchanged
             Forward(64, 100, 77, 1000),        // new
         ]);
-        installer.Set(L2, "port-78", OwnerFlows(78));
+        installer.Set(L2, FlowOwner.Port("port-78"), OwnerFlows(78));
         await installer.FlushAsync();
 
         var after = installer.Stats;

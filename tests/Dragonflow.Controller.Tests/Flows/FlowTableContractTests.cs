@@ -12,14 +12,14 @@ public class FlowTableContractTests
     public void AFlowOutsideTheAppsTablesIsRefusedNamingAppAndTable()
     {
         var installer = NewInstaller();
-        installer.Set(Sg, "sg-1", [Forward(72, 10, 1, 2)]);
+        installer.Set(Sg, FlowOwner.Port("sg-1"), [Forward(72, 10, 1, 2)]);
 
         var e = Assert.Throws<InvalidOperationException>(() =>
-            installer.Set(Sg, "sg-1", [Forward(77, 10, 1, 2), Forward(17, 10, 1, 2)]));
+            installer.Set(Sg, FlowOwner.Port("sg-1"), [Forward(77, 10, 1, 2), Forward(17, 10, 1, 2)]));
         Assert.Contains("sg", e.Message);
         Assert.Contains("table 17", e.Message);
         // The refused Set changed nothing.
-        Assert.Equal([Forward(72, 10, 1, 2)], installer.Get(Sg, "sg-1"));
+        Assert.Equal([Forward(72, 10, 1, 2)], installer.Get(Sg, FlowOwner.Port("sg-1")));
         Assert.Equal(1, installer.Stats.DesiredFlows);
     }
 
@@ -28,7 +28,7 @@ public class FlowTableContractTests
     {
         var installer = NewInstaller();
         var dnat = new AppId(7, "dnat");
-        var e = Assert.Throws<InvalidOperationException>(() => installer.Set(dnat, "fip-1", [Forward(15, 10, 1, 2)]));
+        var e = Assert.Throws<InvalidOperationException>(() => installer.Set(dnat, FlowOwner.Port("fip-1"), [Forward(15, 10, 1, 2)]));
         Assert.Contains("dnat", e.Message);
     }
 
@@ -44,24 +44,24 @@ public class FlowTableContractTests
     public void GetReturnsTheOwnersFlowsAndClearDropsThem()
     {
         var installer = NewInstaller();
-        Assert.Empty(installer.Get(L2, "port-a"));
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 5, 64)]);
-        installer.Set(L2, "port-b", [Forward(0, 100, 1, 2)]); // the same key: one switch flow
-        Assert.Equal(2, installer.Get(L2, "port-a").Count);
+        Assert.Empty(installer.Get(L2, FlowOwner.Port("port-a")));
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 5, 64)]);
+        installer.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 1, 2)]); // the same key: one switch flow
+        Assert.Equal(2, installer.Get(L2, FlowOwner.Port("port-a")).Count);
         Assert.Equal(2, installer.Stats.DesiredFlows);
 
-        installer.Clear(L2, "port-a");
-        Assert.Empty(installer.Get(L2, "port-a"));
-        Assert.Single(installer.Get(L2, "port-b"));
+        installer.Clear(L2, FlowOwner.Port("port-a"));
+        Assert.Empty(installer.Get(L2, FlowOwner.Port("port-a")));
+        Assert.Single(installer.Get(L2, FlowOwner.Port("port-b")));
         Assert.Equal(1, installer.Stats.DesiredFlows);
-        installer.Clear(L2, "never-set"); // harmless
+        installer.Clear(L2, FlowOwner.Port("never-set")); // harmless
     }
 
     [Fact]
     public async Task FlushWithoutASwitchIsANoOpAndKeepsTheDesiredState()
     {
         var installer = NewInstaller();
-        installer.Set(L2, "port-a", [new DesiredFlow(0, 1, Match.All, InstructionSet.Drop)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [new DesiredFlow(0, 1, Match.All, InstructionSet.Drop)]);
         await installer.FlushAsync();
         installer.Detach();
         await installer.FlushAsync();

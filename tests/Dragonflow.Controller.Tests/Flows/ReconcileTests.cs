@@ -14,9 +14,9 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
         var first = NewInstaller();
         await first.AttachAsync(bridge.Connection);
-        first.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
-        first.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
-        first.Set(Sg, "sg-1", [Jump(72, 10, 1, 77)]);
+        first.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
+        first.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1)]);
+        first.Set(Sg, FlowOwner.Port("sg-1"), [Jump(72, 10, 1, 77)]);
         await first.FlushAsync();
         Assert.All(bridge.DumpFlows(), f => Assert.Equal(1u, f.Generation));
         // Something nobody asked for (an operator's or an older controller's flow).
@@ -27,8 +27,8 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         await first.DisposeAsync();
         var connection = await bridge.ReconnectAsync();
         await using var second = NewInstaller();
-        second.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
-        second.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
+        second.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
+        second.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1)]);
         // sg-1 is no longer wanted.
         await second.AttachAsync(connection);
 
@@ -45,7 +45,7 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
             stats.FlowsAdded, stats.FlowsModified));
 
         // After the reconcile it keeps the switch in sync with the new generation.
-        second.Set(Sg, "sg-2", [Jump(72, 10, 2, 77)]);
+        second.Set(Sg, FlowOwner.Port("sg-2"), [Jump(72, 10, 2, 77)]);
         await second.FlushAsync();
         Assert.Contains(bridge.DumpFlows(), f => f is { Table: 72, Match: "reg7=0x2" } && f.Cookie == CookieOf(Sg, 2));
     }
@@ -56,16 +56,16 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
         await using var installer = NewInstaller();
         await installer.AttachAsync(bridge.Connection);
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
         await installer.FlushAsync();
         Assert.Equal(3, bridge.DumpFlows().Count);
 
         fixture.Chassis.StopVswitchd();
         await bridge.Connection.Closed.WaitAsync(TimeSpan.FromSeconds(10));
         // Changes while the switch is away are kept, and flushing them is harmless.
-        installer.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
-        installer.Clear(L2, "port-a");
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 3)]);
+        installer.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1)]);
+        installer.Clear(L2, FlowOwner.Port("port-a"));
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 3)]);
         await installer.FlushAsync();
 
         fixture.Chassis.StartVswitchd();
@@ -87,7 +87,7 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
         await using var installer = NewInstaller();
         await installer.AttachAsync(bridge.Connection);
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2)]);
         await installer.FlushAsync();
         var before = installer.Stats;
 
@@ -96,8 +96,8 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         Dragonflow.Testing.ProcessRunner.RunChecked("kill", "-STOP", pid);
         try
         {
-            installer.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
-            installer.Set(L2, "port-a", [Forward(0, 100, 1, 3)]);
+            installer.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1)]);
+            installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 3)]);
             using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => installer.FlushAsync(cts.Token));
 
@@ -132,8 +132,8 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
 
         var first = NewInstaller();
         await first.AttachAsync(bridge.Connection);
-        first.Set(L2, "vm1", [Forward(0, 100, p1, p2)]);
-        first.Set(L2, "vm2", [Forward(0, 100, p2, p1)]);
+        first.Set(L2, FlowOwner.Port("vm1"), [Forward(0, 100, p1, p2)]);
+        first.Set(L2, FlowOwner.Port("vm2"), [Forward(0, 100, p2, p1)]);
         await first.FlushAsync();
         Assert.True(vm1.WaitForPing("10.77.0.2", TimeSpan.FromSeconds(10)), fixture.Chassis.Diagnostics());
 
@@ -146,8 +146,8 @@ public class ReconcileTests(ChassisFixture fixture) : IClassFixture<ChassisFixtu
         await first.DisposeAsync();
         var connection = await bridge.ReconnectAsync();
         await using var second = NewInstaller();
-        second.Set(L2, "vm1", [Forward(0, 100, p1, p2)]);
-        second.Set(L2, "vm2", [Forward(0, 100, p2, p1)]);
+        second.Set(L2, FlowOwner.Port("vm1"), [Forward(0, 100, p1, p2)]);
+        second.Set(L2, FlowOwner.Port("vm2"), [Forward(0, 100, p2, p1)]);
         await second.AttachAsync(connection);
         var repliesBeforeTakeover = ping.Lines.Count(IsReply);
         Assert.False(ping.HasExited, "the takeover must happen while the ping runs");

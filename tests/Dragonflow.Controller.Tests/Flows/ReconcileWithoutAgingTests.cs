@@ -12,9 +12,9 @@ public class ReconcileWithoutAgingTests(ChassisFixture fixture) : IClassFixture<
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
         var first = NewInstaller();
         await first.AttachAsync(bridge.Connection);
-        first.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
-        first.Set(L2, "port-b", [Forward(0, 100, 2, 1)]);
-        first.Set(Sg, "sg-1", [Jump(72, 10, 1, 77)]);
+        first.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
+        first.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1)]);
+        first.Set(Sg, FlowOwner.Port("sg-1"), [Jump(72, 10, 1, 77)]);
         await first.FlushAsync();
         fixture.Chassis.AddFlows(bridge.Name, "table=5,priority=7,cookie=0x300000000000001,actions=drop\n");
         await bridge.WaitForFlowsAsync(f => f.Count == 6, "five flows and the canary");
@@ -26,9 +26,9 @@ public class ReconcileWithoutAgingTests(ChassisFixture fixture) : IClassFixture<
         await using var second = new FlowInstaller { Aging = false };
         second.Register(L2, [0, 17, 64]);
         second.Register(Sg, [72, 77]);
-        second.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
-        second.Set(L2, "port-b", [Forward(0, 100, 2, 3)]); // changed
-        second.Set(L2, "port-c", [Forward(0, 100, 4, 1)]); // new
+        second.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
+        second.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 3)]); // changed
+        second.Set(L2, FlowOwner.Port("port-c"), [Forward(0, 100, 4, 1)]); // new
         // sg-1 is no longer wanted; the hand-made flow in table 5 is not either.
         await second.AttachAsync(connection);
 
@@ -50,7 +50,7 @@ public class ReconcileWithoutAgingTests(ChassisFixture fixture) : IClassFixture<
         Assert.Equal(4, stats.InstalledFlows);
 
         // Afterwards it keeps the switch in sync as usual.
-        second.Clear(L2, "port-a");
+        second.Clear(L2, FlowOwner.Port("port-a"));
         await second.FlushAsync();
         await bridge.WaitForFlowsAsync(f => f.Count == 3, "port-a's flows gone");
     }
@@ -61,7 +61,7 @@ public class ReconcileWithoutAgingTests(ChassisFixture fixture) : IClassFixture<
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
         await using var installer = new FlowInstaller { Aging = false };
         installer.Register(L2, [0, 17, 64]);
-        installer.Set(L2, "port-a", [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
+        installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2), Jump(17, 100, 1, 64)]);
         await installer.AttachAsync(bridge.Connection);
         var flows = bridge.DumpFlows();
         Assert.Equal(2, flows.Count);

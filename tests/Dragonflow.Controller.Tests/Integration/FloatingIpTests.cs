@@ -106,7 +106,7 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
             Assert.Equal("vm1", await TcpProbe.ConnectWithinAsync(ext.Namespace, "172.24.4.10", VmPort, Deadline));
             var portsBefore = Ports(cloud.A);
             Assert.Contains(cloud.UplinkA, portsBefore);
-            Assert.Contains(LocalController.ExternalPatchName("br-ex"), portsBefore);
+            Assert.Contains(Topology.PatchedBridge.Named("br-ex").BridgePatch, portsBefore);
 
             await cloud.A.StopControllerAsync();
             await cloud.A.StartControllerAsync();

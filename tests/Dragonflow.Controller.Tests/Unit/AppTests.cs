@@ -25,8 +25,8 @@ public sealed class AppTests
         _context = new ChassisContext("here", ["geneve"], _nb, _bridge, _flows, _log);
         _l2 = new L2App(_context);
         _tunneling = new TunnelingApp(_context);
-        _flows.Register(_l2.Id, _l2.Tables);
-        _flows.Register(_tunneling.Id, _tunneling.Tables);
+        _flows.Register(_l2.Contract);
+        _flows.Register(_tunneling.Contract);
         _bridge.SetTunnel("geneve", 1);
         _nb.Put(new Chassis { Id = "here", Ip = "192.0.2.1", TunnelTypes = ["geneve"], Version = 1 });
     }
@@ -51,11 +51,11 @@ public sealed class AppTests
         AddPort(1, "here");
         _bridge.SetInterface("tap1", "p1", 7);
         _l2.OnPortChanged("p1");
-        Assert.Empty(_flows.Get(L2App.AppId, "p1"));
+        Assert.Empty(_flows.Get(L2App.AppId, FlowOwner.Port("p1")));
 
         AddNetwork();
         _l2.OnPortChanged("p1");
-        var flows = _flows.Get(L2App.AppId, "p1");
+        var flows = _flows.Get(L2App.AppId, FlowOwner.Port("p1"));
         Assert.Contains(flows, f => f.Table == Tables.IngressClassification && f.Match.Equals(Match.Of(MatchField.InPort(7))));
         Assert.Contains(flows, f => f.Table == Tables.IngressDispatch && f.Instructions.ToString().Contains("output:7"));
         Assert.Contains(flows, f => f.Table == Tables.Arp);
@@ -74,7 +74,7 @@ public sealed class AppTests
         for (var n = 100; n < 1100; n++) AddPort(n, $"c{n % 3 + 1}");
 
         _l2.OnNetworkChanged("net1");
-        var flood = Assert.Single(_flows.Get(L2App.AppId, "lswitch:net1"));
+        var flood = Assert.Single(_flows.Get(L2App.AppId, FlowOwner.Network("net1")));
         var actions = flood.Instructions.Instructions.OfType<ApplyActions>().Single().Actions;
         Assert.Equal(2 * 2 + 3 * 3, actions.Count); // (reg7, resubmit) per local port + (tun_id, tun_dst, output) per chassis
         Assert.Equal(3, actions.OfType<Output>().Count());
@@ -87,7 +87,7 @@ public sealed class AppTests
         _nb.Put(new Chassis { Id = "there", Ip = "192.0.2.2", TunnelTypes = ["geneve"], Version = 1 });
         AddPort(9, "there");
         _tunneling.OnPortChanged("p9");
-        var egress = Assert.Single(_flows.Get(TunnelingApp.AppId, "p9"));
+        var egress = Assert.Single(_flows.Get(TunnelingApp.AppId, FlowOwner.Port("p9")));
         Assert.Equal(Tables.Egress, egress.Table);
         var text = egress.Instructions.ToString();
         Assert.Contains("0x1092->tun_id", text);
@@ -97,7 +97,7 @@ public sealed class AppTests
         // Unbound: no longer remote, its flows go.
         _nb.Put(new LogicalPort { Id = "p9", Lswitch = "net1", Version = 2, UniqueKey = 9, Macs = ["fa:16:3e:00:00:09"] });
         _tunneling.OnPortChanged("p9");
-        Assert.Empty(_flows.Get(TunnelingApp.AppId, "p9"));
+        Assert.Empty(_flows.Get(TunnelingApp.AppId, FlowOwner.Port("p9")));
     }
 
     [Fact]
@@ -106,17 +106,35 @@ public sealed class AppTests
         AddNetwork();
         _nb.Put(new LogicalPort { Id = "bad", Lswitch = "net1", Version = 1, UniqueKey = 3, Macs = ["zz:zz"] });
         _l2.OnPortChanged("bad");
-        Assert.Empty(_flows.Get(L2App.AppId, "bad"));
+        Assert.Empty(_flows.Get(L2App.AppId, FlowOwner.Port("bad")));
         Assert.True(_log.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "bad"));
     }
 
-    [Fact]
-    public void A_flow_outside_an_apps_declared_tables_is_refused()
+    [Theory]
+    [InlineData(Tables.Egress, Priorities.Medium, Tables.IngressConntrack, "may not write table 64")] // a table it did not declare
+    [InlineData(Tables.Arp, Priorities.High, Tables.L2Lookup, "outside its bands")]             // a priority outside its band
+    [InlineData(Tables.Arp, Priorities.Medium, Tables.L3Lookup, "leads to table 20")]           // a goto the pipeline does not allow
+    public void A_flow_outside_an_apps_contract_is_refused_and_nothing_of_the_owner_changes(byte table, ushort priority, byte next, string why)
     {
         var rogue = new RogueApp(_context);
-        rogue.OnPortChanged("x");
+        _flows.Register(rogue.Contract);
+        rogue.Write(Match.Of(MatchField.EthType(0x0806)), Tables.Arp, Priorities.Medium, Tables.L2Lookup); // inside: kept
+        Assert.Single(_flows.Get(RogueApp.AppId, FlowOwner.Port("x")));
+
+        rogue.Write(Match.All, table, priority, next);
         Assert.Equal(1, _context.RefusedFlows);
-        Assert.Empty(_flows.Get(L2App.AppId, "x"));
+        Assert.True(_log.Contains(Microsoft.Extensions.Logging.LogLevel.Error, why));
+        var kept = Assert.Single(_flows.Get(RogueApp.AppId, FlowOwner.Port("x")));
+        Assert.Equal(Tables.Arp, kept.Table);
+    }
+
+    [Fact]
+    public void Apps_whose_bands_compete_cannot_run_together()
+    {
+        var e = Assert.Throws<ArgumentException>(() => AppCatalog.Validate(["l2", "l3_proactive", "l3_reactive"]));
+        Assert.Contains("l3_proactive band", e.Message);
+        Assert.Contains("l3_reactive band", e.Message);
+        Assert.Contains("table 20", e.Message);
     }
 
     [Fact]
@@ -127,13 +145,14 @@ public sealed class AppTests
         AppCatalog.Validate(["l2", "l3_proactive", "dhcp", "dnat", "sg", "portsec", "aging", "tunneling"]);
     }
 
+    /// <summary>An app that declares one band in table 10 and writes whatever it is told to.</summary>
     private sealed class RogueApp(ChassisContext context) : ControllerApp(context)
     {
-        public override AppId Id => L2App.AppId;
-        public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte> { Pipeline.Tables.Arp };
-        public override AppEvents Handles => AppEvents.Port;
+        public static readonly AppId AppId = new(42, "rogue");
+        public override AppContract Contract { get; } = new(AppId, [PriorityBand.At(Tables.Arp, "answers", Priorities.Medium)]);
+        public override AppEvents Handles => AppEvents.None;
 
-        public override void OnPortChanged(string portId) =>
-            Set(portId, [new DesiredFlow(Pipeline.Tables.Egress, 1, Match.All, InstructionSet.Drop)]);
+        public void Write(Match match, byte table, ushort priority, byte next) =>
+            Set(FlowOwner.Port("x"), [new DesiredFlow(table, priority, match, InstructionSet.Of(Instruction.Goto(next)))]);
     }
 }

@@ -32,7 +32,7 @@ public sealed class DhcpAppTests
             PacketOutSender = (port, frame) => _sent.Add((port, frame)),
         };
         _app = new DhcpApp(_context);
-        _flows.Register(_app.Id, _app.Tables);
+        _flows.Register(_app.Contract);
         _nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 5, SegmentationId = 100, Mtu = 1450, Version = 1 });
         _nb.Put(new LogicalSubnet
         {
@@ -52,8 +52,8 @@ public sealed class DhcpAppTests
     [Fact]
     public void A_local_port_with_dhcp_gets_a_controller_flow_in_table_11_and_table_9_sends_dhcp_there()
     {
-        Assert.Contains(_flows.Get(DhcpApp.AppId, "pipeline"), f => f.Table == Tables.ServicesClassification && f.Priority > Priorities.Medium);
-        var flows = _flows.Get(DhcpApp.AppId, "p1");
+        Assert.Contains(_flows.Get(DhcpApp.AppId, FlowOwner.Pipeline), f => f.Table == Tables.ServicesClassification && f.Priority > Priorities.Medium);
+        var flows = _flows.Get(DhcpApp.AppId, FlowOwner.Port("p1"));
         Assert.Contains(flows, f => f.Table == Tables.Dhcp && f.Match.Equals(Match.Of(MatchField.InPort(7))) && f.Instructions.ToString()!.Contains("CONTROLLER"));
         Assert.Contains(flows, f => f.Table == Tables.Arp && f.Instructions.ToString()!.Contains("10.0.0.2"));
         Assert.Equal(0, _context.RefusedFlows);
@@ -64,13 +64,13 @@ public sealed class DhcpAppTests
     {
         _nb.Put(new LogicalSubnet { Id = "sub1", Lswitch = "net1", Cidr = "10.0.0.0/24", GatewayIp = "10.0.0.1", EnableDhcp = false, Version = 2 });
         _app.OnPortChanged("p1");
-        Assert.Empty(_flows.Get(DhcpApp.AppId, "p1"));
+        Assert.Empty(_flows.Get(DhcpApp.AppId, FlowOwner.Port("p1")));
         PacketIn(DhcpFrames.Client(Mac, DhcpMessageType.Discover));
         Assert.Empty(_sent);
 
         _nb.Put(new LogicalSubnet { Id = "sub1", Lswitch = "net1", Cidr = "10.0.0.0/24", GatewayIp = "10.0.0.1", EnableDhcp = true, Version = 3 });
         _app.OnPortChanged("p1");
-        Assert.NotEmpty(_flows.Get(DhcpApp.AppId, "p1"));
+        Assert.NotEmpty(_flows.Get(DhcpApp.AppId, FlowOwner.Port("p1")));
     }
 
     [Fact]

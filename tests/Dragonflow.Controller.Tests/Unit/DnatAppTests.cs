@@ -37,7 +37,7 @@ public sealed class DnatAppTests
             Clock = () => _now,
         };
         _app = new DnatApp(_context);
-        _flows.Register(_app.Id, _app.Tables);
+        _flows.Register(_app.Contract);
         _nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 11, SegmentationId = 101, Version = 1 });
         _nb.Put(new LogicalSwitch { Id = "ext", UniqueKey = 20, RouterExternal = true, NetworkType = "flat", PhysicalNetwork = "public", Version = 1 });
         _nb.Put(new LogicalSubnet { Id = "extsub", Lswitch = "ext", Cidr = "172.24.4.0/24", GatewayIp = "172.24.4.1", Version = 1 });
@@ -48,7 +48,7 @@ public sealed class DnatAppTests
         _nb.Put(Router(1));
         _bridge.SetInterface("tap1", "vm1", 5);
         _bridge.SetInterface("tap2", "vm2", 6);
-        _bridge.SetExternalPatch(Patch);
+        _bridge.SetPatch("int-br-ex", Patch);
         _app.Start();
     }
 
@@ -73,7 +73,7 @@ public sealed class DnatAppTests
         _app.OnFloatingIpChanged("fip1");
     }
 
-    private IReadOnlyCollection<DesiredFlow> FipFlows => _flows.Get(DnatApp.AppId, "fip:fip1");
+    private IReadOnlyCollection<DesiredFlow> FipFlows => _flows.Get(DnatApp.AppId, FlowOwner.FloatingIp("fip1"));
 
     private static string Text(DesiredFlow f) => f.Match + " " + f.Instructions;
 
@@ -86,7 +86,7 @@ public sealed class DnatAppTests
     {
         PutFip(1, "vm1", "10.1.0.10");
 
-        Assert.Contains(_flows.Get(DnatApp.AppId, "external-patch"), f => f.Table == Tables.IngressClassification
+        Assert.Contains(_flows.Get(DnatApp.AppId, FlowOwner.Concern("external-patch")), f => f.Table == Tables.IngressClassification
             && Text(f).Contains("in_port=9", StringComparison.Ordinal) && Text(f).Contains("goto_table:15", StringComparison.Ordinal));
         var flows = FipFlows;
         var arp = Assert.Single(flows, f => f.Table == Tables.IngressNat && f.Match.ToString().Contains("arp_tpa=172.24.4.10", StringComparison.Ordinal));
@@ -113,7 +113,7 @@ public sealed class DnatAppTests
         var request = ArpPacket.TryParse(Assert.Single(_sent).Frame)!;
         Assert.Equal((ArpPacket.Request, "172.24.4.1", "172.24.4.10", FipMac),
             (request.Operation, request.TargetIp.ToString(), request.SenderIp.ToString(), request.SenderMac.ToString()));
-        Assert.Contains(_flows.Get(DnatApp.AppId, "gateways"), f => f.Match.ToString().Contains("arp_spa=172.24.4.1", StringComparison.Ordinal)
+        Assert.Contains(_flows.Get(DnatApp.AppId, FlowOwner.Concern("gateways")), f => f.Match.ToString().Contains("arp_spa=172.24.4.1", StringComparison.Ordinal)
             && f.Instructions.ToString().Contains("CONTROLLER", StringComparison.OrdinalIgnoreCase));
 
         _app.OnPacketIn(new PacketInData(Tables.IngressNat, 0, Patch, 0, 0, ArpReplyFromGateway()));
@@ -131,7 +131,7 @@ public sealed class DnatAppTests
 
         PutFip(2, null, null);
         Assert.Empty(FipFlows);
-        Assert.Empty(_flows.Get(DnatApp.AppId, "gateways"));
+        Assert.Empty(_flows.Get(DnatApp.AppId, FlowOwner.Concern("gateways")));
         Assert.Empty(_app.LocalFloatingIps);
 
         _sent.Clear();
@@ -226,10 +226,11 @@ public sealed class DnatAppTests
     [Fact]
     public void Without_the_patch_port_nothing_is_installed()
     {
-        _bridge.SetExternalPatch(null);
+        _bridge.SetPatch("int-br-ex", null);
+        _app.OnBridgePortsChanged();
         PutFip(1, "vm1", "10.1.0.10");
         Assert.Empty(FipFlows);
-        Assert.Empty(_flows.Get(DnatApp.AppId, "external-patch"));
+        Assert.Empty(_flows.Get(DnatApp.AppId, FlowOwner.Concern("external-patch")));
     }
 
     [Fact]

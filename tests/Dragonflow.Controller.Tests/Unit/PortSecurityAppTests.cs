@@ -34,8 +34,8 @@ public sealed class PortSecurityAppTests
         _context = new ChassisContext("here", ["geneve"], _nb, _bridge, _flows, _log);
         _app = new PortSecurityApp(_context);
         _l2 = new L2App(_context);
-        _flows.Register(_app.Id, _app.Tables);
-        _flows.Register(_l2.Id, _l2.Tables);
+        _flows.Register(_app.Contract);
+        _flows.Register(_l2.Contract);
         _l2.Start();
         _nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 5, SegmentationId = 100, Version = 1 });
         SetPort(1, p => { });
@@ -103,7 +103,7 @@ public sealed class PortSecurityAppTests
     /// <summary>True when table 1 sends the packet on (to table 3); false when it drops it.</summary>
     private bool Passes(Dictionary<OxmField, byte[]> packet)
     {
-        var table = _flows.Get(PortSecurityApp.AppId, "p1").Concat(_flows.Get(L2App.AppId, "pipeline"))
+        var table = _flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")).Concat(_flows.Get(L2App.AppId, FlowOwner.Pipeline))
             .Where(f => f.Table == Tables.EgressPortSecurity);
         var winner = table.Where(f => Covers(f.Match, packet)).OrderByDescending(f => f.Priority).FirstOrDefault();
         Assert.NotNull(winner); // l2's priority-1 flow matches everything
@@ -215,7 +215,7 @@ public sealed class PortSecurityAppTests
     public void Disabling_port_security_removes_the_ports_flows_and_l2s_pass_applies()
     {
         SetPort(2, p => p.PortSecurityEnabled = false);
-        Assert.Empty(_flows.Get(PortSecurityApp.AppId, "p1"));
+        Assert.Empty(_flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")));
         Assert.True(Passes(Ipv4("fa:16:3e:00:00:08", "10.9.9.9")));
         SetPort(3, p => p.PortSecurityEnabled = true);
         Assert.False(Passes(Ipv4("fa:16:3e:00:00:08", "10.9.9.9")));
@@ -226,12 +226,12 @@ public sealed class PortSecurityAppTests
     {
         _nb.Put(new LogicalPort { Id = "p2", Lswitch = "net1", UniqueKey = 10, Macs = ["fa:16:3e:00:00:0a"], Chassis = "there", Version = 1 });
         _app.OnPortChanged("p2");
-        Assert.Empty(_flows.Get(PortSecurityApp.AppId, "p2"));
+        Assert.Empty(_flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p2")));
         Assert.True(Passes(Frame("fa:16:3e:00:00:0a", 0x88cc, key: 10)), "key 10 is not this port's");
 
         _bridge.RemoveInterface("tap1");
         _app.OnPortChanged("p1");
-        Assert.Empty(_flows.Get(PortSecurityApp.AppId, "p1"));
+        Assert.Empty(_flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")));
     }
 
     [Fact]
@@ -240,6 +240,6 @@ public sealed class PortSecurityAppTests
         var apps = AppCatalog.Create(["l2", "portsec"], _context);
         var app = Assert.IsType<PortSecurityApp>(apps[1]);
         Assert.Equal(8, app.Id.Value);
-        Assert.Equal([Tables.EgressPortSecurity], app.Tables);
+        Assert.Equal([Tables.EgressPortSecurity], app.Contract.Tables);
     }
 }

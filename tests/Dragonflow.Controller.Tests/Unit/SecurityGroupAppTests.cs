@@ -24,7 +24,7 @@ public sealed class SecurityGroupAppTests
     {
         var context = new ChassisContext("here", ["geneve"], _nb, _bridge, _flows, new RecordingLogger());
         _app = new SecurityGroupApp(context);
-        _flows.Register(_app.Id, _app.Tables);
+        _flows.Register(_app.Contract);
         _nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 5, SegmentationId = 101, Version = 1 });
         _app.Start();
     }
@@ -61,7 +61,14 @@ public sealed class SecurityGroupAppTests
         _app.OnPortChanged(id);
     }
 
-    private IReadOnlyCollection<DesiredFlow> Owner(string owner) => _flows.Get(SecurityGroupApp.AppId, owner);
+    /// <summary>The flows of an owner named as the tests write it: a port id, "pipeline", "secgroup:ID" or "secgroup-rule:TABLE:MATCH".</summary>
+    private IReadOnlyCollection<DesiredFlow> Owner(string owner) => _flows.Get(SecurityGroupApp.AppId, owner switch
+    {
+        "pipeline" => FlowOwner.Pipeline,
+        _ when owner.StartsWith("secgroup:", StringComparison.Ordinal) => FlowOwner.SecurityGroup(owner["secgroup:".Length..]),
+        _ when owner.StartsWith("secgroup-rule:", StringComparison.Ordinal) => FlowOwner.Concern("security group rule clause", owner["secgroup-rule:".Length..]),
+        _ => FlowOwner.Port(owner),
+    });
 
     private int DesiredFlowCount => _flows.Stats.DesiredFlows;
 
@@ -301,7 +308,7 @@ public sealed class SecurityGroupAppTests
     [Fact]
     public void The_app_writes_only_its_tables_and_is_in_the_catalog()
     {
-        Assert.Equal(new HashSet<byte> { Tables.EgressConntrack, Tables.EgressSecurityGroup, Tables.IngressConntrack, Tables.IngressSecurityGroup }, _app.Tables);
+        Assert.Equal(new HashSet<byte> { Tables.EgressConntrack, Tables.EgressSecurityGroup, Tables.IngressConntrack, Tables.IngressSecurityGroup }, _app.Contract.Tables);
         Assert.Contains(AppCatalog.Create(["sg"], new ChassisContext("h", ["geneve"], _nb, _bridge, _flows, new RecordingLogger())),
             a => a is SecurityGroupApp && a.Id.Value == 7);
     }

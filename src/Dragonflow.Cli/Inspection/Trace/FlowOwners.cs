@@ -1,5 +1,9 @@
 using System.Globalization;
 using Dragonflow.Controller.Apps;
+using Dragonflow.Controller.Apps.Dnat;
+using Dragonflow.Controller.Apps.SecurityGroups;
+using Dragonflow.Controller.Pipeline;
+using Dragonflow.Controller.Routing;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Topology;
 using Dragonflow.Model;
@@ -10,17 +14,17 @@ namespace Dragonflow.Cli.Inspection.Trace;
 /// <summary>
 /// Who installed a flow, found without asking the running controller: the apps are pure, so
 /// running them offline over the same NB objects and the chassis' bridge ports yields the same
-/// desired flows, each with its owner (the NB object that caused it). A traced flow is matched
+/// desired flows, each with its owner (<see cref="FlowOwner"/>). A traced flow is matched
 /// by (table, priority, app) and then by its match. Flows no app computes ahead of time (e.g.
 /// reactive routes) are attributed from their match: reg6/reg7 name a port, metadata a network;
 /// a security group flow by its cookie tag (the group's unique key).
 /// </summary>
 public sealed class FlowOwners : IFlowTable
 {
-    private readonly Dictionary<(byte App, string Owner), IReadOnlyCollection<DesiredFlow>> _byOwner = [];
+    private readonly Dictionary<(byte App, FlowOwner Owner), IReadOnlyCollection<DesiredFlow>> _byOwner = [];
     private readonly NbSnapshot _nb;
     private readonly BridgePorts _bridge;
-    private Dictionary<(byte Table, ushort Priority, byte App), List<(string Owner, DesiredFlow Flow)>>? _index;
+    private Dictionary<(byte Table, ushort Priority, byte App), List<(FlowOwner Owner, DesiredFlow Flow)>>? _index;
 
     private FlowOwners(NbSnapshot nb, BridgePorts bridge)
     {
@@ -29,66 +33,50 @@ public sealed class FlowOwners : IFlowTable
     }
 
     /// <summary>App names by cookie id, for every app this build knows.</summary>
-    public static IReadOnlyDictionary<byte, string> AppNames { get; } = AppCatalog
-        .Create(AppCatalog.KnownNames, new ChassisContext("", [], new NbCache(), new BridgePorts(), new FlowOwners(NbSnapshot.Of([]), new BridgePorts()), NullLogger.Instance))
-        .ToDictionary(a => a.Id.Value, a => a.Id.Name);
+    public static IReadOnlyDictionary<byte, string> AppNames { get; } = AppCatalog.Declarations().ToDictionary(a => a.Id.Value, a => a.Id.Name);
 
     public static string AppName(byte id) => AppNames.TryGetValue(id, out var name) ? name : id == 0 ? "-" : $"app {id}";
 
-    /// <summary>Runs <paramref name="apps"/> as chassis <paramref name="host"/> would, over the NB snapshot and its bridge ports.</summary>
-    public static FlowOwners Recompute(NbSnapshot nb, string host, IReadOnlyList<string> tunnelTypes, IReadOnlyList<string> apps, BridgePorts bridge)
+    /// <summary>
+    /// Runs <paramref name="apps"/> as chassis <paramref name="host"/> would, over the NB snapshot
+    /// and its bridge ports, through the controller's own change router (so in its order).
+    /// </summary>
+    public static FlowOwners Recompute(NbSnapshot nb, string host, IReadOnlyList<string> tunnelTypes, IReadOnlyList<string> apps, BridgePorts bridge,
+        string externalBridge = "br-ex", IReadOnlyList<string>? bridgeMappings = null)
     {
         var owners = new FlowOwners(nb, bridge);
         var cache = new NbCache();
         foreach (var obj in nb.All)
-            if (NbTables.TryGet(TableOf(obj), out var table) && NbCache.Tables.Contains(table)) cache.Put(obj);
-        var context = new ChassisContext(host, tunnelTypes, cache, bridge, owners, NullLogger.Instance);
+            if (NbTables.All.FirstOrDefault(t => t.Type == obj.GetType()) is { } table && NbCache.Tables.Contains(table)) cache.Put(obj);
+        var context = new ChassisContext(host, tunnelTypes, cache, bridge, owners, NullLogger.Instance)
+        {
+            ExternalBridge = externalBridge,
+            BridgeMappings = bridgeMappings ?? ["public:" + externalBridge],
+        };
         var running = AppCatalog.Create(apps.Where(a => AppCatalog.KnownNames.Contains(a)), context);
         foreach (var app in running) app.Start();
-        // The controller's full recompute, in its order: routers, security groups, networks, ports, floating IPs.
-        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Router)))
-            foreach (var r in cache.Routers.Keys.ToList()) app.OnRouterChanged(r);
-        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.SecurityGroup)))
-            foreach (var g in cache.SecurityGroups.Keys.ToList()) app.OnSecurityGroupChanged(g);
-        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Network)))
-            foreach (var n in cache.Networks.Keys.ToList()) app.OnNetworkChanged(n);
-        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.Port)))
-            foreach (var p in cache.Ports.Keys.ToList()) app.OnPortChanged(p);
-        foreach (var app in running.Where(a => a.Handles.HasFlag(AppEvents.FloatingIp)))
-            foreach (var f in cache.FloatingIps.Keys.ToList()) app.OnFloatingIpChanged(f);
+        new ChangeRouter(cache, running).RecomputeAll();
         return owners;
     }
 
-    private static string TableOf(NbObject o) => o switch
-    {
-        LogicalSwitch => "lswitch",
-        LogicalSubnet => "lsubnet",
-        LogicalPort => "lport",
-        LogicalRouter => "lrouter",
-        Chassis => "chassis",
-        SecurityGroup => "lsecgroup",
-        FloatingIp => "floatingip",
-        _ => "",
-    };
-
-    public void Set(AppId app, string owner, IEnumerable<DesiredFlow> flows)
+    public void Set(AppId app, FlowOwner owner, IEnumerable<DesiredFlow> flows)
     {
         _byOwner[(app.Value, owner)] = flows.ToList();
         _index = null;
     }
 
-    public void Clear(AppId app, string owner)
+    public void Clear(AppId app, FlowOwner owner)
     {
         _byOwner.Remove((app.Value, owner));
         _index = null;
     }
 
-    public IReadOnlyCollection<DesiredFlow> Get(AppId app, string owner) => _byOwner.GetValueOrDefault((app.Value, owner)) ?? [];
+    public IReadOnlyCollection<DesiredFlow> Get(AppId app, FlowOwner owner) => _byOwner.GetValueOrDefault((app.Value, owner)) ?? [];
 
     public int Count => _byOwner.Values.Sum(f => f.Count);
 
-    /// <summary>The owner of a traced flow (an owner key such as a port id or "lswitch:ID"), and whether it was found by recomputation or inferred from the match.</summary>
-    public (string Owner, bool Exact)? Find(TracedFlow flow)
+    /// <summary>The owners of a traced flow, and whether they were found by recomputation or inferred from the match.</summary>
+    public (IReadOnlyList<FlowOwner> Owners, bool Exact)? Find(TracedFlow flow)
     {
         if (flow.IsMiss || flow.Cookie is not { } cookie) return null;
         _index ??= _byOwner.SelectMany(kv => kv.Value.Select(f => (kv.Key.App, kv.Key.Owner, Flow: f)))
@@ -98,16 +86,15 @@ public sealed class FlowOwners : IFlowTable
         {
             var traced = MatchText.Parse(flow.Match);
             var exact = candidates.Where(c => MatchText.Of(c.Flow.Match).SetEquals(traced)).Select(c => c.Owner).Distinct().ToList();
-            if (exact.Count > 0) return (string.Join(", ", exact), true);
+            if (exact.Count > 0) return (exact, true);
         }
-        if (FlowCookie.App(cookie) == Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Value && FlowCookie.Tag(cookie) is > 0 and var tag &&
+        if (FlowCookie.App(cookie) == SecurityGroupApp.AppId.Value && FlowCookie.Tag(cookie) is > 0 and var tag &&
             _nb.SecurityGroups.Values.FirstOrDefault(g => g.UniqueKey == tag) is { } group)
-            return ("secgroup:" + group.Id, false);
-        if (FlowCookie.App(cookie) == Dragonflow.Controller.Apps.Dnat.DnatApp.AppId.Value && FloatingIpOf(flow.Match) is { } fip)
-            return ("fip:" + fip.Id, false);
-        return Infer(flow.Match) is { } inferred ? (inferred, false) : null;
+            return ([FlowOwner.SecurityGroup(group.Id)], false);
+        if (FlowCookie.App(cookie) == DnatApp.AppId.Value && FloatingIpOf(flow.Match) is { } fip)
+            return ([FlowOwner.FloatingIp(fip.Id)], false);
+        return Infer(flow.Match) is { } inferred ? ([inferred], false) : null;
     }
-
     /// <summary>
     /// The floating IP a dnat flow serves, by the addresses it matches: its fixed IP as source
     /// (the way out; its flow waits for the gateway's MAC, learned at run time, so it is not
@@ -129,19 +116,20 @@ public sealed class FlowOwners : IFlowTable
     /// port is a member and a rule of the group matched), or the port's security group drop
     /// (no rule of its groups admits the packet). Null for other flows.
     /// </summary>
-    public string? Explain(TracedFlow flow, string? owner)
+    public string? Explain(TracedFlow flow, IReadOnlyList<FlowOwner>? owners)
     {
-        if (flow.Cookie is { } nat && FlowCookie.App(nat) == Dragonflow.Controller.Apps.Dnat.DnatApp.AppId.Value)
+        if (flow.Cookie is { } nat && FlowCookie.App(nat) == DnatApp.AppId.Value)
             return ExplainNat(flow);
-        if (flow.IsMiss || flow.Cookie is not { } cookie || FlowCookie.App(cookie) != Dragonflow.Controller.Apps.SecurityGroups.SecurityGroupApp.AppId.Value) return null;
-        if (flow.Table != Dragonflow.Controller.Pipeline.Tables.EgressSecurityGroup && flow.Table != Dragonflow.Controller.Pipeline.Tables.IngressSecurityGroup) return null;
-        var direction = flow.Table == Dragonflow.Controller.Pipeline.Tables.IngressSecurityGroup ? "ingress" : "egress";
-        if (MatchText.Parse(flow.Match).Any(t => t.StartsWith("conj_id=", StringComparison.Ordinal)) && owner?.StartsWith("secgroup:", StringComparison.Ordinal) == true)
-            return $"{WhyPrefix}the port is in {DescribeOne(owner)} and one of its {direction} rules matched: the connection is admitted";
-        if (owner is not null && _nb.Ports.TryGetValue(owner, out var port) && flow.Actions is ["drop"])
+        if (flow.IsMiss || flow.Cookie is not { } cookie || FlowCookie.App(cookie) != SecurityGroupApp.AppId.Value) return null;
+        if (flow.Table != Tables.EgressSecurityGroup && flow.Table != Tables.IngressSecurityGroup) return null;
+        var direction = flow.Table == Tables.IngressSecurityGroup ? "ingress" : "egress";
+        var group = owners?.FirstOrDefault(o => o.Table == NbTables.Lsecgroup);
+        if (MatchText.Parse(flow.Match).Any(t => t.StartsWith("conj_id=", StringComparison.Ordinal)) && group is { } g)
+            return $"{WhyPrefix}the port is in {Describe(g)} and one of its {direction} rules matched: the connection is admitted";
+        if (owners?.FirstOrDefault(o => o.Table == NbTables.Lport) is { } owner && _nb.Ports.TryGetValue(owner.Id, out var port) && flow.Actions is ["drop"])
         {
             var groups = port.SecurityGroups.Count == 0 ? "the port has no security group"
-                : "no " + direction + " rule of " + string.Join(", ", port.SecurityGroups.Select(g => DescribeOne("secgroup:" + g))) + " admits the packet";
+                : "no " + direction + " rule of " + string.Join(", ", port.SecurityGroups.Select(id => Describe(FlowOwner.SecurityGroup(id)))) + " admits the packet";
             return $"{WhyPrefix}{groups} (the port's default drop)";
         }
         return null;
@@ -164,21 +152,21 @@ public sealed class FlowOwners : IFlowTable
     }
 
     /// <summary>An owner from the match: a port by reg7/reg6/in_port, else a network by metadata.</summary>
-    private string? Infer(string match)
+    private FlowOwner? Infer(string match)
     {
         var fields = MatchText.Parse(match).Select(t => t.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
         foreach (var reg in new[] { "reg7", "reg6" })
         {
             if (fields.TryGetValue(reg, out var v) && ulong.TryParse(v, CultureInfo.InvariantCulture, out var key) &&
                 _nb.Ports.Values.FirstOrDefault(p => p.UniqueKey == (long)key) is { } port)
-                return port.Id;
+                return FlowOwner.Port(port.Id);
         }
         if (fields.TryGetValue("in_port", out var inPort) && uint.TryParse(inPort, CultureInfo.InvariantCulture, out var ofport) &&
             _bridge.LocalPorts.FirstOrDefault(kv => kv.Value == ofport).Key is { } local)
-            return local;
+            return FlowOwner.Port(local);
         if (fields.TryGetValue("metadata", out var md) && ulong.TryParse(md, CultureInfo.InvariantCulture, out var net) &&
             _nb.Networks.Values.FirstOrDefault(n => n.UniqueKey == (long)net) is { } network)
-            return "lswitch:" + network.Id;
+            return FlowOwner.Network(network.Id);
         return null;
     }
 
@@ -188,33 +176,30 @@ public sealed class FlowOwners : IFlowTable
         var metadata = MatchText.Parse(flowText).FirstOrDefault(t => t.StartsWith("metadata=", StringComparison.Ordinal));
         return metadata is not null && ulong.TryParse(metadata["metadata=".Length..], CultureInfo.InvariantCulture, out var key) &&
             _nb.Networks.Values.FirstOrDefault(n => n.UniqueKey == (long)key) is { } network
-            ? DescribeOne("lswitch:" + network.Id)
+            ? Describe(FlowOwner.Network(network.Id))
             : null;
     }
 
-    /// <summary>An owner key in words: "lport ID (name, 10.0.0.1)", "lswitch ID (name)", "lrouter ID", or the key itself.</summary>
-    public string Describe(string owners) => string.Join("; ", owners.Split(", ").Select(DescribeOne));
+    /// <summary>Owners in words, "; " between them.</summary>
+    public string Describe(IEnumerable<FlowOwner> owners) => string.Join("; ", owners.Select(Describe));
 
-    private string DescribeOne(string owner)
+    /// <summary>An owner in words: "lport ID (name, 10.0.0.1)", "lswitch ID (name)", "lrouter ID (name)", "floatingip ID (address)", a concern by its name.</summary>
+    public string Describe(FlowOwner owner)
     {
-        if (_nb.Ports.TryGetValue(owner, out var port))
-            return $"lport {port.Id} ({string.Join(", ", new[] { port.Name, string.Join(" ", port.Ips.Select(i => i.IpAddress)) }.Where(s => !string.IsNullOrEmpty(s)))})";
-        var colon = owner.IndexOf(':');
-        if (colon > 0)
+        var what = owner.Table switch
         {
-            var (kind, id) = (owner[..colon], owner[(colon + 1)..]);
-            if (kind == "lswitch" && _nb.Networks.TryGetValue(id, out var net))
-                return $"lswitch {id}{(string.IsNullOrEmpty(net.Name) ? "" : $" ({net.Name})")}";
-            if (kind == "lrouter" && _nb.Routers.TryGetValue(id, out var router))
-                return $"lrouter {id}{(string.IsNullOrEmpty(router.Name) ? "" : $" ({router.Name})")}";
-            if (kind == "secgroup" && _nb.SecurityGroups.TryGetValue(id, out var group))
-                return $"lsecgroup {id}{(string.IsNullOrEmpty(group.Name) ? "" : $" ({group.Name})")}";
-            if (kind == "secgroup-rule") // "secgroup-rule:TABLE:MATCH": a rule clause shared by the groups that have it
-                return "security group rule clause " + id;
-            if (kind == "fip" && _nb.FloatingIps.TryGetValue(id, out var fip))
-                return $"floatingip {id} ({fip.FloatingIpAddress})";
-            return $"{kind} {id}";
-        }
-        return owner == "pipeline" ? "pipeline (chassis-wide)" : owner;
+            null when owner == FlowOwner.Pipeline => "pipeline (chassis-wide)",
+            null => owner.Id,
+            var t when t == NbTables.Lport && _nb.Ports.TryGetValue(owner.Id, out var port) =>
+                $"lport {port.Id} ({string.Join(", ", new[] { port.Name, string.Join(" ", port.Ips.Select(i => i.IpAddress)) }.Where(s => !string.IsNullOrEmpty(s)))})",
+            var t when t == NbTables.Lswitch && _nb.Networks.TryGetValue(owner.Id, out var net) => Named("lswitch", owner.Id, net.Name),
+            var t when t == NbTables.Lrouter && _nb.Routers.TryGetValue(owner.Id, out var router) => Named("lrouter", owner.Id, router.Name),
+            var t when t == NbTables.Lsecgroup && _nb.SecurityGroups.TryGetValue(owner.Id, out var group) => Named("lsecgroup", owner.Id, group.Name),
+            var t when t == NbTables.FloatingIp && _nb.FloatingIps.TryGetValue(owner.Id, out var fip) => $"floatingip {owner.Id} ({fip.FloatingIpAddress})",
+            var t => $"{t.Name} {owner.Id}",
+        };
+        return owner.Part.Length == 0 ? what : $"{what} [{owner.Part}]";
     }
+
+    private static string Named(string kind, string id, string? name) => string.IsNullOrEmpty(name) ? $"{kind} {id}" : $"{kind} {id} ({name})";
 }

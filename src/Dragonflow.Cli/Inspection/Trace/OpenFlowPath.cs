@@ -103,9 +103,9 @@ public static partial class OpenFlowPath
                 return new AnnotatedFlow(f.Table, f.Bridge, f.Priority, f.Cookie is { } other ? "0x" + other.ToString("x", CultureInfo.InvariantCulture) : null,
                     "-", null, false, f.Match, f.Actions, f.Notes) { Bridge = f.Bridge };
             var owner = owners.Find(f);
-            var notes = owners.Explain(f, owner?.Owner) is { } why ? [why, .. f.Notes] : f.Notes;
-            return new AnnotatedFlow(f.Table, PipelineTables.Name(f.Table), f.Priority, f.Cookie is { } c ? "0x" + c.ToString("x", CultureInfo.InvariantCulture) : null,
-                f.Cookie is { } ck ? FlowOwners.AppName(FlowCookie.App(ck)) : "-", owner is { } o ? owners.Describe(o.Owner) : null, owner?.Exact ?? false,
+            var notes = owners.Explain(f, owner?.Owners) is { } why ? [why, .. f.Notes] : f.Notes;
+            return new AnnotatedFlow(f.Table, Dragonflow.Controller.Pipeline.PipelineSpec.NameOf(f.Table), f.Priority, f.Cookie is { } c ? "0x" + c.ToString("x", CultureInfo.InvariantCulture) : null,
+                f.Cookie is { } ck ? FlowOwners.AppName(FlowCookie.App(ck)) : "-", owner is { } o ? owners.Describe(o.Owners) : null, owner?.Exact ?? false,
                 f.Match, f.Actions, notes);
         }).ToList();
 
@@ -130,8 +130,8 @@ public static partial class OpenFlowPath
                 var port = uint.Parse(m.Groups["port"].Value, CultureInfo.InvariantCulture);
                 forwarded = true;
                 if (bridge.LocalPorts.FirstOrDefault(kv => kv.Value == port).Key is { } lport)
-                    outcomes.Add($"delivered to {owners.Describe(lport)} (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}");
-                else if (bridge.ExternalPatch == port)
+                    outcomes.Add($"delivered to {owners.Describe(FlowOwner.Port(lport))} (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}");
+                else if (bridge.PatchAt(port) is not null)
                 {
                     var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
                         .LastOrDefault(x => x.Success)?.Groups["ip"].Value;
@@ -206,16 +206,14 @@ public static partial class OpenFlowPath
     }
 
     /// <summary>br-int's ports as the controller sees them, from the chassis' OVSDB interfaces.</summary>
-    public static BridgePorts BridgePortsOf(IEnumerable<Dragonflow.Ovsdb.Vswitch.OvsInterface> interfaces, IReadOnlyList<string> tunnelTypes,
-        string externalBridge = "br-ex")
+    public static BridgePorts BridgePortsOf(IEnumerable<Dragonflow.Ovsdb.Vswitch.OvsInterface> interfaces, IReadOnlyList<string> tunnelTypes)
     {
         var bridge = new BridgePorts();
-        var patch = Dragonflow.Controller.Hosting.LocalController.IntegrationPatchName(externalBridge);
         foreach (var iface in interfaces.Where(i => i.HasOfport))
         {
-            if (iface.Name == patch && iface.Type == "patch")
+            if (iface.Type == "patch")
             {
-                bridge.SetExternalPatch((uint)iface.Ofport!.Value);
+                bridge.SetPatch(iface.Name, (uint)iface.Ofport!.Value);
                 continue;
             }
             var tunnel = tunnelTypes.FirstOrDefault(t => iface.Name == Dragonflow.Controller.Hosting.ControllerOptions.TunnelPortName(t) && iface.Type == t);

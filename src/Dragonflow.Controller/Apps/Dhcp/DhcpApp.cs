@@ -4,13 +4,12 @@ using Dragonflow.Controller.Packets.Dhcp;
 using Dragonflow.OpenFlow.Actions;
 using Dragonflow.OpenFlow.Matching;
 using Microsoft.Extensions.Logging;
-using T = Dragonflow.Controller.Pipeline.Tables;
-using Priorities = Dragonflow.Controller.Pipeline.Priorities;
+using Dragonflow.Controller.Pipeline;
 
 namespace Dragonflow.Controller.Apps.Dhcp;
 
 /// <summary>
-/// The distributed DHCP server (DESIGN.md §6). Table 9 sends every UDP 68 → 67 packet to table
+/// The distributed DHCP server. Table 9 sends every UDP 68 → 67 packet to table
 /// 11 (above l2's default, so no edit of l2 is needed); table 11 sends it to the controller
 /// only for local ports that have a subnet with enable_dhcp — others are dropped there, so a
 /// port without DHCP gets nothing. The answer is computed from the NB cache alone (no lease
@@ -22,7 +21,7 @@ namespace Dragonflow.Controller.Apps.Dhcp;
 /// A token bucket per port bounds what one VM can make the controller do; malformed packets
 /// are logged (at most once per second per port) and dropped.
 ///
-/// Owners: "pipeline", the port id.
+/// Owners: <see cref="FlowOwner.Pipeline"/>, the port.
 /// </summary>
 public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
 {
@@ -34,9 +33,20 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
     private readonly Dictionary<uint, TokenBucket> _buckets = [];
     private readonly Dictionary<uint, TimeSpan> _lastComplaint = [];
 
-    public override AppId Id => AppId;
+    /// <summary>The priority bands of dhcp, table by table.</summary>
+    public static class Bands
+    {
+        /// <summary>Above l2's classification of ARP and its pass-through, so no edit of l2 is needed.</summary>
+        public static readonly PriorityBand Requests = PriorityBand.At(Tables.ServicesClassification, "DHCP requests", Priorities.High);
 
-    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte> { T.ServicesClassification, T.Arp, T.Dhcp };
+        public static readonly PriorityBand ServerArp = PriorityBand.At(Tables.Arp, "DHCP server address", Priorities.Medium, SharedBy.ArpTarget);
+
+        public static readonly PriorityBand LocalPort = PriorityBand.At(Tables.Dhcp, "local port", Priorities.Medium);
+
+        public static IReadOnlyList<PriorityBand> All { get; } = [Requests, ServerArp, LocalPort];
+    }
+
+    public override AppContract Contract { get; } = new(AppId, Bands.All);
 
     public override AppEvents Handles => AppEvents.Port | AppEvents.PacketIn;
 
@@ -45,12 +55,12 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
     public long Malformed { get; private set; }
     public long Replies { get; private set; }
 
-    public override void Start() => Set("pipeline",
+    public override void Start() => Set(FlowOwner.Pipeline,
     [
-        new DesiredFlow(T.ServicesClassification, Priorities.High,
+        new DesiredFlow(Tables.ServicesClassification, Bands.Requests.Priority,
             Match.Of(MatchField.EthType(0x0800), MatchField.IpProto(17),
                 MatchField.Exact(OxmFields.UdpSrc, DhcpRequest.ClientPort), MatchField.Exact(OxmFields.UdpDst, DhcpRequest.ServerPort)),
-            InstructionSet.Of(Instruction.Goto(T.Dhcp))),
+            InstructionSet.Of(Instruction.Goto(Tables.Dhcp))),
     ]);
 
     public override void OnPortChanged(string portId)
@@ -58,14 +68,14 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
         if (!Context.Bridge.LocalPorts.TryGetValue(portId, out var ofport) || PortView.Resolve(Context, portId) is not { } p ||
             DhcpLease.For(p, Context.Nb.Subnets) is not { } lease)
         {
-            Clear(portId);
+            Clear(FlowOwner.Port(portId));
             return;
         }
-        Set(portId,
+        Set(FlowOwner.Port(portId),
         [
-            new DesiredFlow(T.Dhcp, Priorities.Medium, Match.Of(MatchField.InPort(ofport)),
+            new DesiredFlow(Tables.Dhcp, Bands.LocalPort.Priority, Match.Of(MatchField.InPort(ofport)),
                 InstructionSet.Apply([Output.ToController()])),
-            new DesiredFlow(T.Arp, Priorities.Medium,
+            new DesiredFlow(Tables.Arp, Bands.ServerArp.Priority,
                 Match.Of([MatchField.InPort(ofport), .. ArpReply.RequestFor(lease.ServerIp)]),
                 ArpReply.From(lease.ServerMac, lease.ServerIp)),
         ]);

@@ -1,14 +1,16 @@
 using System.Net;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Packets.Arp;
+using Dragonflow.Controller.Pipeline;
+using Dragonflow.Controller.Topology;
 using Microsoft.Extensions.Logging;
 
 namespace Dragonflow.Controller.Apps.Dnat;
 
 /// <summary>
-/// Distributed floating IPs (DESIGN.md §6 dnat): every chassis NATs for the VMs plugged into
-/// it, through its own external bridge (br-ex, patched to br-int; the controller creates both,
-/// see LocalController.External). Nothing is centralised: a floating IP of a VM on another
+/// Distributed floating IPs: every chassis NATs for the VMs plugged into it, through its own
+/// external bridge ([df] external_bridge, patched to br-int: the app declares it in
+/// <see cref="Needs"/> and the host creates it). Nothing is centralised: a floating IP of a VM on another
 /// chassis has no flows here, and this chassis does not answer ARP for it.
 ///
 /// The external gateway's MAC (the next hop of outbound traffic) is learned by ARP: the app
@@ -18,12 +20,17 @@ namespace Dragonflow.Controller.Apps.Dnat;
 /// local (associated, or moved here) a gratuitous ARP tells the external network's switches
 /// and neighbours where it now lives.
 ///
-/// Owners: "fip:ID" (one floating IP's flows), "external-patch" (table 0 classifier),
+/// Owners: the floating IP (its flows), the concerns "external-patch" (table 0 classifier) and
 /// "gateways" (the ARP-reply learners).
 /// </summary>
 public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
 {
     public static readonly AppId AppId = new(6, "dnat");
+
+    private static readonly FlowOwner ExternalPatchOwner = FlowOwner.Concern("external-patch");
+    private static readonly FlowOwner GatewaysOwner = FlowOwner.Concern("gateways");
+
+    private readonly ExternalNetwork _external = ExternalNetwork.Of(context);
 
     private readonly Dictionary<string, FloatingIpView> _local = new(StringComparer.Ordinal);
 
@@ -31,12 +38,9 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
     private readonly HashSet<string> _waiting = new(StringComparer.Ordinal);
     private readonly ExternalGateways _gateways = new();
 
-    public override AppId Id => AppId;
+    public override AppContract Contract { get; } = new(AppId, DnatFlows.Bands.All);
 
-    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte>
-    {
-        Pipeline.Tables.IngressClassification, Pipeline.Tables.IngressNat, Pipeline.Tables.L3Lookup, Pipeline.Tables.EgressNat,
-    };
+    public override IReadOnlyList<PatchedBridge> Needs => [_external.Bridge];
 
     public override AppEvents Handles =>
         AppEvents.FloatingIp | AppEvents.Port | AppEvents.Network | AppEvents.Router | AppEvents.PacketIn | AppEvents.Timer;
@@ -47,7 +51,20 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
     /// <summary>ARP requests and gratuitous ARPs sent (for tests and diagnostics).</summary>
     public long ArpRequestsSent { get; private set; }
 
-    public override void Start() => ComputeShared();
+    public override void Start()
+    {
+        if (_external.PhysicalNetworks.Count == 0)
+            Context.Logger.LogWarning("bridge_mappings maps no physical network to {Bridge}: only external networks without a physical network are NATed",
+                _external.Bridge.Bridge);
+        ComputeShared();
+    }
+
+    /// <summary>The patch to the external bridge appeared, changed or went: every floating IP here depends on it.</summary>
+    public override void OnBridgePortsChanged()
+    {
+        foreach (var id in Context.Nb.FloatingIps.Keys.ToList()) Compute(id);
+        ComputeShared();
+    }
 
     public override void OnFloatingIpChanged(string floatingIpId)
     {
@@ -87,7 +104,7 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
 
     public override void OnTimer()
     {
-        if (Context.Bridge.ExternalPatch is not { } patch) return;
+        if (_external.Patch is not { } patch) return;
         var senders = Senders();
         foreach (var gateway in _gateways.Due(senders.Keys, Context.Clock()))
         {
@@ -119,9 +136,9 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
 
     private void Compute(string id)
     {
-        var owner = "fip:" + id;
-        var view = Context.Nb.FloatingIps.TryGetValue(id, out var fip) ? FloatingIpView.Resolve(Context, fip) : null;
-        if (view is null || Context.Bridge.ExternalPatch is not { } patch)
+        var owner = FlowOwner.FloatingIp(id);
+        var view = Context.Nb.FloatingIps.TryGetValue(id, out var fip) ? FloatingIpView.Resolve(Context, _external, fip) : null;
+        if (view is null || _external.Patch is not { } patch)
         {
             if (fip?.Lport is { } vm && Context.IsLocal(vm)) _waiting.Add(id);
             else _waiting.Remove(id);
@@ -148,8 +165,8 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
     /// <summary>The chassis-wide flows: the classifier from the patch port and one ARP-reply learner per gateway in use.</summary>
     private void ComputeShared()
     {
-        if (Context.Bridge.ExternalPatch is { } patch) Set("external-patch", [DnatFlows.FromExternalBridge(patch)]);
-        else Clear("external-patch");
-        Set("gateways", _local.Values.Select(v => v.GatewayIp).OfType<IPAddress>().Distinct().Select(DnatFlows.LearnGateway).ToList());
+        if (_external.Patch is { } patch) Set(ExternalPatchOwner, [DnatFlows.FromExternalBridge(patch)]);
+        else Clear(ExternalPatchOwner);
+        Set(GatewaysOwner, _local.Values.Select(v => v.GatewayIp).OfType<IPAddress>().Distinct().Select(DnatFlows.LearnGateway).ToList());
     }
 }

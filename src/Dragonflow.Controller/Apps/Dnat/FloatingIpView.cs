@@ -25,13 +25,13 @@ public sealed record FloatingIpView(
     IPAddress? GatewayIp,
     MacAddress? ConfiguredGatewayMac)
 {
-    public static FloatingIpView? Resolve(ChassisContext context, FloatingIp fip)
+    public static FloatingIpView? Resolve(ChassisContext context, ExternalNetwork external, FloatingIp fip)
     {
         if (fip.Lport is not { } portId || !context.IsLocal(portId)) return null;
         if (PortView.Resolve(context, portId) is not { } vm) return null;
         if (!Ipv4(fip.FloatingIpAddress, out var address)) return null;
-        if (!context.Nb.Networks.TryGetValue(fip.FloatingNetworkId, out var external)) return null; // waits for its network
-        if (external.PhysicalNetwork is { Length: > 0 } physnet && !context.ExternalPhysicalNetworks.Contains(physnet))
+        if (!context.Nb.Networks.TryGetValue(fip.FloatingNetworkId, out var network)) return null; // waits for its network
+        if (network.PhysicalNetwork is { Length: > 0 } physnet && !external.PhysicalNetworks.Contains(physnet))
         {
             context.Logger.LogWarning("floating IP {Fip} is on physical network {Physnet}, which bridge_mappings does not map to the external bridge; skipped",
                 fip.Id, physnet);

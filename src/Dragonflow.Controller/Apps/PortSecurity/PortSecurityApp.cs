@@ -1,27 +1,24 @@
 using Dragonflow.Controller.Flows;
 using Dragonflow.OpenFlow.Matching;
 using Microsoft.Extensions.Logging;
-using T = Dragonflow.Controller.Pipeline.Tables;
 
 namespace Dragonflow.Controller.Apps.PortSecurity;
 
 /// <summary>
-/// portsec: anti-spoofing (DESIGN.md §6, table 1). A local port with port_security_enabled may
+/// portsec: anti-spoofing (table EGRESS_PORT_SECURITY). A local port with port_security_enabled may
 /// only send from its own MAC and fixed IPs, plus its allowed address pairs (IP or CIDR, with
 /// the pair's MAC or the port's); what it needs before it has an address (DHCP from 0.0.0.0,
 /// ARP probes, IPv6 link-local, DAD and router solicitation) is let through too, everything
 /// else is dropped. A port with port_security_enabled=false gets no flows here, so l2's
 /// priority-1 pass in table 1 applies. An address pair that does not parse is logged and skipped.
 ///
-/// Owners: the port id.
+/// Owners: the port.
 /// </summary>
 public sealed class PortSecurityApp(ChassisContext context) : ControllerApp(context)
 {
     public static readonly AppId AppId = new(8, "portsec");
 
-    public override AppId Id => AppId;
-
-    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte> { T.EgressPortSecurity };
+    public override Pipeline.AppContract Contract { get; } = new(AppId, PortSecurityFlows.Bands.All);
 
     public override AppEvents Handles => AppEvents.Port;
 
@@ -29,10 +26,10 @@ public sealed class PortSecurityApp(ChassisContext context) : ControllerApp(cont
     {
         if (!Context.IsLocal(portId) || PortView.Resolve(Context, portId) is not { } p || !p.Port.PortSecurityEnabled)
         {
-            Clear(portId);
+            Clear(FlowOwner.Port(portId));
             return;
         }
-        Set(portId, PortSecurityFlows.For(p.Key, p.Mac, Sources(p)));
+        Set(FlowOwner.Port(portId), PortSecurityFlows.For(p.Key, p.Mac, Sources(p)));
     }
 
     /// <summary>The port's fixed IPs with its MAC, then its allowed address pairs.</summary>

@@ -7,9 +7,9 @@ using Dragonflow.OpenFlow.Matching;
 namespace Dragonflow.Controller.Apps.PortSecurity;
 
 /// <summary>
-/// The anti-spoofing flows of one local port in table 1 (DESIGN.md §6), matched on reg6 (the
-/// source port key table 0 wrote). What a VM legitimately sends goes on to table 3 (priority
-/// 200); anything else from the port is dropped (priority 100), above l2's priority-1 pass.
+/// The anti-spoofing flows of one local port in table 1, matched on reg6 (the source port key
+/// table 0 wrote). What a VM legitimately sends goes on to table 3 (band "allowed source");
+/// anything else from the port is dropped (band "port drop"), above l2's pass-through.
 /// </summary>
 public static class PortSecurityFlows
 {
@@ -23,6 +23,19 @@ public static class PortSecurityFlows
     /// <summary>ICMPv6 router advertisement (RFC 4861 §4.2): a VM is no router, whatever address it sends from.</summary>
     public const byte RouterAdvertisement = 134;
 
+    /// <summary>The priority bands of portsec (all in table 1).</summary>
+    public static class Bands
+    {
+        public static readonly PriorityBand PortDrop = PriorityBand.At(Tables.EgressPortSecurity, "port drop", Priorities.Medium);
+
+        public static readonly PriorityBand AllowedSource = PriorityBand.At(Tables.EgressPortSecurity, "allowed source", Priorities.High);
+
+        /// <summary>Above the allowed sources: what a VM may never send, whatever its address.</summary>
+        public static readonly PriorityBand Forbidden = PriorityBand.At(Tables.EgressPortSecurity, "never from a VM", Priorities.VeryHigh);
+
+        public static IReadOnlyList<PriorityBand> All { get; } = [PortDrop, AllowedSource, Forbidden];
+    }
+
     private static readonly InstructionSet Pass = InstructionSet.Of(Instruction.Goto(Tables.EgressConntrack));
 
     /// <summary>
@@ -35,8 +48,8 @@ public static class PortSecurityFlows
         var port = MatchField.Register(Registers.SourcePort, portKey);
         var flows = new List<DesiredFlow>
         {
-            new(Tables.EgressPortSecurity, Priorities.Medium, Match.Of(port), InstructionSet.Drop),
-            new(Tables.EgressPortSecurity, Priorities.VeryHigh,
+            new(Tables.EgressPortSecurity, Bands.PortDrop.Priority, Match.Of(port), InstructionSet.Drop),
+            new(Tables.EgressPortSecurity, Bands.Forbidden.Priority,
                 Match.Of(port, MatchField.EthType(EthIpv6), MatchField.IpProto(Icmpv6), MatchField.Exact(OxmFields.Icmpv6Type, RouterAdvertisement)),
                 InstructionSet.Drop),
             // DHCP DISCOVER/REQUEST before the VM has its address (RFC 2131 §4.1: source 0.0.0.0).
@@ -71,5 +84,5 @@ public static class PortSecurityFlows
     private static int? Prefix(AllowedSource s, int full) => s.PrefixLength >= full ? null : s.PrefixLength;
 
     private static DesiredFlow Allow(MatchField port, MacAddress mac, params MatchField[] fields) =>
-        new(Tables.EgressPortSecurity, Priorities.High, Match.Of([port, MatchField.EthSrc(mac), .. fields]), Pass);
+        new(Tables.EgressPortSecurity, Bands.AllowedSource.Priority, Match.Of([port, MatchField.EthSrc(mac), .. fields]), Pass);
 }

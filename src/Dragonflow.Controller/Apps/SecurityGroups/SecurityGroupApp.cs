@@ -21,8 +21,8 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// bound. The app remembers each port's groups and addresses; when they change, every group
 /// with a rule naming one of the port's groups (before or after) is recomputed.
 ///
-/// Owners: "pipeline", the port id, "secgroup:ID" (conj_id flows), "secgroup-rule:TABLE:MATCH"
-/// (a rule clause). Cookie tag: the group's unique key on the conj_id and rule clause flows.
+/// Owners: <see cref="FlowOwner.Pipeline"/>, the port, the security group (conj_id flows), and
+/// a rule clause shared by the groups that have it (<see cref="ClauseOwner"/>). Cookie tag: the group's unique key on the conj_id and rule clause flows.
 /// </summary>
 public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(context)
 {
@@ -35,20 +35,17 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
     private readonly Dictionary<string, string[]> _remotesOf = new(StringComparer.Ordinal);
     private readonly RuleFlowIndex _rules = new();
 
-    public override AppId Id => AppId;
+    public override Pipeline.AppContract Contract { get; } = new(AppId, SecurityGroupFlows.Bands.All);
 
-    public override IReadOnlySet<byte> Tables { get; } = new HashSet<byte>
-    {
-        Pipeline.Tables.EgressConntrack, Pipeline.Tables.EgressSecurityGroup,
-        Pipeline.Tables.IngressConntrack, Pipeline.Tables.IngressSecurityGroup,
-    };
+    /// <summary>The owner of a rule clause: the match in one table, shared by every group with that rule.</summary>
+    public static FlowOwner ClauseOwner(byte table, Match match) => FlowOwner.Concern("security group rule clause", $"{table}:{match}");
 
     public override AppEvents Handles => AppEvents.Port | AppEvents.SecurityGroup;
 
     /// <summary>How many times a group's rule flows were recomputed (a port change should touch only the groups it concerns).</summary>
     public long RuleRecomputes { get; private set; }
 
-    public override void Start() => Set("pipeline", SecurityGroupFlows.Pipeline());
+    public override void Start() => Set(FlowOwner.Pipeline, SecurityGroupFlows.Pipeline());
 
     public override void OnPortChanged(string portId)
     {
@@ -124,7 +121,7 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
         var view = Context.IsLocal(portId) ? PortView.Resolve(Context, portId) : null;
         if (view is null || !view.Port.PortSecurityEnabled)
         {
-            Clear(portId);
+            Clear(FlowOwner.Port(portId));
             SetLocalGroups(portId, []);
             return;
         }
@@ -138,7 +135,7 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
             if (!Context.Nb.SecurityGroups[g].Stateful) stateless++;
         }
         // Neutron refuses a port with both kinds; should one come, conntrack stays on.
-        Set(portId, SecurityGroupFlows.Port(view.Key, keys, stateful: stateless == 0 || stateless < keys.Count));
+        Set(FlowOwner.Port(portId), SecurityGroupFlows.Port(view.Key, keys, stateful: stateless == 0 || stateless < keys.Count));
         SetLocalGroups(portId, groups);
     }
 
@@ -180,7 +177,7 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
 
     private void RecomputeGroup(string groupId)
     {
-        var owner = "secgroup:" + groupId;
+        var owner = FlowOwner.SecurityGroup(groupId);
         if (IsActive(groupId) && GroupKey(groupId) is uint key) Set(owner, SecurityGroupFlows.Group(key, Context.Nb.SecurityGroups[groupId].Stateful));
         else Clear(owner);
         RecomputeRules(groupId);
@@ -213,7 +210,7 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
         }
         foreach (var clause in _rules.Update(groupId, key, clauses))
         {
-            var owner = $"secgroup-rule:{clause.Table}:{clause.Match}";
+            var owner = ClauseOwner(clause.Table, clause.Match);
             if (_rules.Flow(clause) is { } flow) Set(owner, [flow]);
             else Clear(owner);
         }

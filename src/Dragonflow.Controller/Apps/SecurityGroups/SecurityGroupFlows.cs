@@ -6,20 +6,20 @@ using Dragonflow.OpenFlow.Matching;
 namespace Dragonflow.Controller.Apps.SecurityGroups;
 
 /// <summary>
-/// The security group flows (DESIGN.md §6), as pure functions. A connection is checked where it
+/// The security group flows, as pure functions. A connection is checked where it
 /// starts, in the conntrack zone of its network (metadata[0..15]):
 ///
 /// <list type="bullet">
 /// <item>tables 3/72, per local port with port security: IP and IPv6 go through conntrack and
 /// come back in 6/77; chassis-wide, the DHCP and neighbour discovery a port needs skip it
 /// (goto 9/78);</item>
-/// <item>tables 6/77, priority 65534: invalid is dropped; replies (established, reply
+/// <item>tables 6/77, band "connection state": invalid is dropped; replies (established, reply
 /// direction) and related packets pass;</item>
 /// <item>everything else from the originator — new packets and the later ones of a connection
 /// alike — is a conjunction per group: clause 1 "the port is in the group" (one flow per port),
 /// clause 2 "a rule of the group matches" (one flow per rule match); the conj_id flow commits
 /// the connection and goes on. Flows thus grow as ports + rules, never ports × rules;</item>
-/// <item>what no rule allows falls to the port's drop (priority 50).</item>
+/// <item>what no rule allows falls to the port's drop (band "port drop").</item>
 /// </list>
 ///
 /// Why the originator's established packets are checked again instead of passing as +est:
@@ -31,7 +31,26 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// </summary>
 public static class SecurityGroupFlows
 {
-    public const ushort CtStatePriority = 65534;
+    /// <summary>The priority bands of sg: the same four in each direction.</summary>
+    public static class Bands
+    {
+        public static IReadOnlyList<PriorityBand> All { get; } = [.. Of(Egress), .. Of(Ingress)];
+
+        /// <summary>DHCP and neighbour discovery skip conntrack, above the ports' conntrack flows.</summary>
+        public static PriorityBand Skip(Direction d) => PriorityBand.At(d.ConntrackTable, "DHCP and ND skip conntrack", Priorities.High);
+
+        public static PriorityBand Track(Direction d) => PriorityBand.At(d.ConntrackTable, "port conntrack", Priorities.Medium);
+
+        /// <summary>Just below the top priority (65535): checked before any rule.</summary>
+        public static PriorityBand ConnectionState(Direction d) => PriorityBand.At(d.SecurityTable, "connection state", 65534);
+
+        /// <summary>Membership, rule clauses and their conjunctions.</summary>
+        public static PriorityBand Rules(Direction d) => PriorityBand.At(d.SecurityTable, "rules", Priorities.Medium);
+
+        public static PriorityBand PortDrop(Direction d) => PriorityBand.At(d.SecurityTable, "port drop", Priorities.Low);
+
+        private static IEnumerable<PriorityBand> Of(Direction d) => [Skip(d), Track(d), ConnectionState(d), Rules(d), PortDrop(d)];
+    }
 
     /// <summary>The conntrack zone: the network key, which table 0 put in metadata.</summary>
     public static readonly Subfield Zone = new(OxmFields.Metadata, 0, 16);
@@ -69,23 +88,23 @@ public static class SecurityGroupFlows
             var skip = InstructionSet.Of(Instruction.Goto(d.Next));
             var egress = d == Egress;
             // DHCP: client 68 -> server 67 (v6: 546 -> 547) out of a VM, the reverse into it.
-            flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.High,
+            flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Skip(d).Priority,
                 Match.Of(Ipv4, MatchField.IpProto(17), Udp(OxmFields.UdpSrc, egress ? 68 : 67), Udp(OxmFields.UdpDst, egress ? 67 : 68)), skip));
-            flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.High,
+            flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Skip(d).Priority,
                 Match.Of(Ipv6, MatchField.IpProto(17), Udp(OxmFields.UdpSrc, egress ? 546 : 547), Udp(OxmFields.UdpDst, egress ? 547 : 546)), skip));
             foreach (var type in egress ? EgressIcmpv6 : IngressIcmpv6)
             {
-                flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.High,
+                flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Skip(d).Priority,
                     Match.Of(Ipv6, MatchField.IpProto(58), MatchField.Exact(OxmFields.Icmpv6Type, type)), skip));
             }
-            flows.Add(new DesiredFlow(d.SecurityTable, CtStatePriority,
+            flows.Add(new DesiredFlow(d.SecurityTable, Bands.ConnectionState(d).Priority,
                 Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Invalid, CtStateFlags.Tracked | CtStateFlags.Invalid)),
                 InstructionSet.Drop));
-            flows.Add(new DesiredFlow(d.SecurityTable, CtStatePriority,
+            flows.Add(new DesiredFlow(d.SecurityTable, Bands.ConnectionState(d).Priority,
                 Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Established | CtStateFlags.Reply,
                     CtStateFlags.Tracked | CtStateFlags.Established | CtStateFlags.Reply | CtStateFlags.Invalid)),
                 InstructionSet.Of(Instruction.Goto(d.Next))));
-            flows.Add(new DesiredFlow(d.SecurityTable, CtStatePriority,
+            flows.Add(new DesiredFlow(d.SecurityTable, Bands.ConnectionState(d).Priority,
                 Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Related, CtStateFlags.Tracked | CtStateFlags.Related | CtStateFlags.Invalid)),
                 InstructionSet.Of(Instruction.Goto(d.Next))));
         }
@@ -107,21 +126,21 @@ public static class SecurityGroupFlows
             {
                 if (stateful)
                 {
-                    flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
+                    flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Track(d).Priority, Match.Of(port, ip),
                         InstructionSet.Apply([new Ct { ZoneSource = Zone, RecircTable = d.SecurityTable }])));
                 }
                 else if (d == Ingress)
                 {
                     // Stateless: no conntrack; forget what the sender's zone said, or a reply
                     // would pass as established without this port's rules.
-                    flows.Add(new DesiredFlow(d.ConntrackTable, Priorities.Medium, Match.Of(port, ip),
+                    flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Track(d).Priority, Match.Of(port, ip),
                         InstructionSet.Of(Instruction.Apply(new CtClear()), Instruction.Goto(d.SecurityTable))));
                 }
-                flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Low, Match.Of(port, ip), InstructionSet.Drop));
+                flows.Add(new DesiredFlow(d.SecurityTable, Bands.PortDrop(d).Priority, Match.Of(port, ip), InstructionSet.Drop));
             }
             if (ordered.Count > 0)
             {
-                flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Medium, Match.Of(port),
+                flows.Add(new DesiredFlow(d.SecurityTable, Bands.Rules(d).Priority, Match.Of(port),
                     InstructionSet.Apply(ordered.Select(k => (OfAction)new Conjunction(k, 1, 2)).ToList())));
             }
         }
@@ -141,7 +160,7 @@ public static class SecurityGroupFlows
             {
                 // ct needs an IP match (OVS refuses it otherwise), hence one flow per ethertype.
                 var go = Instruction.Goto(d.Next);
-                flows.Add(new DesiredFlow(d.SecurityTable, Priorities.Medium, Match.Of(ip, MatchField.ConjId(groupKey)),
+                flows.Add(new DesiredFlow(d.SecurityTable, Bands.Rules(d).Priority, Match.Of(ip, MatchField.ConjId(groupKey)),
                     stateful ? InstructionSet.Of(Instruction.Apply(new Ct { Flags = CtFlags.Commit, ZoneSource = Zone }), go) : InstructionSet.Of(go))
                 {
                     CookieTag = groupKey & FlowCookie.MaxTag,
@@ -153,7 +172,7 @@ public static class SecurityGroupFlows
 
     /// <summary>A rule clause: the rule match, the second clause of every group (conj id) that has it.</summary>
     public static DesiredFlow RuleClause(byte table, Match match, IReadOnlyCollection<uint> groupKeys) =>
-        new(table, Priorities.Medium, match,
+        new(table, Bands.Rules(table == Ingress.SecurityTable ? Ingress : Egress).Priority, match,
             InstructionSet.Apply(groupKeys.Order().Select(k => (OfAction)new Conjunction(k, 2, 2)).ToList()))
         {
             CookieTag = groupKeys.Min() & FlowCookie.MaxTag,

@@ -1,0 +1,74 @@
+namespace Dragonflow.Controller.Pipeline;
+
+/// <summary>
+/// The br-int pipeline as data: every table, what it is for and where its flows may go (goto,
+/// resubmit or conntrack recirculation). Which app writes which table at which priorities is
+/// each app's <see cref="AppContract"/>; the flow installer checks every flow against both,
+/// the trace verb names tables from here, and docs/pipeline.md is generated from it
+/// (<c>dragonflow pipeline -f markdown</c>).
+/// </summary>
+public static class PipelineSpec
+{
+    public static IReadOnlyList<TableSpec> All { get; } =
+    [
+        new(Tables.IngressClassification, "INGRESS_CLASSIFICATION",
+            "Where a packet entered: a local VM port (reg6 = its port key, metadata = its network), a tunnel " +
+            "(the network from tun_id, reg7 from the destination MAC) or the patch from the external bridge.",
+            [Tables.EgressPortSecurity, Tables.IngressNat, Tables.IngressConntrack]),
+        new(Tables.EgressPortSecurity, "EGRESS_PORT_SECURITY",
+            "Anti-spoofing: a VM may send only from its own MAC and addresses (and allowed address pairs).",
+            [Tables.EgressConntrack]),
+        new(Tables.EgressConntrack, "EGRESS_CONNTRACK",
+            "Security groups, sending side: IP traffic of a port with port security goes through conntrack.",
+            [Tables.EgressSecurityGroup, Tables.ServicesClassification]),
+        new(Tables.EgressSecurityGroup, "EGRESS_SECURITY_GROUP",
+            "Security groups, sending side: the connection state and the egress rules (conjunctions) admit or drop.",
+            [Tables.ServicesClassification]),
+        new(Tables.ServicesClassification, "SERVICES_CLASSIFICATION",
+            "Packets the chassis answers itself: ARP and DHCP; everything else goes on to the L2 lookup.",
+            [Tables.Arp, Tables.Dhcp, Tables.L2Lookup]),
+        new(Tables.Arp, "ARP",
+            "The ARP responder: who-has for a known address of the network is answered on the switch.",
+            [Tables.L2Lookup]),
+        new(Tables.Dhcp, "DHCP",
+            "DHCP requests of local ports with a DHCP-enabled subnet go to the controller; others are dropped.",
+            []),
+        new(Tables.IngressNat, "INGRESS_NAT",
+            "From the external network: floating IPs' ARP, DNAT to the fixed address, the gateways' ARP replies.",
+            [Tables.Egress]),
+        new(Tables.L2Lookup, "L2_LOOKUP",
+            "The destination MAC within the network: a port (reg7), a router interface (to L3), or the flood of broadcast and multicast.",
+            [Tables.L3Lookup, Tables.Egress]),
+        new(Tables.L3Lookup, "L3_LOOKUP",
+            "Routing: answers to the router's own addresses, the route to each subnet and extra route, and what leaves by a floating IP.",
+            [Tables.L3ProactiveLookup, Tables.EgressNat, Tables.Egress]),
+        new(Tables.L3ProactiveLookup, "L3_PROACTIVE_LOOKUP",
+            "The routed hop to each VM, installed ahead of time.",
+            [Tables.Egress]),
+        new(Tables.EgressNat, "EGRESS_NAT",
+            "SNAT to the floating IP and out through the patch to the external bridge.",
+            []),
+        new(Tables.Egress, "EGRESS",
+            "Where the destination port (reg7) lives: here (on to the ingress side) or behind a tunnel.",
+            [Tables.IngressConntrack]),
+        new(Tables.IngressConntrack, "INGRESS_CONNTRACK",
+            "Security groups, receiving side: IP traffic to a port with port security goes through conntrack.",
+            [Tables.IngressSecurityGroup, Tables.IngressDispatch]),
+        new(Tables.IngressSecurityGroup, "INGRESS_SECURITY_GROUP",
+            "Security groups, receiving side: the connection state and the ingress rules admit or drop.",
+            [Tables.IngressDispatch]),
+        new(Tables.IngressDispatch, "INGRESS_DISPATCH",
+            "Out of the destination port's interface.",
+            []),
+        new(Tables.Canary, "CANARY",
+            "The flow installer's own: one drop flow whose cookie records the flow generation (aging). No flow leads here.",
+            []),
+    ];
+
+    private static readonly Dictionary<byte, TableSpec> ById = All.ToDictionary(t => t.Id);
+
+    public static TableSpec? Find(byte table) => ById.GetValueOrDefault(table);
+
+    /// <summary>The table's name, or TABLE_N for a number the pipeline does not use.</summary>
+    public static string NameOf(byte table) => ById.TryGetValue(table, out var t) ? t.Name : "TABLE_" + table;
+}

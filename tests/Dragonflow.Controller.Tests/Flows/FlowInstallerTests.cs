@@ -49,43 +49,38 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
     }
 
     [Fact]
-    public async Task AKeyWantedByTwoOwnersStaysUntilBothLetGo()
+    public async Task AFlowHasOneOwnerASecondIsRefusedLoudlyAndTakesOverOnlyWhenTheFirstLetsGo()
     {
         var log = new RecordingLogger();
         await using var bridge = await ControlledBridge.CreateAsync(fixture.Chassis);
         await using var installer = NewInstaller(log);
         await installer.AttachAsync(bridge.Connection);
 
-        var broadcast = Forward(17, 50, 9, 10);
-        installer.Set(L2, FlowOwner.Port("net-1"), [broadcast]);
-        installer.Set(L2, FlowOwner.Port("net-2"), [Forward(17, 50, 9, 10)]);
+        // b asks first, a second: the holder is the least owner (a), whatever the order of events.
+        installer.Set(L2, FlowOwner.Port("b"), [Forward(17, 50, 9, 11)]);
+        installer.Set(L2, FlowOwner.Port("a"), [Forward(17, 50, 9, 10)]);
         await installer.FlushAsync();
         Assert.Single(bridge.DumpFlows(), f => f is { Table: 17, Match: "in_port=9", Actions: "output:10" });
-        Assert.Equal(1, installer.Stats.FlowsAdded);
+        Assert.Equal(1, installer.Stats.FlowConflicts);
+        var refused = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains("one owner per flow", refused.Message);
+        Assert.Contains("lport b", refused.Message);
 
-        installer.Clear(L2, FlowOwner.Port("net-1"));
+        // The same flow from a second owner is a conflict too: one flow, one owner.
+        installer.Set(L2, FlowOwner.Port("c"), [Forward(17, 50, 9, 10)]);
+        Assert.Equal(2, installer.Stats.FlowConflicts);
+
+        // The holder lets go: the next in order (b) takes over; then c once b lets go; nothing is left when all have.
+        installer.Clear(L2, FlowOwner.Port("a"));
         await installer.FlushAsync();
-        Assert.Single(bridge.DumpFlows(), f => f is { Table: 17, Match: "in_port=9" });
-        Assert.Equal(0, installer.Stats.FlowsDeleted);
-
-        installer.Clear(L2, FlowOwner.Port("net-2"));
-        await installer.FlushAsync();
-        await bridge.WaitForFlowsAsync(f => !f.Any(x => x.Table == 17), "the shared flow gone");
-        Assert.Equal(1, installer.Stats.FlowsDeleted);
-        Assert.False(log.Contains(LogLevel.Warning, "different instructions"));
-
-        // Two owners disagree: the latest Set wins, with a warning; when it lets go the other returns.
-        installer.Set(L2, FlowOwner.Port("a"), [Forward(17, 50, 9, 10)]);
-        installer.Set(L2, FlowOwner.Port("b"), [Forward(17, 50, 9, 11)]);
-        await installer.FlushAsync();
-        Assert.Single(bridge.DumpFlows(), f => f is { Table: 17, Match: "in_port=9", Actions: "output:11" });
-        Assert.True(log.Contains(LogLevel.Warning, "different instructions"));
-
+        await bridge.WaitForFlowsAsync(f => f.Any(x => x is { Table: 17, Match: "in_port=9", Actions: "output:11" }), "b's version");
         installer.Clear(L2, FlowOwner.Port("b"));
         await installer.FlushAsync();
-        await bridge.WaitForFlowsAsync(f => f.Any(x => x is { Table: 17, Match: "in_port=9", Actions: "output:10" }),
-            "owner a's version back");
-        Assert.Equal(2, bridge.DumpFlows().Count);
+        await bridge.WaitForFlowsAsync(f => f.Any(x => x is { Table: 17, Match: "in_port=9", Actions: "output:10" }), "c's version");
+        installer.Clear(L2, FlowOwner.Port("c"));
+        await installer.FlushAsync();
+        await bridge.WaitForFlowsAsync(f => !f.Any(x => x.Table == 17), "the flow gone");
+        Assert.Equal(0, installer.Stats.DesiredFlows);
     }
 
     [Fact]
@@ -96,29 +91,29 @@ public class FlowInstallerTests(ChassisFixture fixture) : IClassFixture<ChassisF
         await using var installer = NewInstaller(log);
         await installer.AttachAsync(bridge.Connection);
 
-        // OpenFlow only jumps forward: goto_table:17 from table 64 is refused (OFPBIC_BAD_TABLE_ID).
-        var backwards = new DesiredFlow(64, 100, Match.Of(MatchField.Register(7, 3)), InstructionSet.Of(Instruction.Goto(17)));
+        // Conntrack needs an IP match: OVS refuses ct on a flow that matches only a register.
+        var noIp = new DesiredFlow(72, 100, Match.Of(MatchField.Register(7, 3)), InstructionSet.Apply([new Ct { RecircTable = 77 }]));
         installer.Set(L2, FlowOwner.Port("port-a"), [Forward(0, 100, 1, 2)]);
-        installer.Set(L2, FlowOwner.Port("bad-port"), [backwards]);
+        installer.Set(Sg, FlowOwner.Port("bad-port"), [noIp]);
         installer.Set(L2, FlowOwner.Port("port-b"), [Forward(0, 100, 2, 1), Jump(17, 100, 2, 64)]);
         await installer.FlushAsync();
 
         var flows = bridge.DumpFlows();
         Assert.Equal(4, flows.Count); // three good flows and the canary
-        Assert.DoesNotContain(flows, f => f.Table == 64);
+        Assert.DoesNotContain(flows, f => f.Table == 72);
         var stats = installer.Stats;
         Assert.Equal((3, 1, 3, 4), (stats.FlowsAdded, stats.FlowsRejected, stats.InstalledFlows, stats.DesiredFlows));
         var error = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
-        Assert.Contains("table=64,priority=100,reg7=0x3 actions=goto_table:17", error.Message);
-        Assert.Contains("app l2", error.Message);
+        Assert.Contains("table=72,priority=100,reg7=0x3 actions=ct(", error.Message);
+        Assert.Contains("app sg", error.Message);
         Assert.Contains("bad-port", error.Message);
 
         // The rejected flow is not retried on every flush; fixing it installs it.
         await installer.FlushAsync();
         Assert.Equal(1, installer.Stats.FlowsRejected);
-        installer.Set(L2, FlowOwner.Port("bad-port"), [Jump(64, 100, 3, 72)]);
+        installer.Set(Sg, FlowOwner.Port("bad-port"), [Jump(72, 100, 3, 77)]);
         await installer.FlushAsync();
-        Assert.Contains(bridge.DumpFlows(), f => f is { Table: 64, Match: "reg7=0x3", Actions: "goto_table:72" });
+        Assert.Contains(bridge.DumpFlows(), f => f is { Table: 72, Match: "reg7=0x3", Actions: "goto_table:77" });
     }
 
     [Fact]

@@ -7,4 +7,9 @@ static class ExitCodes
     public const int Failure = 1;
     /// <summary>The command line or the configuration is wrong.</summary>
     public const int Usage = 2;
+    /// <summary>
+    /// This machine lacks a tool, file or privilege the verb needs. It shares 2 with
+    /// <see cref="Usage"/>: like a wrong command line, it is fixed by the operator, not by retrying.
+    /// </summary>
+    public const int MissingPrerequisite = Usage;
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Dragonflow.Cli;
+using Dragonflow.Cli.Sandbox;
 using Dragonflow.Cli.Verbs;
 using Dragonflow.Configuration;
 using Prometheus;
@@ -27,4 +29,18 @@ catch (ConfigException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return ExitCodes.Usage;
+}
+catch (MissingPrerequisiteException e)
+{
+    Console.Error.WriteLine($"error: {CommandPath(parse)}: {e.Message}");
+    return ExitCodes.MissingPrerequisite;
+}
+
+// "dragonflow bench openflow": the verb that could not run, as the operator typed it.
+static string CommandPath(ParseResult parse)
+{
+    var names = new List<string>();
+    for (var command = parse.CommandResult; command is not null; command = command.Parent as CommandResult)
+        names.Insert(0, command.Command.Name);
+    return string.Join(' ', names);
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Dragonflow.Cli.Inspection;
 using Dragonflow.Model;
-using Dragonflow.NorthDb;
 using Dragonflow.Testing;
 
 namespace Dragonflow.Cli.Tests;
@@ -56,14 +55,7 @@ public sealed class StatusAndTraceVerbTests : IDisposable
     [Fact]
     public async Task Status_and_a_logical_trace_run_against_the_configured_nb()
     {
-        using (var api = await NbFactory.OpenAsync(new NbOptions { NbDbPath = NbPath, EnableDfPubSub = false }, publish: false))
-        {
-            await api.CreateAsync(new Chassis { Id = "compute-1", Ip = "192.0.2.1", TunnelTypes = ["geneve"], LastSeenUp = Seconds(DateTimeOffset.UtcNow), ReportInterval = 10 });
-            await api.CreateAsync(new LogicalSwitch { Id = "net1", UniqueKey = 1 });
-            await api.CreateAsync(new LogicalSubnet { Id = "sub1", Lswitch = "net1", Cidr = "10.0.0.0/24" });
-            await api.CreateAsync(new LogicalPort { Id = "p1", Lswitch = "net1", Macs = ["fa:16:3e:00:00:01"], Ips = [new FixedIp("sub1", "10.0.0.1")], PortSecurityEnabled = false, Chassis = "compute-1", Status = "ACTIVE" });
-            await api.CreateAsync(new LogicalPort { Id = "p2", Lswitch = "net1", Macs = ["fa:16:3e:00:00:02"], Ips = [new FixedIp("sub1", "10.0.0.2")], PortSecurityEnabled = false, Chassis = "compute-1", Status = "ACTIVE" });
-        }
+        await TwoPortNb.CreateAsync(NbPath);
 
         var status = await Cli("status", "-f", "json");
         Assert.Equal(0, status.ExitCode);

@@ -7,9 +7,9 @@ public static class DragonflowCli
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "dragonflow.dll");
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
-        IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null)
+        IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var result = await ProcessRunner.RunAsync("dotnet", [Dll, .. args], timeout ?? TimeSpan.FromSeconds(60), stdin: stdin);
+        var result = await ProcessRunner.RunAsync("dotnet", [Dll, .. args], timeout ?? TimeSpan.FromSeconds(60), environment, stdin);
         if (result.TimedOut)
             throw new TimeoutException($"{result.CommandLine} did not finish in time");
         return (result.ExitCode, result.StdOut, result.StdErr);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Dragonflow.Cli.Sandbox;
@@ -5,8 +6,9 @@ namespace Dragonflow.Cli.Sandbox;
 /// <summary>
 /// Runs one OVS command-line tool (ovs-vsctl, ovs-ofctl, ovsdb-tool, or a daemon that detaches)
 /// to completion with a deadline, in the environment of a sandbox run directory. Returns its
-/// standard output; throws with its standard error when it fails. A tool that outlives its
-/// deadline or the cancellation is killed by the pid we started.
+/// standard output; throws with its standard error when it fails, and a
+/// <see cref="MissingPrerequisiteException"/> when it cannot be started at all. A tool that
+/// outlives its deadline or the cancellation is killed by the pid we started.
 /// </summary>
 static class OvsTool
 {
@@ -23,7 +25,7 @@ static class OvsTool
         foreach (var (k, v) in environment) start.Environment[k] = v;
         var commandLine = $"{program} {string.Join(' ', start.ArgumentList)}";
 
-        using var process = Process.Start(start) ?? throw new SandboxException($"cannot start {program}");
+        using var process = Start(start, program);
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -46,6 +48,18 @@ static class OvsTool
         if (process.ExitCode != 0)
             throw new SandboxException($"`{commandLine}` exited {process.ExitCode}: {err}");
         return stdout.IsCompletedSuccessfully ? stdout.Result : "";
+    }
+
+    static Process Start(ProcessStartInfo start, string program)
+    {
+        try
+        {
+            return Process.Start(start) ?? throw new SandboxException($"cannot start {program}");
+        }
+        catch (Win32Exception e)
+        {
+            throw OvsPrerequisites.CannotStart(program, e);
+        }
     }
 }
 

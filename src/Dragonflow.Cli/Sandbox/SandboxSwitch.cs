@@ -9,11 +9,13 @@ namespace Dragonflow.Cli.Sandbox;
 /// unixctl sockets and logs all inside it; never the system instance), in the host network
 /// namespace. It holds one userspace bridge at a time. Dispose stops both daemons by the pids
 /// they recorded and removes the directory; should the process exit before that (Ctrl-C), a
-/// process-exit hook kills them by pid.
+/// process-exit hook kills them by pid. Before anything is created, the OVS programs and schema
+/// it needs and root (the userspace datapath opens /dev/net/tun) are checked for.
 /// </summary>
 sealed partial class SandboxSwitch : IAsyncDisposable
 {
     private const string Schema = "/usr/share/openvswitch/vswitch.ovsschema";
+    private const string OvsdbTool = "ovsdb-tool", OvsdbServer = "ovsdb-server", Vswitchd = "ovs-vswitchd", Vsctl = "ovs-vsctl", Ofctl = "ovs-ofctl";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, string> _environment;
     private SandboxDaemon? _ovsdb;
@@ -44,15 +46,18 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     public static async Task<SandboxSwitch> StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        OvsPrerequisites.RequirePrograms(OvsdbTool, OvsdbServer, Vswitchd, Vsctl, Ofctl);
+        OvsPrerequisites.RequireFile(Schema);
+        OvsPrerequisites.RequireRoot($"a private {Vswitchd} (its userspace bridge opens /dev/net/tun)");
         // Under /tmp, kept short: unix socket paths are limited to 107 bytes.
         var sandbox = new SandboxSwitch(Directory.CreateTempSubdirectory("dfbench-").FullName);
         try
         {
             var db = Path.Combine(sandbox.RunDirectory, "conf.db");
-            await sandbox.ToolAsync("ovsdb-tool", ["create", db, Schema], cancellationToken);
-            sandbox._ovsdb = await sandbox.StartDaemonAsync("ovsdb-server", "ovsdb", [db, $"--remote=punix:{sandbox.DbSocket}"], cancellationToken);
+            await sandbox.ToolAsync(OvsdbTool, ["create", db, Schema], cancellationToken);
+            sandbox._ovsdb = await sandbox.StartDaemonAsync(OvsdbServer, "ovsdb", [db, $"--remote=punix:{sandbox.DbSocket}"], cancellationToken);
             await sandbox.VsctlAsync(["--no-wait", "init"], cancellationToken);
-            sandbox._vswitchd = await sandbox.StartDaemonAsync("ovs-vswitchd", "vswitchd", [$"unix:{sandbox.DbSocket}"], cancellationToken);
+            sandbox._vswitchd = await sandbox.StartDaemonAsync(Vswitchd, "vswitchd", [$"unix:{sandbox.DbSocket}"], cancellationToken);
             return sandbox;
         }
         catch
@@ -85,11 +90,11 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     }
 
     public Task<string> VsctlAsync(IEnumerable<string> args, CancellationToken cancellationToken) =>
-        ToolAsync("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=20", .. args], cancellationToken);
+        ToolAsync(Vsctl, [$"--db=unix:{DbSocket}", "--timeout=20", .. args], cancellationToken);
 
     /// <summary>ovs-ofctl -O OpenFlow13 ARGS (the bridge is found through OVS_RUNDIR).</summary>
     public Task<string> OfctlAsync(IEnumerable<string> args, TimeSpan timeout, CancellationToken cancellationToken) =>
-        OvsTool.RunAsync("ovs-ofctl", ["-O", "OpenFlow13", .. args], _environment, timeout, cancellationToken);
+        OvsTool.RunAsync(Ofctl, ["-O", "OpenFlow13", .. args], _environment, timeout, cancellationToken);
 
     /// <summary>The number of flows in the bridge's tables (ovs-ofctl dump-aggregate).</summary>
     public async Task<long> CountFlowsAsync(CancellationToken cancellationToken)
@@ -140,11 +145,12 @@ sealed partial class SandboxSwitch : IAsyncDisposable
             {
                 try
                 {
-                    await OvsTool.RunAsync("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=5", "--if-exists", "del-br", Bridge],
+                    await OvsTool.RunAsync(Vsctl, [$"--db=unix:{DbSocket}", "--timeout=5", "--if-exists", "del-br", Bridge],
                         _environment, TimeSpan.FromSeconds(10), CancellationToken.None);
                 }
-                catch (SandboxException e)
+                catch (Exception e) when (e is SandboxException or MissingPrerequisiteException)
                 {
+                    // Not fatal here: the daemons are stopped by pid below all the same.
                     Console.Error.WriteLine($"warning: {e.Message}");
                 }
             }
@@ -163,12 +169,20 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     private void RemoveBridgeDevice()
     {
         if (!Directory.Exists(Path.Combine("/sys/class/net", Bridge))) return;
-        using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip", ["link", "del", Bridge])
+        try
         {
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        });
-        ip?.WaitForExit(5000);
+            using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip", ["link", "del", Bridge])
+            {
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            ip?.WaitForExit(5000);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // Cleanup (also on process exit) must not throw: the device is reported, not removed.
+            Console.Error.WriteLine($"warning: cannot remove device {Bridge}: ip: {e.Message}");
+        }
     }
 
     private void RemoveRunDirectory()

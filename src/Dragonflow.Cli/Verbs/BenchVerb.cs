@@ -65,11 +65,12 @@ static class BenchVerb
 
     static async Task<int> RunOpenFlowAsync(int count, CancellationToken cancellationToken)
     {
+        // The sandbox first: it checks that OVS is installed before any work is done.
+        await using var sandbox = await SandboxSwitch.StartAsync(cancellationToken);
         var flows = PipelineFlows.Generate(count);
         // ovs-ofctl gets a generous deadline: without a bundle it is the slowest of the three.
         var ofctlTimeout = TimeSpan.FromSeconds(60 + count / 1000.0);
 
-        await using var sandbox = await SandboxSwitch.StartAsync(cancellationToken);
         Console.WriteLine($"sandbox: run_dir={sandbox.RunDirectory} ovsdb_server_pid={sandbox.OvsdbPid} ovs_vswitchd_pid={sandbox.VswitchdPid} bridge={sandbox.Bridge}");
         var flowFile = Path.Combine(sandbox.RunDirectory, "flows.txt");
         await File.WriteAllTextAsync(flowFile, PipelineFlows.ToOfctlText(flows), cancellationToken);

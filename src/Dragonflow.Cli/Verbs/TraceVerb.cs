@@ -14,10 +14,13 @@ namespace Dragonflow.Cli.Verbs;
 /// <c>dragonflow trace --from PORT --to IP [--proto tcp --dport 22]</c>: a packet's path through
 /// the logical topology (network, router, security group rule, NAT) from the NB objects, then
 /// through br-int of the chassis the port is plugged into (ovs-appctl ofproto/trace), each flow
-/// annotated with the app and the NB object that installed it, and one verdict.
+/// annotated with the app and the NB object that installed it, and one verdict. Unless
+/// <c>--logical-only</c>, ovs-appctl must be installed: that is checked before NB is read.
 /// </summary>
 static class TraceVerb
 {
+    const string Appctl = "ovs-appctl";
+
     public static Command Create()
     {
         var from = new Option<string>("--from") { Description = "Source port: lport id, unique name or fixed IP.", Required = true };
@@ -80,6 +83,7 @@ static class TraceVerb
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
             }
+            if (!parse.GetValue(logicalOnly)) OvsPrerequisites.RequirePrograms(Appctl);
             try
             {
                 NbSnapshot nb;
@@ -207,9 +211,9 @@ static class TraceVerb
         string text;
         try
         {
-            text = await OvsTool.RunAsync("ovs-appctl", args, environment, TimeSpan.FromSeconds(20), ct);
+            text = await OvsTool.RunAsync(Appctl, args, environment, TimeSpan.FromSeconds(20), ct);
         }
-        catch (Exception e) when (e is SandboxException or System.ComponentModel.Win32Exception)
+        catch (SandboxException e)
         {
             throw new TraceUnavailableException(e.Message);
         }

@@ -25,6 +25,21 @@ public class DiscoveryAndErrorTests
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/v2.0/extensions/nope")).Status);
     }
 
+    [Fact]
+    public async Task Configurable_snat_is_advertised_as_neutrons_ext_gw_mode()
+    {
+        await using var api = await ApiHost.StartAsync();
+
+        var reply = await api.GetAsync("/v2.0/extensions/ext-gw-mode");
+
+        Assert.True(reply.Status == HttpStatusCode.OK, reply.Text);
+        var extension = reply.Obj("extension");
+        Assert.Equal("ext-gw-mode", (string?)extension["alias"]);
+        Assert.Equal("Neutron L3 Configurable external gateway mode", (string?)extension["name"]);
+        Assert.Equal("Extension of the router abstraction for specifying whether SNAT should occur on the external gateway", (string?)extension["description"]);
+        Assert.Contains((await api.GetAsync("/v2.0/extensions")).Body!["extensions"]!.AsArray(), e => (string?)e!["alias"] == "ext-gw-mode");
+    }
+
     [Theory]
     [InlineData("/v2.0/networks/3c9a43b4-4d3c-4b37-a3a0-2b0e2ab0f1a4", "NetworkNotFound")]
     [InlineData("/v2.0/networks/not-a-uuid", "NetworkNotFound")]

@@ -9,6 +9,7 @@ static class Extensions
         new("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
         new("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
         new("security-group", "security-group", "The security groups extension."),
+        new("security-groups-normalized-cidr", "Normalized CIDR field for security group rules", "Add new field with normalized remote_ip_prefix cidr in SG rule"),
         new("port-security", "Port Security", "Provides port security"),
         new("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
         new("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
@@ -19,6 +20,8 @@ static class Extensions
         new("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
         new("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."),
         new("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+        // enable_snat in external_gateway_info (names as neutron-lib's l3_ext_gw_mode definition).
+        new("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

@@ -21,6 +21,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     public abstract string Collection { get; }
     public abstract string Member { get; }
 
+    /// <summary>The collection's key in bodies, e.g. security_groups for /v2.0/security-groups.</summary>
+    string BodyCollection => Collection.Replace('-', '_');
+
     /// <summary>Neutron's name of the resource in errors, e.g. "Network" → NetworkNotFound.</summary>
     protected abstract string Noun { get; }
 
@@ -29,6 +32,16 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     protected abstract Task<T> CreateAsync(Caller caller, Input body);
     protected abstract Task<T> UpdateAsync(Caller caller, T current, Input body);
     protected abstract Task DeleteAsync(Caller caller, T current);
+
+    /// <summary>
+    /// Takes back an item of a bulk create that failed later on: deleted as Neutron's emulated bulk
+    /// does, if still there, now or once the NB DB answers again.
+    /// </summary>
+    protected virtual Task UndoCreatedAsync(Caller caller, T created) => Plugin.Reservations.Undo.RunAsync(async () =>
+    {
+        if (await Plugin.Nb.TryGetAsync<T>(created.Id) is { } current)
+            await DeleteAsync(caller, current);
+    });
 
     public async Task<T> GetAsync(string id) =>
         await Plugin.Nb.TryGetAsync<T>(id) ?? throw NeutronErrors.NotFound(Noun, id);
@@ -93,8 +106,8 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             if (visible is not null)
                 views = views.Where(v => visible(v.Tree));
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, entries.Count * 512));
-            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-                query.Write(writer, Collection.Replace('-', '_'), views);
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, ApiJson.WriterOptions))
+                query.Write(writer, BodyCollection, views);
             if (indexed is null)
                 _views.Prune(entries);
             return Results.Bytes(buffer.WrittenMemory, "application/json");
@@ -103,9 +116,16 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(Caller.Of(ctx, defaultProject), id)), ListQuery.Fields(ctx.Request.Query)) }));
         app.MapPost(path, async (HttpContext ctx) =>
         {
-            var body = await RequestBody.ReadResourceAsync(ctx.Request, Member);
+            var root = await RequestBody.ReadObjectAsync(ctx.Request);
             var caller = Caller.Of(ctx, defaultProject);
-            var created = await CreateAsync(caller, new Input(body));
+            if (BulkBody.Items(root, BodyCollection, Member) is { } items)
+            {
+                var all = await BulkCreate.RunAsync(items, item => CreateAsync(caller, new Input(item)), item => UndoCreatedAsync(caller, item), Plugin.Log);
+                foreach (var item in all)
+                    LogWrite(item, "created", caller);
+                return Results.Json(new JsonObject { [BodyCollection] = new JsonArray([.. all.Select(item => (JsonNode)View(item))]) }, statusCode: 201);
+            }
+            var created = await CreateAsync(caller, new Input(RequestBody.ResourceOf(root, Member)));
             LogWrite(created, "created", caller);
             return Results.Json(new JsonObject { [Member] = View(created) }, statusCode: 201);
         });

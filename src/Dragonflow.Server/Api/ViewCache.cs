@@ -35,7 +35,7 @@ sealed class ViewCache<T>(Func<T, JsonObject> render) where T : NbObject, new()
         if (item.Id.Length == 0)
             item.Id = entry.Id;
         var tree = render(item);
-        var view = new RenderedView(tree, System.Text.Encoding.UTF8.GetBytes(tree.ToJsonString()));
+        var view = new RenderedView(tree, System.Text.Encoding.UTF8.GetBytes(tree.ToJsonString(Http.ApiJson.Options)));
         _views[entry.Id] = (entry.Revision, view);
         return view;
     }

@@ -156,7 +156,7 @@ static class Views
         ["remote_ip_prefix"] = r.RemoteIpPrefix,
         ["remote_group_id"] = r.RemoteGroupId,
         ["remote_address_group_id"] = null,
-        ["normalized_cidr"] = r.RemoteIpPrefix,
+        ["normalized_cidr"] = Ipam.RemoteIpPrefix.TryParse(r.RemoteIpPrefix)?.Normalized,
         ["tags"] = new JsonArray(),
         ["created_at"] = Time(r.CreatedAt),
         ["updated_at"] = Time(r.UpdatedAt),

@@ -9,6 +9,10 @@ public static class NeutronErrors
     public static NeutronException InvalidInput(string message) =>
         new(400, "InvalidInput", $"Invalid input for operation: {message}");
 
+    /// <summary>neutron-lib's InvalidCIDR, e.g. for a security group rule's remote_ip_prefix.</summary>
+    public static NeutronException InvalidCidr(string input) =>
+        new(400, "InvalidCIDR", $"Invalid CIDR {input} given as IP prefix.");
+
     public static NeutronException MalformedBody(string reason) =>
         new(400, "HTTPBadRequest", $"Malformed request body: {reason}");
 

@@ -38,6 +38,8 @@ public sealed class NeutronServer : IAsyncDisposable
             logging(builder.Logging);
         builder.WebHost.UseUrls($"http://{options.Bind}");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.AddServerHeader = false);
+        // Every Results.Json body: the encoder the error and list bodies use too.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = ApiJson.Encoder);
         var app = builder.Build();
         app.UseMiddleware<ApiMetricsMiddleware>();
         app.UseMiddleware<NeutronErrorMiddleware>();

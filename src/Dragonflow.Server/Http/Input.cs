@@ -39,7 +39,7 @@ sealed class Input(JsonObject body)
         if (node is null)
             return null;
         if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
-            throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a valid string");
+            throw NeutronErrors.InvalidInput($"'{node.ToJsonString(ApiJson.Options)}' is not a valid string");
         var s = v.GetValue<string>();
         if (s.Length > maxLength)
             throw NeutronErrors.InvalidInput($"'{s}' exceeds maximum length of {maxLength}");
@@ -64,7 +64,7 @@ sealed class Input(JsonObject body)
                 case JsonValueKind.String when bool.TryParse(v.GetValue<string>(), out var b): return b;
             }
         }
-        throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a valid boolean value");
+        throw NeutronErrors.InvalidInput($"'{node.ToJsonString(ApiJson.Options)}' is not a valid boolean value");
     }
 
     public int? Int(string name, int min = int.MinValue, int max = int.MaxValue)
@@ -78,7 +78,7 @@ sealed class Input(JsonObject body)
         else if (node is JsonValue s && s.GetValueKind() == JsonValueKind.String && int.TryParse(s.GetValue<string>(), out var p))
             value = p;
         else
-            throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not an integer");
+            throw NeutronErrors.InvalidInput($"'{node.ToJsonString(ApiJson.Options)}' is not an integer");
         if (value < min || value > max)
             throw NeutronErrors.InvalidInput($"'{value}' is not in range {min} through {max}");
         return value;
@@ -89,7 +89,7 @@ sealed class Input(JsonObject body)
         var node = Body[name];
         if (node is null)
             return null;
-        return node as JsonArray ?? throw NeutronErrors.InvalidInput($"'{node.ToJsonString()}' is not a list");
+        return node as JsonArray ?? throw NeutronErrors.InvalidInput($"'{node.ToJsonString(ApiJson.Options)}' is not a list");
     }
 
     public List<string>? StringList(string name)
@@ -101,7 +101,7 @@ sealed class Input(JsonObject body)
         foreach (var item in array)
         {
             if (item is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
-                throw NeutronErrors.InvalidInput($"'{item?.ToJsonString() ?? "null"}' is not a valid string");
+                throw NeutronErrors.InvalidInput($"'{item?.ToJsonString(ApiJson.Options) ?? "null"}' is not a valid string");
             list.Add(v.GetValue<string>());
         }
         if (list.Distinct().Count() != list.Count)
@@ -111,7 +111,7 @@ sealed class Input(JsonObject body)
 
     /// <summary>An object inside a list item, field by field.</summary>
     public static Input Item(JsonNode? node, string what) =>
-        node is JsonObject o ? new Input(o) : throw NeutronErrors.InvalidInput($"'{node?.ToJsonString() ?? "null"}' is not a valid {what}");
+        node is JsonObject o ? new Input(o) : throw NeutronErrors.InvalidInput($"'{node?.ToJsonString(ApiJson.Options) ?? "null"}' is not a valid {what}");
 
     public IPAddress? Ip(string name)
     {
@@ -122,7 +122,12 @@ sealed class Input(JsonObject body)
     }
 
     public static IPAddress ParseIp(string s) =>
-        !s.Contains('%') && IPAddress.TryParse(s, out var ip) && (s.Contains(':') || s.Count(c => c == '.') == 3)
-            ? ip
-            : throw NeutronErrors.InvalidInput($"'{s}' is not a valid IP address");
+        TryParseIp(s, out var ip) ? ip : throw NeutronErrors.InvalidInput($"'{s}' is not a valid IP address");
+
+    /// <summary>A full address only: no zone, no shorthand IPv4 such as "10.1" or "256" that IPAddress would accept.</summary>
+    public static bool TryParseIp(string s, out IPAddress ip)
+    {
+        ip = IPAddress.None;
+        return !s.Contains('%') && (s.Contains(':') || s.Count(c => c == '.') == 3) && IPAddress.TryParse(s, out ip!);
+    }
 }

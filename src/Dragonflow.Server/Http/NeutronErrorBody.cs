@@ -14,6 +14,6 @@ static class NeutronErrorBody
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             NeutronError = new { type = error.Type, message = error.Message, detail = error.Detail },
-        }));
+        }, ApiJson.Options));
     }
 }

@@ -10,13 +10,12 @@ static class RequestBody
 {
     const int MaxBytes = 1 << 20;
 
-    public static async Task<JsonObject> ReadResourceAsync(HttpRequest request, string resource)
-    {
-        var root = await ReadObjectAsync(request);
-        if (root[resource] is not JsonObject body)
-            throw NeutronErrors.BadRequest($"Resource body required: expected an object under '{resource}'.");
-        return body;
-    }
+    public static async Task<JsonObject> ReadResourceAsync(HttpRequest request, string resource) =>
+        ResourceOf(await ReadObjectAsync(request), resource);
+
+    /// <summary>The object under <paramref name="resource"/> of a parsed body.</summary>
+    public static JsonObject ResourceOf(JsonObject root, string resource) =>
+        root[resource] as JsonObject ?? throw NeutronErrors.BadRequest($"Resource body required: expected an object under '{resource}'.");
 
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request)
     {

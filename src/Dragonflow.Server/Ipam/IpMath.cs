@@ -26,4 +26,13 @@ static class IpMath
     }
 
     public static int Bits(AddressFamily family) => family == AddressFamily.InterNetwork ? 32 : 128;
+
+    /// <summary>The network address of <paramref name="address"/>/<paramref name="prefix"/>: its host bits cleared.</summary>
+    public static IPAddress Network(IPAddress address, int prefix)
+    {
+        var hostBits = Bits(address.AddressFamily) - prefix;
+        var n = ToNumber(address);
+        n = hostBits >= 128 ? UInt128.Zero : (n >> hostBits) << hostBits;
+        return ToAddress(n, address.AddressFamily);
+    }
 }

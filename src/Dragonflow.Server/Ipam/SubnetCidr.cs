@@ -35,7 +35,7 @@ sealed class SubnetCidr
             error = $"'{text}' is not a valid IP subnet";
             return false;
         }
-        var network = new IPNetwork(Mask(address, prefix), prefix);
+        var network = new IPNetwork(IpMath.Network(address, prefix), prefix);
         if (!network.BaseAddress.Equals(address))
         {
             error = $"'{text}' isn't a recognized IP subnet cidr, '{network}' is recommended";
@@ -43,14 +43,6 @@ sealed class SubnetCidr
         }
         cidr = new SubnetCidr(network);
         return true;
-    }
-
-    static IPAddress Mask(IPAddress address, int prefix)
-    {
-        var hostBits = IpMath.Bits(address.AddressFamily) - prefix;
-        var n = IpMath.ToNumber(address);
-        n = hostBits >= 128 ? UInt128.Zero : (n >> hostBits) << hostBits;
-        return IpMath.ToAddress(n, address.AddressFamily);
     }
 
     public IPAddress DefaultGateway => Family == AddressFamily.InterNetwork

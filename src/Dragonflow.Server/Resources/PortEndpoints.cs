@@ -237,7 +237,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         if (body.String("binding:vnic_type") is { } vnic)
             port.BindingVnicType = VnicTypes.Contains(vnic) ? vnic : throw NeutronErrors.InvalidInput($"'{vnic}' is not in {string.Join(", ", VnicTypes)}");
         if (body.Body["binding:profile"] is { } profile and not JsonObject)
-            throw NeutronErrors.InvalidInput($"'{profile.ToJsonString()}' is not a dictionary");
+            throw NeutronErrors.InvalidInput($"'{profile.ToJsonString(ApiJson.Options)}' is not a dictionary");
         _ = body.Array("extra_dhcp_opts");
         _ = body.String("dns_name");
         _ = body.String("qos_policy_id");
@@ -330,6 +330,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             throw;
         }
     }
+
+    /// <summary>A port of a failed bulk create goes as a failed create's port goes, whatever its device owner.</summary>
+    protected override Task UndoCreatedAsync(Caller caller, LogicalPort created) => UndoPortAsync(Plugin, created);
 
     protected override async Task DeleteAsync(Caller caller, LogicalPort port)
     {

@@ -134,11 +134,12 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         return (info, port);
     }
 
+    /// <summary>The requested routes; null when the body leaves them alone. An explicit null means none (Neutron's convert_none_to_empty_list).</summary>
     List<HostRoute>? Routes(Input body, LogicalRouter router)
     {
-        var array = body.Array("routes");
-        if (array is null)
+        if (!body.Has("routes"))
             return null;
+        var array = body.Array("routes") ?? [];
         var routes = new List<HostRoute>();
         foreach (var node in array)
         {
@@ -297,10 +298,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         // Stored with the interface's own address (host bits set), which IPNetwork refuses to parse.
         if (p.Network.Split('/') is not [var ipText, var lenText] || !IPAddress.TryParse(ipText, out var ip) || !int.TryParse(lenText, out var len))
             return null;
-        var host = IpMath.Bits(ip.AddressFamily) - len;
-        var v = IpMath.ToNumber(ip);
-        v = host >= 128 ? UInt128.Zero : (v >> host) << host;
-        return new IPNetwork(IpMath.ToAddress(v, ip.AddressFamily), len);
+        return new IPNetwork(IpMath.Network(ip, len), len);
     }
 
     static JsonObject InterfaceInfo(LogicalRouter router, LogicalPort port, string subnetId) => new()

@@ -104,6 +104,16 @@ public sealed class SecurityGroupAppTests
     }
 
     [Fact]
+    public void A_prefix_given_with_host_bits_matches_its_network()
+    {
+        // Neutron stores "10.0.0.34/24" as given; the rule means the network 10.0.0.0/24.
+        Assert.Equal("dl_type=0x800,nw_src=10.0.0.0/24",
+            Assert.Single(RuleMatches.For(Rule("ingress", prefix: "10.0.0.34/24"))).ToString());
+        Assert.Equal("dl_type=0x86dd,ipv6_dst=2001:db8::/64",
+            Assert.Single(RuleMatches.For(Rule("egress", prefix: "2001:db8::1/64", ethertype: "IPv6"))).ToString());
+    }
+
+    [Fact]
     public void Icmp_rules_match_type_and_code_and_icmp_in_an_ipv6_rule_is_icmpv6()
     {
         Assert.Equal("dl_type=0x800,nw_proto=1,icmp_type=8,icmp_code=0",

@@ -1,0 +1,22 @@
+using Dragonflow.Server.Errors;
+
+namespace Dragonflow.Server.Resources;
+
+/// <summary>Neutron's security group rule exceptions (neutron/extensions/securitygroup.py): type and wording.</summary>
+static class SecurityGroupRuleErrors
+{
+    public static NeutronException ParameterConflict(string ethertype, string cidr) =>
+        new(400, "SecurityGroupRuleParameterConflict", $"Conflicting value ethertype {ethertype} for CIDR {cidr}");
+
+    public static NeutronException NotSingleGroup() =>
+        new(400, "SecurityGroupNotSingleGroupRules", "Only allowed to update rules for one security profile at a time");
+
+    public static NeutronException NotSingleTenant() =>
+        new(400, "SecurityGroupRulesNotSingleTenant", "Multiple tenant_ids in bulk security group rule create not allowed");
+
+    public static NeutronException DuplicateInPost() =>
+        NeutronErrors.Conflict("DuplicateSecurityGroupRuleInPost", "Duplicate Security Group Rule in POST.");
+
+    public static NeutronException Exists(string ruleId) =>
+        NeutronErrors.Conflict("SecurityGroupRuleExists", $"Security group rule already exists. Rule id is {ruleId}.");
+}

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using Dragonflow.Model;
+using Dragonflow.Server.Api;
+using Dragonflow.Server.Errors;
+using Dragonflow.Server.Http;
+using Dragonflow.Server.Ipam;
+
+namespace Dragonflow.Server.Resources;
+
+/// <summary>One security_group_rule of a create body, validated and converted as Neutron does.</summary>
+static class SecurityGroupRuleRequest
+{
+    public static readonly string[] Attributes =
+    [
+        "id", "project_id", "tenant_id", "description", "security_group_id", "direction", "ethertype", "protocol",
+        "port_range_min", "port_range_max", "remote_ip_prefix", "remote_group_id", "remote_address_group_id",
+    ];
+
+    static readonly Dictionary<string, int> Protocols = new()
+    {
+        ["tcp"] = 6, ["udp"] = 17, ["icmp"] = 1, ["icmpv6"] = 58, ["ipv6-icmp"] = 58, ["sctp"] = 132, ["gre"] = 47,
+        ["esp"] = 50, ["ah"] = 51, ["vrrp"] = 112, ["igmp"] = 2, ["dccp"] = 33, ["udplite"] = 136, ["any"] = -1,
+    };
+
+    static string OwnProject(Caller caller, string project)
+    {
+        Access.RequireOwnProject(caller, project);
+        return project;
+    }
+
+    public static async Task<SecurityGroupRule> ParseAsync(CorePlugin plugin, Input body, Caller caller)
+    {
+        var direction = body.RequiredString("direction");
+        if (direction is not ("ingress" or "egress"))
+            throw NeutronErrors.InvalidInput($"{direction} is not in ['ingress', 'egress']");
+        var ethertype = body.String("ethertype") ?? "IPv4";
+        if (ethertype is not ("IPv4" or "IPv6"))
+            throw NeutronErrors.InvalidInput($"{ethertype} is not in ['IPv4', 'IPv6']");
+        string? protocol = null;
+        var protocolNode = body.Body["protocol"];
+        if (protocolNode is JsonValue pv && pv.TryGetValue<int>(out var pn))
+            protocol = pn is >= 0 and <= 255 ? pn.ToString() : throw NeutronErrors.BadRequest($"Security group rule protocol {pn} not supported.");
+        else if (body.String("protocol") is { } p)
+        {
+            if (int.TryParse(p, out var num))
+                protocol = num is >= 0 and <= 255 ? p : throw NeutronErrors.BadRequest($"Security group rule protocol {p} not supported.");
+            else if (Protocols.ContainsKey(p.ToLowerInvariant()))
+                protocol = p.ToLowerInvariant() == "any" ? null : p.ToLowerInvariant();
+            else
+                throw NeutronErrors.BadRequest($"Security group rule protocol {p} not supported. Only protocol values [{string.Join(", ", Protocols.Keys)}] and integer representations [0 to 255] are supported.");
+        }
+        var min = body.Int("port_range_min", 0, 65535);
+        var max = body.Int("port_range_max", 0, 65535);
+        if ((min is not null || max is not null) && protocol is null)
+            throw NeutronErrors.BadRequest("Must also specify protocol if port range is given.");
+        if (protocol is "tcp" or "udp" or "sctp" or "dccp" or "udplite" or "6" or "17")
+        {
+            if (min is not null && max is not null && min > max)
+                throw NeutronErrors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max");
+            if (min == 0 || max == 0)
+                throw NeutronErrors.BadRequest("Invalid value for port 0");
+        }
+        else if (protocol is "icmp" or "icmpv6" or "ipv6-icmp" or "1" or "58")
+        {
+            if (min is > 255 || max is > 255)
+                throw NeutronErrors.BadRequest($"Invalid value for ICMP field (type or code): {Math.Max(min ?? 0, max ?? 0)}");
+            if (min is null && max is not null)
+                throw NeutronErrors.BadRequest("ICMP code (port-range-max) is provided but ICMP type (port-range-min) is missing.");
+        }
+        string? prefix = null;
+        if (body.String("remote_ip_prefix", 64) is { Length: > 0 } prefixText) // "" is none, as in Neutron
+        {
+            var remote = RemoteIpPrefix.TryParse(prefixText) ?? throw NeutronErrors.InvalidCidr(prefixText);
+            prefix = remote.ToString();
+            if (remote.Ethertype != ethertype)
+                throw SecurityGroupRuleErrors.ParameterConflict(ethertype, prefix);
+        }
+        var remoteGroup = body.String("remote_group_id");
+        if (remoteGroup is not null && prefix is not null)
+            throw NeutronErrors.BadRequest("Only remote_ip_prefix or remote_group_id may be provided.");
+        if (remoteGroup is not null)
+            await Access.FindAsync<SecurityGroup>(plugin, caller, remoteGroup, "Security group");
+        if (body.String("remote_address_group_id") is not null)
+            throw NeutronErrors.BadRequest("Address groups are not supported");
+        var now = DateTimeOffset.UtcNow;
+        return new SecurityGroupRule
+        {
+            Id = Guid.NewGuid().ToString(),
+            Topic = OwnProject(caller, body.String("project_id") ?? body.String("tenant_id") ?? caller.ProjectId),
+            Description = body.String("description") ?? "",
+            Direction = direction,
+            Ethertype = ethertype,
+            Protocol = protocol,
+            PortRangeMin = min,
+            PortRangeMax = max,
+            RemoteIpPrefix = prefix,
+            RemoteGroupId = remoteGroup,
+            Version = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+}

@@ -38,7 +38,7 @@ public sealed class L2App(ChassisContext context) : ControllerApp(context)
         Goto(Pipeline.Tables.EgressPortSecurity, Pipeline.Tables.EgressConntrack),
         Goto(Pipeline.Tables.EgressConntrack, Pipeline.Tables.EgressSecurityGroup),
         Goto(Pipeline.Tables.EgressSecurityGroup, Pipeline.Tables.ServicesClassification),
-        new DesiredFlow(Pipeline.Tables.ServicesClassification, Priorities.Medium, Match.Of(MatchField.EthType(0x0806)),
+        new DesiredFlow(Pipeline.Tables.ServicesClassification, Priorities.Medium, Match.Of(MatchField.EthType(Dragonflow.Model.EtherTypes.Arp)),
             InstructionSet.Of(Instruction.Goto(Pipeline.Tables.Arp))),
         Goto(Pipeline.Tables.ServicesClassification, Pipeline.Tables.L2Lookup),
         Goto(Pipeline.Tables.Arp, Pipeline.Tables.L2Lookup),

@@ -9,7 +9,7 @@ namespace Dragonflow.Controller.Apps;
 /// <summary>The flows both L3 apps build (DESIGN.md §6, tables 17, 20 and 25).</summary>
 public static class L3Flows
 {
-    private const ushort Ipv4 = 0x0800;
+    private const ushort Ipv4 = Dragonflow.Model.EtherTypes.Ipv4;
 
     /// <summary>An IPv4 destination match: exact for /32, else the (host-bits-cleared) prefix.</summary>
     public static MatchField Destination(IPAddress address, int prefixLength) =>

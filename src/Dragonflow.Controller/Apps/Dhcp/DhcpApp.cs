@@ -48,7 +48,7 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
     public override void Start() => Set("pipeline",
     [
         new DesiredFlow(T.ServicesClassification, Priorities.High,
-            Match.Of(MatchField.EthType(0x0800), MatchField.IpProto(17),
+            Match.Of(MatchField.EthType(Dragonflow.Model.EtherTypes.Ipv4), MatchField.IpProto(Dragonflow.Model.IpProtocols.Udp),
                 MatchField.Exact(OxmFields.UdpSrc, DhcpRequest.ClientPort), MatchField.Exact(OxmFields.UdpDst, DhcpRequest.ServerPort)),
             InstructionSet.Of(Instruction.Goto(T.Dhcp))),
     ]);

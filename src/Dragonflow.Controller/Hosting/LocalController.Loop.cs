@@ -142,7 +142,7 @@ public sealed partial class LocalController
                 {
                     // Our own write: take it now rather than wait for it to come back through pub/sub.
                     var (stored, previous) = _nb.Put(b.Stored);
-                    if (stored) Changed("lport", previous, b.Stored);
+                    if (stored) Changed(NbTables.Lport.Name, previous, b.Stored);
                 }
                 CheckBinding(b.PortId);
                 break;
@@ -209,29 +209,29 @@ public sealed partial class LocalController
         var id = (after ?? before)!.Id;
         switch (table)
         {
-            case "lport":
+            case NbTables.Names.Lport:
                 PortChanged(id);
                 foreach (var net in new[] { (before as LogicalPort)?.Lswitch, (after as LogicalPort)?.Lswitch }.OfType<string>().Distinct())
                     NetworkChanged(net, withPorts: false);
                 break;
-            case "lswitch":
+            case NbTables.Names.Lswitch:
                 NetworkChanged(id, withPorts: true);
                 break;
-            case "lsubnet": // e.g. enable_dhcp toggled: the network's ports are recomputed
+            case NbTables.Names.Lsubnet: // e.g. enable_dhcp toggled: the network's ports are recomputed
                 foreach (var net in new[] { (before as LogicalSubnet)?.Lswitch, (after as LogicalSubnet)?.Lswitch }.OfType<string>().Distinct())
                     NetworkChanged(net, withPorts: true);
                 break;
-            case "lrouter":
+            case NbTables.Names.Lrouter:
                 RouterChanged(id);
                 break;
-            case "floatingip":
+            case NbTables.Names.FloatingIp:
                 FloatingIpChanged(id);
                 break;
-            case "lsecgroup":
+            case NbTables.Names.Lsecgroup:
                 foreach (var app in _apps)
                     if (app.Handles.HasFlag(AppEvents.SecurityGroup)) app.OnSecurityGroupChanged(id);
                 break;
-            case "chassis":
+            case NbTables.Names.Chassis:
                 if (before is Chassis b && after is Chassis a && a.SameTopologyAs(b)) break; // a heartbeat only
                 foreach (var port in _nb.PortsOfChassis(id).ToList()) PortChanged(port);
                 foreach (var net in _nb.NetworksOfChassis(id).ToList()) NetworkChanged(net, withPorts: false);
@@ -263,7 +263,7 @@ public sealed partial class LocalController
     private void RecomputeAll()
     {
         foreach (var router in _nb.Routers.Keys.ToList()) RouterChanged(router);
-        foreach (var group in _nb.SecurityGroups.Keys.ToList()) Changed("lsecgroup", null, _nb.SecurityGroups[group]);
+        foreach (var group in _nb.SecurityGroups.Keys.ToList()) Changed(NbTables.Lsecgroup.Name, null, _nb.SecurityGroups[group]);
         foreach (var net in _nb.Networks.Keys.ToList()) NetworkChanged(net, withPorts: false);
         foreach (var port in _nb.Ports.Keys.ToList()) PortChanged(port);
         foreach (var fip in _nb.FloatingIps.Keys.ToList()) FloatingIpChanged(fip);
@@ -308,7 +308,7 @@ public sealed partial class LocalController
         var host = _options.Host;
         if (_bridge.IsLocal(portId))
         {
-            if (port.Chassis != host || port.BindingHostId != host || port.Status != "ACTIVE") _toActivate.Add(portId);
+            if (port.Chassis != host || port.BindingHostId != host || port.Status != PortStatuses.Active) _toActivate.Add(portId);
         }
         else if (port.Chassis == host)
         {
@@ -371,12 +371,12 @@ public sealed partial class LocalController
                     {
                         p.Chassis = host;
                         p.BindingHostId = host;
-                        p.Status = "ACTIVE";
+                        p.Status = PortStatuses.Active;
                     }
                     else if (p.Chassis == host)
                     {
                         p.Chassis = null;
-                        p.Status = "DOWN";
+                        p.Status = PortStatuses.Down;
                     }
                 });
                 using (_log.BeginScope(new LogIds(("NetworkId", written.Lswitch))))

@@ -41,7 +41,7 @@ public sealed class FlowOwners : IFlowTable
         var owners = new FlowOwners(nb, bridge);
         var cache = new NbCache();
         foreach (var obj in nb.All)
-            if (NbTables.TryGet(TableOf(obj), out var table) && NbCache.Tables.Contains(table)) cache.Put(obj);
+            if (NbCache.Tables.Any(t => t.Type == obj.GetType())) cache.Put(obj);
         var context = new ChassisContext(host, tunnelTypes, cache, bridge, owners, NullLogger.Instance);
         var running = AppCatalog.Create(apps.Where(a => AppCatalog.KnownNames.Contains(a)), context);
         foreach (var app in running) app.Start();
@@ -58,18 +58,6 @@ public sealed class FlowOwners : IFlowTable
             foreach (var f in cache.FloatingIps.Keys.ToList()) app.OnFloatingIpChanged(f);
         return owners;
     }
-
-    private static string TableOf(NbObject o) => o switch
-    {
-        LogicalSwitch => "lswitch",
-        LogicalSubnet => "lsubnet",
-        LogicalPort => "lport",
-        LogicalRouter => "lrouter",
-        Chassis => "chassis",
-        SecurityGroup => "lsecgroup",
-        FloatingIp => "floatingip",
-        _ => "",
-    };
 
     public void Set(AppId app, string owner, IEnumerable<DesiredFlow> flows)
     {
@@ -203,9 +191,9 @@ public sealed class FlowOwners : IFlowTable
         if (colon > 0)
         {
             var (kind, id) = (owner[..colon], owner[(colon + 1)..]);
-            if (kind == "lswitch" && _nb.Networks.TryGetValue(id, out var net))
+            if (kind == NbTables.Lswitch.Name && _nb.Networks.TryGetValue(id, out var net))
                 return $"lswitch {id}{(string.IsNullOrEmpty(net.Name) ? "" : $" ({net.Name})")}";
-            if (kind == "lrouter" && _nb.Routers.TryGetValue(id, out var router))
+            if (kind == NbTables.Lrouter.Name && _nb.Routers.TryGetValue(id, out var router))
                 return $"lrouter {id}{(string.IsNullOrEmpty(router.Name) ? "" : $" ({router.Name})")}";
             if (kind == "secgroup" && _nb.SecurityGroups.TryGetValue(id, out var group))
                 return $"lsecgroup {id}{(string.IsNullOrEmpty(group.Name) ? "" : $" ({group.Name})")}";

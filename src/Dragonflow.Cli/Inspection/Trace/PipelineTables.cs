@@ -1,6 +1,6 @@
 namespace Dragonflow.Cli.Inspection.Trace;
 
-/// <summary>br-int table names (DESIGN.md §6), as Dragonflow operators know them.</summary>
+/// <summary>br-int table names (the pipeline of <c>docs/pipeline.md</c>), as Dragonflow operators know them.</summary>
 public static class PipelineTables
 {
     private static readonly Dictionary<byte, string> Names = new()

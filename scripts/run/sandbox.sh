@@ -1,4 +1,4 @@
-# Sourced by run.sh. The sandbox on this machine, after shared/reference/two-chassis-sandbox.sh:
+# Sourced by run.sh. The sandbox on this machine: two chassis and an external network.
 #
 #   VM namespaces  --veth--  br-int [chassis namespace: ovsdb-server + ovs-vswitchd, netdev]
 #                            br-phy 172.31.255.N  ==veth (underlay)==  br-phy of the other chassis

@@ -3,7 +3,7 @@ namespace Dragonflow.Model;
 /// <summary>A Neutron floating IP (table <c>floatingip</c>).</summary>
 public sealed class FloatingIp : NeutronResource
 {
-    public string Status { get; set; } = "DOWN";
+    public string Status { get; set; } = PortStatuses.Down;
 
     public string FloatingIpAddress { get; set; } = "";
 

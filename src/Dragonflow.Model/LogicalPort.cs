@@ -16,7 +16,7 @@ public sealed class LogicalPort : NeutronResource
     public bool Enabled { get; set; } = true;
 
     /// <summary>DOWN until a chassis has bound the port and installed its flows, then ACTIVE.</summary>
-    public string Status { get; set; } = "DOWN";
+    public string Status { get; set; } = PortStatuses.Down;
 
     /// <summary>The chassis the port is bound to (written by that chassis' controller).</summary>
     public string? Chassis { get; set; }

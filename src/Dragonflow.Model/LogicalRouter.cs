@@ -5,7 +5,7 @@ public sealed class LogicalRouter : NeutronResource
 {
     public bool AdminStateUp { get; set; } = true;
 
-    public string Status { get; set; } = "ACTIVE";
+    public string Status { get; set; } = PortStatuses.Active;
 
     /// <summary>Router interfaces (one per attached subnet).</summary>
     public List<LogicalRouterPort> Ports { get; set; } = [];

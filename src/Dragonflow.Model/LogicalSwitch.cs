@@ -5,7 +5,7 @@ public sealed class LogicalSwitch : NeutronResource
 {
     public bool AdminStateUp { get; set; } = true;
 
-    public string Status { get; set; } = "ACTIVE";
+    public string Status { get; set; } = PortStatuses.Active;
 
     public bool Shared { get; set; }
 

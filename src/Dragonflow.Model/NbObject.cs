@@ -5,7 +5,7 @@ namespace Dragonflow.Model;
 
 /// <summary>
 /// Base of every northbound object. The NB database stores these as JSON under
-/// <c>/openstack/&lt;table&gt;/&lt;id&gt;</c>; see DESIGN.md §4.
+/// <c>/openstack/&lt;table&gt;/&lt;id&gt;</c> (<see cref="NbKey"/>), one table per type (<see cref="NbTables"/>).
 /// </summary>
 public abstract class NbObject
 {

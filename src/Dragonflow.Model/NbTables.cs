@@ -2,24 +2,46 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Dragonflow.Model;
 
-/// <summary>The registry of NB tables: table name &lt;-&gt; CLR type (DESIGN.md §4).</summary>
+/// <summary>
+/// The registry of NB tables: table name &lt;-&gt; CLR type. Each row is stored as JSON under
+/// <c>/openstack/&lt;table&gt;/&lt;id&gt;</c> (<see cref="NbKey"/>).
+/// </summary>
 public static class NbTables
 {
-    public static readonly NbTable<LogicalSwitch> Lswitch = new("lswitch", NbJsonContext.Default.LogicalSwitch);
-    public static readonly NbTable<LogicalSubnet> Lsubnet = new("lsubnet", NbJsonContext.Default.LogicalSubnet);
-    public static readonly NbTable<LogicalPort> Lport = new("lport", NbJsonContext.Default.LogicalPort);
-    public static readonly NbTable<LogicalRouter> Lrouter = new("lrouter", NbJsonContext.Default.LogicalRouter);
-    public static readonly NbTable<FloatingIp> FloatingIp = new("floatingip", NbJsonContext.Default.FloatingIp);
-    public static readonly NbTable<SecurityGroup> Lsecgroup = new("lsecgroup", NbJsonContext.Default.SecurityGroup);
-    public static readonly NbTable<Chassis> Chassis = new("chassis", NbJsonContext.Default.Chassis);
-    public static readonly NbTable<Publisher> Publisher = new("publisher", NbJsonContext.Default.Publisher);
-    public static readonly NbTable<UniqueKeyCounter> UniqueKey = new("unique_key", NbJsonContext.Default.UniqueKeyCounter);
-    public static readonly NbTable<IpamClaim> IpClaim = new("ipam_ip", NbJsonContext.Default.IpamClaim);
-    public static readonly NbTable<IpamClaim> MacClaim = new("ipam_mac", NbJsonContext.Default.IpamClaim);
-    public static readonly NbTable<IpamClaim> SegmentClaim = new("ipam_segment", NbJsonContext.Default.IpamClaim);
-    public static readonly NbTable<IpamClaim> NetworkPortClaim = new("ipam_netport", NbJsonContext.Default.IpamClaim);
+    /// <summary>The table names as constants, for <c>switch</c> cases; elsewhere use the table's <see cref="NbTable.Name"/>.</summary>
+    public static class Names
+    {
+        public const string Lswitch = "lswitch";
+        public const string Lsubnet = "lsubnet";
+        public const string Lport = "lport";
+        public const string Lrouter = "lrouter";
+        public const string FloatingIp = "floatingip";
+        public const string Lsecgroup = "lsecgroup";
+        public const string Chassis = "chassis";
+        public const string Publisher = "publisher";
+        public const string UniqueKey = "unique_key";
+        public const string IpClaim = "ipam_ip";
+        public const string MacClaim = "ipam_mac";
+        public const string SegmentClaim = "ipam_segment";
+        public const string NetworkPortClaim = "ipam_netport";
+        public const string PortDeviceIndex = "index_port_device";
+    }
+
+    public static readonly NbTable<LogicalSwitch> Lswitch = new(Names.Lswitch, NbJsonContext.Default.LogicalSwitch);
+    public static readonly NbTable<LogicalSubnet> Lsubnet = new(Names.Lsubnet, NbJsonContext.Default.LogicalSubnet);
+    public static readonly NbTable<LogicalPort> Lport = new(Names.Lport, NbJsonContext.Default.LogicalPort);
+    public static readonly NbTable<LogicalRouter> Lrouter = new(Names.Lrouter, NbJsonContext.Default.LogicalRouter);
+    public static readonly NbTable<FloatingIp> FloatingIp = new(Names.FloatingIp, NbJsonContext.Default.FloatingIp);
+    public static readonly NbTable<SecurityGroup> Lsecgroup = new(Names.Lsecgroup, NbJsonContext.Default.SecurityGroup);
+    public static readonly NbTable<Chassis> Chassis = new(Names.Chassis, NbJsonContext.Default.Chassis);
+    public static readonly NbTable<Publisher> Publisher = new(Names.Publisher, NbJsonContext.Default.Publisher);
+    public static readonly NbTable<UniqueKeyCounter> UniqueKey = new(Names.UniqueKey, NbJsonContext.Default.UniqueKeyCounter);
+    public static readonly NbTable<IpamClaim> IpClaim = new(Names.IpClaim, NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> MacClaim = new(Names.MacClaim, NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> SegmentClaim = new(Names.SegmentClaim, NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> NetworkPortClaim = new(Names.NetworkPortClaim, NbJsonContext.Default.IpamClaim);
     /// <summary>The API server's index of ports by device_id: one row per port, the device id as its topic.</summary>
-    public static readonly NbTable<IpamClaim> PortDeviceIndex = new("index_port_device", NbJsonContext.Default.IpamClaim);
+    public static readonly NbTable<IpamClaim> PortDeviceIndex = new(Names.PortDeviceIndex, NbJsonContext.Default.IpamClaim);
 
     /// <summary>Every table, in a stable order (the order of the <c>db tables</c> verb).</summary>
     public static IReadOnlyList<NbTable> All { get; } =

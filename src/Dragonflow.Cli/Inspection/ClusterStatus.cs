@@ -52,7 +52,7 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
                 r is null ? null : Connected(r.OvsdbConnected),
                 r is null ? null : Connected(r.OpenflowConnected),
                 r is null ? null : !r.PubSubEnabled ? "off" : $"{r.Publishers.Count} publisher{(r.Publishers.Count == 1 ? "" : "s")}",
-                $"{c.Ports.Count(p => p.Status == "ACTIVE")}/{c.Ports.Count} active");
+                $"{c.Ports.Count(p => p.Status == PortStatuses.Active)}/{c.Ports.Count} active");
         }
         var publishers = new TextTable("PUBLISHER", "URI", "LAST ACTIVITY");
         foreach (var p in Publishers) publishers.Add(p.Id, p.Uri, Ago(p.AgeSeconds));

@@ -68,7 +68,7 @@ static class TraceVerb
                 IcmpType = parse.GetValue(icmpType),
                 IcmpCode = parse.GetValue(icmpCode),
             };
-            if (packet.ProtocolNumber == -1)
+            if (packet.ProtocolNumber == PacketSpec.UnknownProtocol)
             {
                 Console.Error.WriteLine($"error: unknown protocol '{packet.Protocol}'");
                 return ExitCodes.Usage;

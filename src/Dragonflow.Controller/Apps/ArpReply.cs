@@ -13,7 +13,7 @@ public static class ArpReply
 {
     /// <summary>Match fields of "who has <paramref name="ip"/>" (add the app's scope: metadata, in_port).</summary>
     public static MatchField[] RequestFor(IPAddress ip) =>
-        [MatchField.EthType(0x0806), MatchField.Exact(OxmFields.ArpOp, 1), MatchField.Ip(OxmFields.ArpTpa, ip)];
+        [MatchField.EthType(Dragonflow.Model.EtherTypes.Arp), MatchField.Exact(OxmFields.ArpOp, 1), MatchField.Ip(OxmFields.ArpTpa, ip)];
 
     /// <summary>The actions that answer with <paramref name="mac"/> as the owner of <paramref name="ip"/>.</summary>
     public static InstructionSet From(MacAddress mac, IPAddress ip) =>

@@ -65,7 +65,7 @@ public sealed class L2App(ChassisContext context) : ControllerApp(context)
         Goto(Tables.EgressPortSecurity, Tables.EgressConntrack),
         Goto(Tables.EgressConntrack, Tables.EgressSecurityGroup),
         Goto(Tables.EgressSecurityGroup, Tables.ServicesClassification),
-        new DesiredFlow(Tables.ServicesClassification, Bands.ArpToResponder.Priority, Match.Of(MatchField.EthType(0x0806)),
+        new DesiredFlow(Tables.ServicesClassification, Bands.ArpToResponder.Priority, Match.Of(MatchField.EthType(Dragonflow.Model.EtherTypes.Arp)),
             InstructionSet.Of(Instruction.Goto(Tables.Arp))),
         Goto(Tables.ServicesClassification, Tables.L2Lookup),
         Goto(Tables.Arp, Tables.L2Lookup),

@@ -20,7 +20,7 @@ namespace Dragonflow.Controller.Apps;
 /// </summary>
 public abstract class L3App(ChassisContext context) : ControllerApp(context)
 {
-    public const string RouterInterfaceOwner = "network:router_interface";
+    public const string RouterInterfaceOwner = DeviceOwners.RouterInterface;
 
     /// <summary>The networks each router had when its flows were last computed (to recompute what it left).</summary>
     private readonly Dictionary<string, HashSet<string>> _routerNetworks = new(StringComparer.Ordinal);
@@ -115,7 +115,7 @@ public abstract class L3App(ChassisContext context) : ControllerApp(context)
     /// </summary>
     protected IEnumerable<(ulong FromNetworkKey, L3Interface Via, IPAddress Address)> HopsTo(PortView port)
     {
-        if (port.Port.DeviceOwner.StartsWith("network:router", StringComparison.Ordinal)) yield break;
+        if (port.Port.DeviceOwner.StartsWith(DeviceOwners.RouterPrefix, StringComparison.Ordinal)) yield break;
         foreach (var r in Context.Nb.RoutersOfNetwork(port.Port.Lswitch))
         {
             if (!Context.Nb.Routers.TryGetValue(r, out var router) || !router.AdminStateUp) continue;

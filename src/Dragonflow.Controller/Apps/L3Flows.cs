@@ -27,7 +27,7 @@ public static class L3Flows
         public static IReadOnlyList<PriorityBand> Router { get; } = [RouterMac, ExtraRoute, Subnet, RouterAddress, EchoReply];
     }
 
-    private const ushort Ipv4 = 0x0800;
+    private const ushort Ipv4 = Dragonflow.Model.EtherTypes.Ipv4;
 
     /// <summary>An IPv4 destination match: exact for /32, else the (host-bits-cleared) prefix.</summary>
     public static MatchField Destination(IPAddress address, int prefixLength) =>

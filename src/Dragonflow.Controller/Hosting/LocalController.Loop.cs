@@ -245,7 +245,7 @@ public sealed partial class LocalController
         var host = _options.Host;
         if (_bridge.IsLocal(portId))
         {
-            if (port.Chassis != host || port.BindingHostId != host || port.Status != "ACTIVE") _toActivate.Add(portId);
+            if (port.Chassis != host || port.BindingHostId != host || port.Status != PortStatuses.Active) _toActivate.Add(portId);
         }
         else if (port.Chassis == host)
         {
@@ -308,12 +308,12 @@ public sealed partial class LocalController
                     {
                         p.Chassis = host;
                         p.BindingHostId = host;
-                        p.Status = "ACTIVE";
+                        p.Status = PortStatuses.Active;
                     }
                     else if (p.Chassis == host)
                     {
                         p.Chassis = null;
-                        p.Status = "DOWN";
+                        p.Status = PortStatuses.Down;
                     }
                 });
                 using (_log.BeginScope(new LogIds(("NetworkId", written.Lswitch))))

@@ -112,19 +112,19 @@ public sealed class NbCache
     {
         switch (table)
         {
-            case "lswitch": return Remove(_networks, id);
-            case "lsubnet": return Remove(_subnets, id);
-            case "chassis": return Remove(_chassis, id);
-            case "lsecgroup": return Remove(_securityGroups, id);
-            case "lrouter":
+            case NbTables.Names.Lswitch: return Remove(_networks, id);
+            case NbTables.Names.Lsubnet: return Remove(_subnets, id);
+            case NbTables.Names.Chassis: return Remove(_chassis, id);
+            case NbTables.Names.Lsecgroup: return Remove(_securityGroups, id);
+            case NbTables.Names.Lrouter:
                 var r = Remove(_routers, id);
                 if (r is not null) foreach (var rp in r.Ports) RemoveFrom(_routersByNetwork, rp.Lswitch, r.Id);
                 return r;
-            case "floatingip":
+            case NbTables.Names.FloatingIp:
                 var f = Remove(_floatingIps, id);
                 if (f?.Lport is { } port) RemoveFrom(_floatingIpsByPort, port, f.Id);
                 return f;
-            case "lport":
+            case NbTables.Names.Lport:
                 var p = Remove(_ports, id);
                 if (p is not null) Unindex(p);
                 return p;
@@ -135,26 +135,26 @@ public sealed class NbCache
     /// <summary>The cached object of a table, or null.</summary>
     public NbObject? Find(string table, string id) => table switch
     {
-        "lswitch" => _networks.GetValueOrDefault(id),
-        "lsubnet" => _subnets.GetValueOrDefault(id),
-        "lport" => _ports.GetValueOrDefault(id),
-        "chassis" => _chassis.GetValueOrDefault(id),
-        "lrouter" => _routers.GetValueOrDefault(id),
-        "floatingip" => _floatingIps.GetValueOrDefault(id),
-        "lsecgroup" => _securityGroups.GetValueOrDefault(id),
+        NbTables.Names.Lswitch => _networks.GetValueOrDefault(id),
+        NbTables.Names.Lsubnet => _subnets.GetValueOrDefault(id),
+        NbTables.Names.Lport => _ports.GetValueOrDefault(id),
+        NbTables.Names.Chassis => _chassis.GetValueOrDefault(id),
+        NbTables.Names.Lrouter => _routers.GetValueOrDefault(id),
+        NbTables.Names.FloatingIp => _floatingIps.GetValueOrDefault(id),
+        NbTables.Names.Lsecgroup => _securityGroups.GetValueOrDefault(id),
         _ => null,
     };
 
     /// <summary>Every cached object of a table, by id.</summary>
     public IEnumerable<NbObject> All(string table) => table switch
     {
-        "lswitch" => _networks.Values,
-        "lsubnet" => _subnets.Values,
-        "lport" => _ports.Values,
-        "chassis" => _chassis.Values,
-        "lrouter" => _routers.Values,
-        "floatingip" => _floatingIps.Values,
-        "lsecgroup" => _securityGroups.Values,
+        NbTables.Names.Lswitch => _networks.Values,
+        NbTables.Names.Lsubnet => _subnets.Values,
+        NbTables.Names.Lport => _ports.Values,
+        NbTables.Names.Chassis => _chassis.Values,
+        NbTables.Names.Lrouter => _routers.Values,
+        NbTables.Names.FloatingIp => _floatingIps.Values,
+        NbTables.Names.Lsecgroup => _securityGroups.Values,
         _ => [],
     };
 

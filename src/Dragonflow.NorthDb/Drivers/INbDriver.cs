@@ -1,8 +1,8 @@
 namespace Dragonflow.NorthDb.Drivers;
 
 /// <summary>
-/// The contract every NB backend implements (DESIGN.md §4). A driver stores opaque JSON text
-/// under <c>/openstack/&lt;table&gt;/&lt;id&gt;</c>; it never parses values.
+/// The contract every NB backend (etcd, redis, zookeeper, sqlite) implements. A driver stores
+/// opaque JSON text under <c>/openstack/&lt;table&gt;/&lt;id&gt;</c>; it never parses values.
 ///
 /// Revisions: each stored value carries a backend revision, a positive number that changes on
 /// every write of that key and is never reused for the key, also after delete and re-create

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dragonflow.Model;
 
 namespace Dragonflow.NorthDb.Drivers;
 
@@ -24,6 +25,6 @@ internal static class UniqueKeyCounterValue
         catch (JsonException)
         {
         }
-        throw new NbCorruptValueException("unique_key", table, $"not a unique key counter: {(stored.Length > 200 ? stored[..200] : stored)}");
+        throw new NbCorruptValueException(NbTables.UniqueKey.Name, table, $"not a unique key counter: {(stored.Length > 200 ? stored[..200] : stored)}");
     }
 }

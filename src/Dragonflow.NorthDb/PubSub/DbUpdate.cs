@@ -1,7 +1,7 @@
 namespace Dragonflow.NorthDb.PubSub;
 
 /// <summary>
-/// One NB change as published to subscribers (DESIGN.md §4, pub/sub contract).
+/// One NB change as published to subscribers: the pub/sub contract between the NB API and the controllers.
 /// <see cref="Key"/> is the object id; <see cref="Value"/> the object's JSON (for delete, the
 /// last stored value). <see cref="Seq"/> counts 1, 2, 3, ... per (publisher, topic), so that a
 /// subscriber of a few topics can still spot a gap.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Dragonflow.Model;
 using Dragonflow.NorthDb;
 using Dragonflow.Server.Hosting;
 
@@ -75,7 +76,7 @@ public static class ApiBenchmark
     }
 
     static string PortBody(string net, int i) =>
-        $"{{\"port\":{{\"network_id\":\"{net}\",\"name\":\"p{i}\",\"device_id\":\"vm-{i}\",\"device_owner\":\"compute:nova\"}}}}";
+        $"{{\"port\":{{\"network_id\":\"{net}\",\"name\":\"p{i}\",\"device_id\":\"vm-{i}\",\"device_owner\":\"{DeviceOwners.ComputeNova}\"}}}}";
 
     static async Task<string> PostAsync(HttpClient http, string path, string body, string member, CancellationToken cancellationToken)
     {

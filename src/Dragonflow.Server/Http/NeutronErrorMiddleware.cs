@@ -1,3 +1,4 @@
+using Dragonflow.Model;
 using Dragonflow.NorthDb;
 using Dragonflow.Server.Errors;
 using Microsoft.AspNetCore.Http;
@@ -61,12 +62,12 @@ sealed class NeutronErrorMiddleware(RequestDelegate next, ILogger<NeutronErrorMi
 
     static string NounOf(string? table) => table switch
     {
-        "lswitch" => "Network",
-        "lsubnet" => "Subnet",
-        "lport" => "Port",
-        "lrouter" => "Router",
-        "floatingip" => "Floating IP",
-        "lsecgroup" => "Security group",
+        NbTables.Names.Lswitch => "Network",
+        NbTables.Names.Lsubnet => "Subnet",
+        NbTables.Names.Lport => "Port",
+        NbTables.Names.Lrouter => "Router",
+        NbTables.Names.FloatingIp => "Floating IP",
+        NbTables.Names.Lsecgroup => "Security group",
         _ => "Resource",
     };
 }

@@ -64,7 +64,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
             await AssociateAsync(caller, fip, portId, fixedIp);
         var port = new LogicalPort
         {
-            Id = Guid.NewGuid().ToString(), Topic = fip.Topic, Lswitch = net.Id, DeviceOwner = PortEndpoints.FloatingIpOwner,
+            Id = Guid.NewGuid().ToString(), Topic = fip.Topic, Lswitch = net.Id, DeviceOwner = DeviceOwners.FloatingIp,
             DeviceId = fip.Id, PortSecurityEnabled = false, Name = "",
         };
         port = await PortEndpoints.CreatePortAsync(Plugin, port, net, null, requests);
@@ -108,7 +108,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         fip.Lport = port.Id;
         fip.FixedIpAddress = chosen.IpAddress;
         fip.Lrouter = router.Id;
-        fip.Status = "ACTIVE";
+        fip.Status = PortStatuses.Active;
     }
 
     static void Disassociate(FloatingIp fip)
@@ -116,7 +116,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         fip.Lport = null;
         fip.FixedIpAddress = null;
         fip.Lrouter = null;
-        fip.Status = "DOWN";
+        fip.Status = PortStatuses.Down;
     }
 
     protected override async Task<FloatingIp> UpdateAsync(Caller caller, FloatingIp fip, Input body)

@@ -14,9 +14,6 @@ namespace Dragonflow.Server.Resources;
 /// </summary>
 sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(plugin)
 {
-    public const string RouterInterfaceOwner = "network:router_interface";
-    public const string RouterGatewayOwner = "network:router_gateway";
-    public const string FloatingIpOwner = "network:floatingip";
 
     static readonly string[] Attributes =
     [
@@ -65,7 +62,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var groups = body.StringList("security_groups");
         if (groups is not null)
             await RequireGroupsAsync(caller, groups);
-        var useDefaultGroup = groups is null && port.PortSecurityEnabled && !port.DeviceOwner.StartsWith("network:", StringComparison.Ordinal);
+        var useDefaultGroup = groups is null && port.PortSecurityEnabled && !port.DeviceOwner.StartsWith(DeviceOwners.NetworkPrefix, StringComparison.Ordinal);
         port.SecurityGroups = useDefaultGroup ? [DefaultSecurityGroup.IdFor(port.Topic!)] : groups ?? [];
         port.AllowedAddressPairs = AddressPairs(body) ?? [];
         CheckPortSecurity(port);
@@ -93,7 +90,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
     /// soon as they exist; any other port is DOWN until a controller binds it and installs its flows.
     /// </summary>
     public static string InitialStatus(LogicalPort port) =>
-        port.DeviceOwner is RouterInterfaceOwner or RouterGatewayOwner ? "ACTIVE" : "DOWN";
+        port.DeviceOwner is DeviceOwners.RouterInterface or DeviceOwners.RouterGateway ? PortStatuses.Active : PortStatuses.Down;
 
     public static async Task<LogicalPort> CreatePortAsync(CorePlugin plugin, LogicalPort port, LogicalSwitch net, string? mac, IReadOnlyList<FixedIpRequest>? fixedIps,
         Func<Task>? beforeWrite = null)
@@ -336,7 +333,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     protected override async Task DeleteAsync(Caller caller, LogicalPort port)
     {
-        if (port.DeviceOwner is RouterInterfaceOwner or RouterGatewayOwner or FloatingIpOwner)
+        if (port.DeviceOwner is DeviceOwners.RouterInterface or DeviceOwners.RouterGateway or DeviceOwners.FloatingIp)
             throw NeutronErrors.InUse("ServicePortInUse",
                 $"Port {port.Id} cannot be deleted directly via the port API: has device owner {port.DeviceOwner}.");
         await RemovePortAsync(Plugin, port);

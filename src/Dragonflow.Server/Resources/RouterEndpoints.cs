@@ -126,7 +126,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             throw NeutronErrors.BadRequest($"Bad router request: Network {net.Id} is not a valid external network.");
         var port = new LogicalPort
         {
-            Id = Guid.NewGuid().ToString(), Topic = router.Topic, Lswitch = net.Id, DeviceOwner = PortEndpoints.RouterGatewayOwner,
+            Id = Guid.NewGuid().ToString(), Topic = router.Topic, Lswitch = net.Id, DeviceOwner = DeviceOwners.RouterGateway,
             DeviceId = router.Id, PortSecurityEnabled = false, Name = "",
         };
         port = await PortEndpoints.CreatePortAsync(Plugin, port, net, null, request.Ips);
@@ -231,7 +231,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             var net = await Plugin.Nb.GetAsync<LogicalSwitch>(subnet.Lswitch);
             port = new LogicalPort
             {
-                Id = Guid.NewGuid().ToString(), Topic = router.Topic, Lswitch = net.Id, DeviceOwner = PortEndpoints.RouterInterfaceOwner,
+                Id = Guid.NewGuid().ToString(), Topic = router.Topic, Lswitch = net.Id, DeviceOwner = DeviceOwners.RouterInterface,
                 DeviceId = router.Id, PortSecurityEnabled = false, Name = "",
             };
             port = await PortEndpoints.CreatePortAsync(Plugin, port, net, null, [new(subnet.Id, IPAddress.Parse(subnet.GatewayIp))]);
@@ -251,7 +251,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
                 if (p.DeviceId.Length > 0)
                     throw NeutronErrors.InUse("PortInUse", $"Unable to complete operation on port {p.Id} for network {p.Lswitch}. Port already has an attached device {p.DeviceId}.");
                 p.DeviceId = router.Id;
-                p.DeviceOwner = PortEndpoints.RouterInterfaceOwner;
+                p.DeviceOwner = DeviceOwners.RouterInterface;
                 p.Status = PortEndpoints.InitialStatus(p);
             });
         }

@@ -16,12 +16,6 @@ static class SecurityGroupRuleRequest
         "port_range_min", "port_range_max", "remote_ip_prefix", "remote_group_id", "remote_address_group_id",
     ];
 
-    static readonly Dictionary<string, int> Protocols = new()
-    {
-        ["tcp"] = 6, ["udp"] = 17, ["icmp"] = 1, ["icmpv6"] = 58, ["ipv6-icmp"] = 58, ["sctp"] = 132, ["gre"] = 47,
-        ["esp"] = 50, ["ah"] = 51, ["vrrp"] = 112, ["igmp"] = 2, ["dccp"] = 33, ["udplite"] = 136, ["any"] = -1,
-    };
-
     static string OwnProject(Caller caller, string project)
     {
         Access.RequireOwnProject(caller, project);
@@ -44,23 +38,26 @@ static class SecurityGroupRuleRequest
         {
             if (int.TryParse(p, out var num))
                 protocol = num is >= 0 and <= 255 ? p : throw NeutronErrors.BadRequest($"Security group rule protocol {p} not supported.");
-            else if (Protocols.ContainsKey(p.ToLowerInvariant()))
-                protocol = p.ToLowerInvariant() == "any" ? null : p.ToLowerInvariant();
+            else if (p.Equals(IpProtocols.Any, StringComparison.OrdinalIgnoreCase))
+                protocol = null;
+            else if (IpProtocols.TryGetNumber(p, out _))
+                protocol = p.ToLowerInvariant();
             else
-                throw NeutronErrors.BadRequest($"Security group rule protocol {p} not supported. Only protocol values [{string.Join(", ", Protocols.Keys)}] and integer representations [0 to 255] are supported.");
+                throw NeutronErrors.BadRequest($"Security group rule protocol {p} not supported. Only protocol values [{string.Join(", ", IpProtocols.Names.Append(IpProtocols.Any))}] and integer representations [0 to 255] are supported.");
         }
         var min = body.Int("port_range_min", 0, 65535);
         var max = body.Int("port_range_max", 0, 65535);
         if ((min is not null || max is not null) && protocol is null)
             throw NeutronErrors.BadRequest("Must also specify protocol if port range is given.");
-        if (protocol is "tcp" or "udp" or "sctp" or "dccp" or "udplite" or "6" or "17")
+        byte? number = IpProtocols.TryParse(protocol, out var parsed) ? parsed : null;
+        if (number is { } withPorts && IpProtocols.HasPorts(withPorts))
         {
             if (min is not null && max is not null && min > max)
                 throw NeutronErrors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max");
             if (min == 0 || max == 0)
                 throw NeutronErrors.BadRequest("Invalid value for port 0");
         }
-        else if (protocol is "icmp" or "icmpv6" or "ipv6-icmp" or "1" or "58")
+        else if (number is { } icmp && IpProtocols.IsIcmp(icmp))
         {
             if (min is > 255 || max is > 255)
                 throw NeutronErrors.BadRequest($"Invalid value for ICMP field (type or code): {Math.Max(min ?? 0, max ?? 0)}");

@@ -51,8 +51,8 @@ internal sealed class RichTopology
             Rule("egress"),
         ] });
 
-        Nb.Put(Port("rif1", "net1", 31, "fa:16:3e:00:01:01", "10.1.0.1", null, "network:router_interface"));
-        Nb.Put(Port("rif2", "net2", 32, "fa:16:3e:00:02:01", "10.2.0.1", null, "network:router_interface"));
+        Nb.Put(Port("rif1", "net1", 31, "fa:16:3e:00:01:01", "10.1.0.1", null, DeviceOwners.RouterInterface));
+        Nb.Put(Port("rif2", "net2", 32, "fa:16:3e:00:02:01", "10.2.0.1", null, DeviceOwners.RouterInterface));
         Nb.Put(Port("vm1", "net1", 41, "fa:16:3e:10:00:0a", "10.1.0.10", "here", groups: ["web"]));
         Nb.Put(Port("vm2", "net1", 42, "fa:16:3e:10:00:0b", "10.1.0.11", "there", groups: ["web"]));
         var vm3 = Port("vm3", "net2", 43, "fa:16:3e:20:00:0a", "10.2.0.10", "here", groups: ["db"]);
@@ -62,7 +62,7 @@ internal sealed class RichTopology
         vm4.PortSecurityEnabled = false;
         Nb.Put(vm4);
         Nb.Put(Port("vm5", "net2", 45, "fa:16:3e:20:00:0c", "10.2.0.21", "there", groups: ["db"]));
-        Nb.Put(Port("flp", "ext", 50, "fa:16:3e:aa:00:01", "172.24.4.10", null, "network:floatingip"));
+        Nb.Put(Port("flp", "ext", 50, "fa:16:3e:aa:00:01", "172.24.4.10", null, DeviceOwners.FloatingIp));
 
         Nb.Put(new LogicalRouter
         {

@@ -2,8 +2,8 @@ namespace Dragonflow.Testing.Sandbox;
 
 /// <summary>
 /// One simulated compute node: a network namespace holding an ovsdb-server and an
-/// ovs-vswitchd (userspace datapath) with their own run directory, as in
-/// shared/reference/two-chassis-sandbox.sh. The OVS command-line tools are run from the
+/// ovs-vswitchd (userspace datapath) with their own run directory, as in the sandbox of
+/// scripts/run/sandbox.sh. The OVS command-line tools are run from the
 /// host namespace through the unix sockets in <see cref="RunDirectory"/>; a controller under
 /// test reaches the chassis the same way (OVSDB at <see cref="DbRemote"/>, OpenFlow through a
 /// unix: socket inside <see cref="RunDirectory"/>). Everything is removed on Dispose by the

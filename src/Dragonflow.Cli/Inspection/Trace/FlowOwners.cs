@@ -47,7 +47,7 @@ public sealed class FlowOwners : IFlowTable
         var owners = new FlowOwners(nb, bridge);
         var cache = new NbCache();
         foreach (var obj in nb.All)
-            if (NbTables.All.FirstOrDefault(t => t.Type == obj.GetType()) is { } table && NbCache.Tables.Contains(table)) cache.Put(obj);
+            if (NbCache.Tables.Any(t => t.Type == obj.GetType())) cache.Put(obj);
         var context = new ChassisContext(host, tunnelTypes, cache, bridge, owners, NullLogger.Instance)
         {
             ExternalBridge = externalBridge,

@@ -114,7 +114,7 @@ public sealed class LogicalPath
         var dstNetwork = _nb.Networks.GetValueOrDefault(destination.Lswitch);
         if (!destination.Enabled)
             return Stop(source, sourceIp, "destination", Describe(destination), "admin_state_up is false: the port receives nothing", destination, mac);
-        if (destination.DeviceOwner == "network:router_interface")
+        if (destination.DeviceOwner == DeviceOwners.RouterInterface)
             return Done(source, sourceIp, destination, mac, $"delivered to the router interface {Describe(destination)} ({toAddress}) on network {(dstNetwork is null ? destination.Lswitch : Describe(dstNetwork))}");
         var ingress = SecurityGroupCheck.Evaluate(_nb, destination, "ingress", seenSource, packet);
         if (!ingress.Allowed) return Stop(source, sourceIp, "ingress security group", Describe(destination), ingress.Reason, destination, mac);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Dragonflow.Model;
 using Dragonflow.OpenFlow.Matching;
 
 namespace Dragonflow.Cli.Inspection.Trace;
@@ -17,11 +19,14 @@ public static class MatchText
         ["sctp_src"] = "tp_src", ["sctp_dst"] = "tp_dst", ["tunnel_id"] = "tun_id", ["icmpv4_type"] = "icmp_type", ["icmpv4_code"] = "icmp_code",
     };
 
-    private static readonly Dictionary<string, (string DlType, string? Proto)> Shorthands = new(StringComparer.OrdinalIgnoreCase)
+    // Open vSwitch's protocol words (ovs-fields(7)), not Neutron's protocol names.
+    private static readonly Dictionary<string, (ushort DlType, byte? Proto)> Shorthands = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["ip"] = ("0x0800", null), ["arp"] = ("0x0806", null), ["ipv6"] = ("0x86dd", null), ["rarp"] = ("0x8035", null),
-        ["tcp"] = ("0x0800", "6"), ["udp"] = ("0x0800", "17"), ["icmp"] = ("0x0800", "1"), ["sctp"] = ("0x0800", "132"),
-        ["tcp6"] = ("0x86dd", "6"), ["udp6"] = ("0x86dd", "17"), ["icmp6"] = ("0x86dd", "58"), ["sctp6"] = ("0x86dd", "132"),
+        ["ip"] = (EtherTypes.Ipv4, null), ["arp"] = (EtherTypes.Arp, null), ["ipv6"] = (EtherTypes.Ipv6, null), ["rarp"] = (EtherTypes.Rarp, null),
+        ["tcp"] = (EtherTypes.Ipv4, IpProtocols.Tcp), ["udp"] = (EtherTypes.Ipv4, IpProtocols.Udp),
+        ["icmp"] = (EtherTypes.Ipv4, IpProtocols.Icmp), ["sctp"] = (EtherTypes.Ipv4, IpProtocols.Sctp),
+        ["tcp6"] = (EtherTypes.Ipv6, IpProtocols.Tcp), ["udp6"] = (EtherTypes.Ipv6, IpProtocols.Udp),
+        ["icmp6"] = (EtherTypes.Ipv6, IpProtocols.Icmpv6), ["sctp6"] = (EtherTypes.Ipv6, IpProtocols.Sctp),
     };
 
     /// <summary>Tokens of a match as OVS prints it, e.g. <c>tcp,reg6=0x2,nw_dst=10.0.0.0/24,tp_dst=22</c>.</summary>
@@ -35,8 +40,8 @@ public static class MatchText
             {
                 if (Shorthands.TryGetValue(raw, out var s))
                 {
-                    tokens.Add(Token("dl_type", s.DlType));
-                    if (s.Proto is not null) tokens.Add(Token("nw_proto", s.Proto));
+                    tokens.Add(Token("dl_type", s.DlType.ToString(CultureInfo.InvariantCulture)));
+                    if (s.Proto is { } proto) tokens.Add(Token("nw_proto", proto.ToString(CultureInfo.InvariantCulture)));
                 }
                 else tokens.Add(raw.ToLowerInvariant());
                 continue;
@@ -56,10 +61,10 @@ public static class MatchText
         value = value.Trim().ToLowerInvariant();
         if (name == "ct_state")
             value = string.Concat(System.Text.RegularExpressions.Regex.Matches(value, "[+-][a-z]+").Select(m => m.Value).Order(StringComparer.Ordinal));
-        else if (value.StartsWith("0x", StringComparison.Ordinal) && !value.Contains('/') && ulong.TryParse(value[2..], System.Globalization.NumberStyles.HexNumber, null, out var hex))
-            value = hex.ToString(System.Globalization.CultureInfo.InvariantCulture); // 0x0800 == 0x800 == 2048
+        else if (value.StartsWith("0x", StringComparison.Ordinal) && !value.Contains('/') && ulong.TryParse(value[2..], NumberStyles.HexNumber, null, out var hex))
+            value = hex.ToString(CultureInfo.InvariantCulture); // 0x0800 == 0x800 == 2048
         else if (name is "dl_type" or "nw_proto" && ulong.TryParse(value, out var dec))
-            value = dec.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            value = dec.ToString(CultureInfo.InvariantCulture);
         return name + "=" + value;
     }
 }

@@ -69,10 +69,10 @@ public static partial class OpenFlowPath
         var v6 = packet.Destination.AddressFamily == AddressFamily.InterNetworkV6;
         var proto = packet.ProtocolNumber switch
         {
-            6 => v6 ? "tcp6" : "tcp",
-            17 => v6 ? "udp6" : "udp",
-            132 => v6 ? "sctp6" : "sctp",
-            1 or 58 => v6 ? "icmp6" : "icmp",
+            IpProtocols.Tcp => v6 ? "tcp6" : "tcp",
+            IpProtocols.Udp => v6 ? "udp6" : "udp",
+            IpProtocols.Sctp => v6 ? "sctp6" : "sctp",
+            IpProtocols.Icmp or IpProtocols.Icmpv6 => v6 ? "icmp6" : "icmp",
             null => v6 ? "ipv6" : "ip",
             var n => (v6 ? "ipv6" : "ip") + ",nw_proto=" + n.Value.ToString(CultureInfo.InvariantCulture),
         };
@@ -86,7 +86,7 @@ public static partial class OpenFlowPath
             parts.Add("tp_src=" + (packet.SourcePort ?? 40000).ToString(CultureInfo.InvariantCulture));
             parts.Add("tp_dst=" + (packet.DestinationPort ?? 0).ToString(CultureInfo.InvariantCulture));
         }
-        else if (packet.ProtocolNumber is 1 or 58)
+        else if (packet.IsIcmp)
         {
             parts.Add((v6 ? "icmpv6_type=" : "icmp_type=") + packet.IcmpType.ToString(CultureInfo.InvariantCulture));
             parts.Add((v6 ? "icmpv6_code=" : "icmp_code=") + packet.IcmpCode.ToString(CultureInfo.InvariantCulture));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Dragonflow.Model;
 
 namespace Dragonflow.Cli.Inspection.Trace;
 
@@ -20,29 +21,28 @@ public sealed record PacketSpec(string FromPort, IPAddress Destination, string P
 
     public int IcmpCode { get; init; }
 
-    /// <summary>The IP protocol number, or null for "any".</summary>
+    /// <summary><see cref="ProtocolNumberOf"/> for a name <see cref="IpProtocols"/> does not know.</summary>
+    public const int UnknownProtocol = -1;
+
+    /// <summary>The IP protocol number, null for "any", or <see cref="UnknownProtocol"/>.</summary>
     public int? ProtocolNumber => ProtocolNumberOf(Protocol);
 
-    public bool HasPorts => ProtocolNumber is 6 or 17 or 132;
+    /// <summary>True for the protocols whose ports the trace sets and Open vSwitch matches (tp_src/tp_dst).</summary>
+    public bool HasPorts => ProtocolNumber is IpProtocols.Tcp or IpProtocols.Udp or IpProtocols.Sctp;
 
-    /// <summary>Neutron's protocol names (and numbers as text) to numbers; null for any.</summary>
-    public static int? ProtocolNumberOf(string? protocol) => protocol?.ToLowerInvariant() switch
-    {
-        null or "" or "any" => null,
-        "tcp" => 6,
-        "udp" => 17,
-        "icmp" => 1,
-        "icmpv6" or "ipv6-icmp" => 58,
-        "sctp" => 132,
-        var p when int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 0 and <= 255 => n,
-        _ => -1, // unknown name: matches nothing but "any"
-    };
+    public bool IsIcmp => ProtocolNumber is IpProtocols.Icmp or IpProtocols.Icmpv6;
+
+    /// <summary>Neutron's protocol names (and numbers as text) to numbers; null for any (or none), <see cref="UnknownProtocol"/> for an unknown name.</summary>
+    public static int? ProtocolNumberOf(string? protocol) =>
+        string.IsNullOrEmpty(protocol) || protocol.Equals(IpProtocols.Any, StringComparison.OrdinalIgnoreCase) ? null
+        : IpProtocols.TryParse(protocol, out var number) ? number
+        : UnknownProtocol;
 
     public override string ToString()
     {
         var proto = Protocol.ToLowerInvariant();
         if (HasPorts) return $"{proto} {Source?.ToString() ?? "?"}:{SourcePort?.ToString(CultureInfo.InvariantCulture) ?? "*"} -> {Destination}:{DestinationPort?.ToString(CultureInfo.InvariantCulture) ?? "*"}";
-        if (ProtocolNumber == 1) return $"icmp type {IcmpType} code {IcmpCode} {Source?.ToString() ?? "?"} -> {Destination}";
+        if (ProtocolNumber == IpProtocols.Icmp) return $"icmp type {IcmpType} code {IcmpCode} {Source?.ToString() ?? "?"} -> {Destination}";
         return $"{proto} {Source?.ToString() ?? "?"} -> {Destination}";
     }
 }

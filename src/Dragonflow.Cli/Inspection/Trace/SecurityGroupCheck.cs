@@ -51,11 +51,13 @@ public static class SecurityGroupCheck
         var ruleProto = PacketSpec.ProtocolNumberOf(rule.Protocol);
         if (ruleProto is not null)
         {
+            // A rule the API would not have taken matches nothing, as the sg app installs no flow for it.
+            if (ruleProto == PacketSpec.UnknownProtocol) return false;
             var proto = packet.ProtocolNumber;
             // Neutron accepts "icmp" on IPv6 rules as ICMPv6.
-            if (ruleProto == 1 && family == "IPv6") ruleProto = 58;
+            if (ruleProto == IpProtocols.Icmp && family == "IPv6") ruleProto = IpProtocols.Icmpv6;
             if (proto != ruleProto) return false;
-            if (proto is 6 or 17 or 132)
+            if (packet.HasPorts)
             {
                 if (rule.PortRangeMin is { } min)
                 {
@@ -63,7 +65,7 @@ public static class SecurityGroupCheck
                     if (packet.DestinationPort is not { } port || port < min || port > max) return false;
                 }
             }
-            else if (proto is 1 or 58)
+            else if (packet.IsIcmp)
             {
                 if (rule.PortRangeMin is { } type && type != packet.IcmpType) return false;
                 if (rule.PortRangeMax is { } code && code != packet.IcmpCode) return false;
@@ -87,7 +89,7 @@ public static class SecurityGroupCheck
     {
         var proto = string.IsNullOrEmpty(rule.Protocol) ? "any protocol" : rule.Protocol!;
         var ports = rule.PortRangeMin is { } min
-            ? PacketSpec.ProtocolNumberOf(rule.Protocol) is 1 or 58
+            ? PacketSpec.ProtocolNumberOf(rule.Protocol) is IpProtocols.Icmp or IpProtocols.Icmpv6
                 ? $" type {min}{(rule.PortRangeMax is { } code ? $" code {code}" : "")}"
                 : rule.PortRangeMax is { } max && max != min ? $" {min}-{max}" : $" {min}"
             : "";
@@ -98,7 +100,7 @@ public static class SecurityGroupCheck
 
     private static string ProtocolText(PacketSpec p) =>
         p.HasPorts ? $"{p.Protocol.ToLowerInvariant()}/{p.DestinationPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "*"}"
-        : p.ProtocolNumber is 1 or 58 ? $"icmp type {p.IcmpType}" : p.Protocol.ToLowerInvariant();
+        : p.IsIcmp ? $"icmp type {p.IcmpType}" : p.Protocol.ToLowerInvariant();
 
     private static string Name(SecurityGroup g) => string.IsNullOrEmpty(g.Name) ? g.Id : $"{g.Name} ({g.Id})";
 }

@@ -175,7 +175,7 @@ static class ConvergenceBench
             var chassis = $"remote-{i % RemoteChassis}";
             await api.CreateAsync(new LogicalPort
             {
-                Id = $"existing-{i}", Topic = net.Topic, Lswitch = net.Id, Chassis = chassis, BindingHostId = chassis, Status = "ACTIVE",
+                Id = $"existing-{i}", Topic = net.Topic, Lswitch = net.Id, Chassis = chassis, BindingHostId = chassis, Status = PortStatuses.Active,
                 Macs = [$"fa:16:3e:10:{i >> 8 & 0xff:x2}:{i & 0xff:x2}"], Ips = [new FixedIp("bench-sub", $"10.1.{i >> 8 & 0xff}.{i & 0xff}")],
                 UniqueKey = await api.AllocateUniqueKeyAsync<LogicalPort>(ct),
             }, ct);

@@ -83,7 +83,7 @@ static partial class MemoryBench
                 var j = i / networks;
                 await api.CreateAsync(new LogicalPort
                 {
-                    Id = $"port-{i}", Topic = net.Topic, Lswitch = net.Id, Chassis = "elsewhere", BindingHostId = "elsewhere", Status = "ACTIVE",
+                    Id = $"port-{i}", Topic = net.Topic, Lswitch = net.Id, Chassis = "elsewhere", BindingHostId = "elsewhere", Status = PortStatuses.Active,
                     Macs = [$"fa:16:3e:{i >> 16 & 0xff:x2}:{i >> 8 & 0xff:x2}:{i & 0xff:x2}"],
                     Ips = [new FixedIp($"sub-{i % networks}", $"10.{(i % networks) >> 8}.{(i % networks) & 0xff}.{j % 250 + 2}")],
                     UniqueKey = await api.AllocateUniqueKeyAsync<LogicalPort>(ct),

@@ -30,7 +30,7 @@ static class NbWorkload
         [
             await PhaseAsync("create", objects, concurrency, i => api.CreateAsync(Port(Id(i), Topic(i)), cancellationToken), cancellationToken),
             await PhaseAsync("get", objects, concurrency, i => api.GetAsync<LogicalPort>(Id(i), cancellationToken), cancellationToken),
-            await PhaseAsync("update", objects, concurrency, i => api.UpdateAsync<LogicalPort>(Id(i), p => p.Status = "ACTIVE", cancellationToken), cancellationToken),
+            await PhaseAsync("update", objects, concurrency, i => api.UpdateAsync<LogicalPort>(Id(i), p => p.Status = PortStatuses.Active, cancellationToken), cancellationToken),
             await PhaseAsync("list", listCount, concurrency, async i =>
             {
                 var listed = await api.ListAsync<LogicalPort>(Topic(i), cancellationToken);

@@ -58,7 +58,7 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
     public override void Start() => Set(FlowOwner.Pipeline,
     [
         new DesiredFlow(Tables.ServicesClassification, Bands.Requests.Priority,
-            Match.Of(MatchField.EthType(0x0800), MatchField.IpProto(17),
+            Match.Of(MatchField.EthType(Dragonflow.Model.EtherTypes.Ipv4), MatchField.IpProto(Dragonflow.Model.IpProtocols.Udp),
                 MatchField.Exact(OxmFields.UdpSrc, DhcpRequest.ClientPort), MatchField.Exact(OxmFields.UdpDst, DhcpRequest.ServerPort)),
             InstructionSet.Of(Instruction.Goto(Tables.Dhcp))),
     ]);

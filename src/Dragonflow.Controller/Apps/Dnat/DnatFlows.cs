@@ -16,8 +16,8 @@ namespace Dragonflow.Controller.Apps.Dnat;
 /// </summary>
 public static class DnatFlows
 {
-    private const ushort Ipv4 = 0x0800;
-    private const ushort Arp = 0x0806;
+    private const ushort Ipv4 = Dragonflow.Model.EtherTypes.Ipv4;
+    private const ushort Arp = Dragonflow.Model.EtherTypes.Arp;
 
     /// <summary>The priority bands of dnat, table by table.</summary>
     public static class Bands

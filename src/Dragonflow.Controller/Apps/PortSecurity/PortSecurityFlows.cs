@@ -13,8 +13,8 @@ namespace Dragonflow.Controller.Apps.PortSecurity;
 /// </summary>
 public static class PortSecurityFlows
 {
-    public const ushort EthIpv4 = 0x0800, EthArp = 0x0806, EthIpv6 = 0x86dd;
-    private const byte Udp = 17, Icmpv6 = 58;
+    public const ushort EthIpv4 = Dragonflow.Model.EtherTypes.Ipv4, EthArp = Dragonflow.Model.EtherTypes.Arp, EthIpv6 = Dragonflow.Model.EtherTypes.Ipv6;
+    private const byte Udp = Dragonflow.Model.IpProtocols.Udp, Icmpv6 = Dragonflow.Model.IpProtocols.Icmpv6;
 
     /// <summary>ICMPv6 a host sends from "::" before it has an address: router solicitation (RFC 4861 §6.3.7),
     /// the DAD neighbour solicitation (RFC 4862 §5.4.2), the MLDv2 report (RFC 3810 §5.2.13).</summary>

@@ -15,14 +15,8 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// </summary>
 public static class RuleMatches
 {
-    public const ushort Ipv4 = 0x0800;
-    public const ushort Ipv6 = 0x86dd;
-
-    private static readonly Dictionary<string, byte> Protocols = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["tcp"] = 6, ["udp"] = 17, ["icmp"] = 1, ["icmpv6"] = 58, ["ipv6-icmp"] = 58, ["sctp"] = 132, ["gre"] = 47,
-        ["esp"] = 50, ["ah"] = 51, ["vrrp"] = 112, ["igmp"] = 2, ["dccp"] = 33, ["udplite"] = 136,
-    };
+    public const ushort Ipv4 = EtherTypes.Ipv4;
+    public const ushort Ipv6 = EtherTypes.Ipv6;
 
     /// <summary>True for an ingress rule (table INGRESS_SECURITY_GROUP); false for egress.</summary>
     public static bool IsIngress(SecurityGroupRule rule) => !string.Equals(rule.Direction, "egress", StringComparison.OrdinalIgnoreCase);
@@ -33,11 +27,10 @@ public static class RuleMatches
     /// <summary>The IP protocol number of the rule (ICMP becomes ICMPv6 in an IPv6 rule), null for any; throws FormatException for an unknown name.</summary>
     public static byte? Protocol(SecurityGroupRule rule)
     {
-        if (rule.Protocol is not { Length: > 0 } p || p.Equals("any", StringComparison.OrdinalIgnoreCase)) return null;
-        byte number = Protocols.TryGetValue(p, out var n) ? n
-            : byte.TryParse(p, out var parsed) ? parsed
+        if (rule.Protocol is not { Length: > 0 } p || p.Equals(IpProtocols.Any, StringComparison.OrdinalIgnoreCase)) return null;
+        byte number = IpProtocols.TryParse(p, out var n) ? n
             : throw new FormatException($"unknown protocol '{p}'");
-        return number == 1 && EtherType(rule) == Ipv6 ? (byte)58 : number;
+        return number == IpProtocols.Icmp && EtherType(rule) == Ipv6 ? IpProtocols.Icmpv6 : number;
     }
 
     /// <summary>
@@ -95,9 +88,9 @@ public static class RuleMatches
         var ipProto = MatchField.IpProto(proto);
         OxmField? portField = proto switch
         {
-            6 => OxmFields.TcpDst,
-            17 => OxmFields.UdpDst,
-            132 => OxmFields.SctpDst,
+            IpProtocols.Tcp => OxmFields.TcpDst,
+            IpProtocols.Udp => OxmFields.UdpDst,
+            IpProtocols.Sctp => OxmFields.SctpDst,
             _ => null,
         };
         if (portField is not null)
@@ -109,10 +102,10 @@ public static class RuleMatches
                 .Select(m => m.Mask == 0 ? new List<MatchField> { ipProto } : [ipProto, MatchField.Masked(portField, m.Value, m.Mask)])
                 .ToList();
         }
-        if (proto is 1 or 58)
+        if (IpProtocols.IsIcmp(proto))
         {
             var fields = new List<MatchField> { ipProto };
-            var (typeField, codeField) = proto == 1 ? (OxmFields.Icmpv4Type, OxmFields.Icmpv4Code) : (OxmFields.Icmpv6Type, OxmFields.Icmpv6Code);
+            var (typeField, codeField) = proto == IpProtocols.Icmp ? (OxmFields.Icmpv4Type, OxmFields.Icmpv4Code) : (OxmFields.Icmpv6Type, OxmFields.Icmpv6Code);
             if (rule.PortRangeMin is int type and >= 0 and <= 255)
             {
                 fields.Add(MatchField.Exact(typeField, (ulong)type));

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Dragonflow.Model;
 using Dragonflow.OpenFlow.Matching;
 
 namespace Dragonflow.Controller.Packets.Arp;
@@ -12,7 +13,7 @@ namespace Dragonflow.Controller.Packets.Arp;
 /// </summary>
 public sealed record ArpPacket(ushort Operation, MacAddress SenderMac, IPAddress SenderIp, MacAddress TargetMac, IPAddress TargetIp)
 {
-    public const ushort EtherType = 0x0806;
+    public const ushort EtherType = EtherTypes.Arp;
     public const ushort Request = 1;
     public const ushort Reply = 2;
 
@@ -31,7 +32,7 @@ public sealed record ArpPacket(ushort Operation, MacAddress SenderMac, IPAddress
     {
         if (frame.Length < FrameLength || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EtherType) return null;
         var arp = frame[14..];
-        if (BinaryPrimitives.ReadUInt16BigEndian(arp) != 1 || BinaryPrimitives.ReadUInt16BigEndian(arp[2..]) != 0x0800 || arp[4] != 6 || arp[5] != 4)
+        if (BinaryPrimitives.ReadUInt16BigEndian(arp) != 1 || BinaryPrimitives.ReadUInt16BigEndian(arp[2..]) != EtherTypes.Ipv4 || arp[4] != 6 || arp[5] != 4)
             return null;
         return new ArpPacket(BinaryPrimitives.ReadUInt16BigEndian(arp[6..]), MacAddress.Read(arp[8..]), new IPAddress(arp.Slice(14, 4)),
             MacAddress.Read(arp[18..]), new IPAddress(arp.Slice(24, 4)));
@@ -48,7 +49,7 @@ public sealed record ArpPacket(ushort Operation, MacAddress SenderMac, IPAddress
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), EtherType);
         var arp = f.AsSpan(14);
         BinaryPrimitives.WriteUInt16BigEndian(arp, 1);
-        BinaryPrimitives.WriteUInt16BigEndian(arp[2..], 0x0800);
+        BinaryPrimitives.WriteUInt16BigEndian(arp[2..], EtherTypes.Ipv4);
         arp[4] = 6;
         arp[5] = 4;
         BinaryPrimitives.WriteUInt16BigEndian(arp[6..], Operation);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using Dragonflow.Model;
 using Dragonflow.OpenFlow.Matching;
 
 namespace Dragonflow.Controller.Packets.Dhcp;
@@ -39,7 +40,7 @@ public sealed record DhcpReply(
         var (dstMac, dstIp) = Destination();
         dstMac.Write(span);
         ServerMac.Write(span[6..]);
-        BinaryPrimitives.WriteUInt16BigEndian(span[12..], 0x0800);
+        BinaryPrimitives.WriteUInt16BigEndian(span[12..], EtherTypes.Ipv4);
 
         var ip = span[DhcpRequest.EthernetHeader..];
         ip[0] = 0x45;

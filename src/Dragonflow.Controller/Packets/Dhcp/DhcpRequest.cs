@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using Dragonflow.Model;
 using Dragonflow.OpenFlow.Matching;
 
 namespace Dragonflow.Controller.Packets.Dhcp;
@@ -35,7 +36,7 @@ public sealed record DhcpRequest(
     {
         if (frame.Length < EthernetHeader + 20) DhcpFormatException.Throw($"frame of {frame.Length} bytes is too short");
         var ethSrc = MacAddress.Read(frame[6..]);
-        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != 0x0800) DhcpFormatException.Throw("not IPv4");
+        if (BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EtherTypes.Ipv4) DhcpFormatException.Throw("not IPv4");
         var ip = frame[EthernetHeader..];
         if (ip[0] >> 4 != 4) DhcpFormatException.Throw($"IP version {ip[0] >> 4}");
         var ihl = (ip[0] & 0xf) * 4;

@@ -230,7 +230,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
     public ValueTask<long> AllocateUniqueKeyAsync(string table, CancellationToken cancellationToken = default) =>
         Run(async ct =>
         {
-            var key = EtcdKeys.Value("unique_key", table);
+            var key = EtcdKeys.Value(NbTables.UniqueKey.Name, table);
             while (true)
             {
                 var r = await Kv.RangeAsync(new RangeRequest { Key = key }, Options(ct));
@@ -240,7 +240,7 @@ public sealed partial class EtcdNbDriver : INbWatchableDriver
                 var txn = new TxnRequest();
                 txn.Compare.Add(current is null
                     ? new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
-                    : ModRevisionIs("unique_key", table, current.ModRevision));
+                    : ModRevisionIs(NbTables.UniqueKey.Name, table, current.ModRevision));
                 txn.Success.Add(Put(key, json));
                 if ((await WriteAsync(txn, ct)).Succeeded)
                 {

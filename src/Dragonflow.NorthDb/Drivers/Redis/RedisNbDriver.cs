@@ -95,7 +95,7 @@ public sealed class RedisNbDriver : INbDriver
         Run(async db =>
         {
             var r = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.AllocateUniqueKey, values: [Prefix, table]))!;
-            return (int)r[0] == 1 ? (long)r[1] : throw new NbCorruptValueException("unique_key", table, $"not a unique key counter: {(string?)r[1]}");
+            return (int)r[0] == 1 ? (long)r[1] : throw new NbCorruptValueException(NbTables.UniqueKey.Name, table, $"not a unique key counter: {(string?)r[1]}");
         }, cancellationToken);
 
     /// <summary>Runs one round trip, turning redis' connection and server failures into the NB error type.</summary>

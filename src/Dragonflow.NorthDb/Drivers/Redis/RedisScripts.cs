@@ -1,3 +1,5 @@
+using Dragonflow.Model;
+
 namespace Dragonflow.NorthDb.Drivers.Redis;
 
 /// <summary>
@@ -84,9 +86,9 @@ internal static class RedisScripts
     /// Bumps the counter row P unique_key/&lt;table&gt; ({"id","value","version"} JSON, like every
     /// driver) in place; status 0 carries the reason when the stored row is not such a counter.
     /// </summary>
-    public const string AllocateUniqueKey = """
+    public const string AllocateUniqueKey = $$"""
         local p, tbl = ARGV[1], ARGV[2]
-        local key = p .. 'unique_key/' .. tbl
+        local key = p .. '{{NbTables.Names.UniqueKey}}/' .. tbl
         local cur = redis.call('HGET', key, 'value')
         local value, version = 1, 1
         if cur then
@@ -100,7 +102,7 @@ internal static class RedisScripts
         local rev = redis.call('INCR', p .. '.revision')
         local json = string.format('{"id":%s,"version":%d,"value":%d}', cjson.encode(tbl), version, value)
         redis.call('HSET', key, 'value', json, 'revision', rev)
-        redis.call('SADD', p .. '.table/unique_key', tbl)
+        redis.call('SADD', p .. '.table/{{NbTables.Names.UniqueKey}}', tbl)
         return {1, value}
         """;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dragonflow.Model;
 using Microsoft.Data.Sqlite;
 
 namespace Dragonflow.NorthDb.Drivers.Sqlite;
@@ -144,7 +145,7 @@ public sealed class SqliteNbDriver : INbDriver
         {
             var rev = NextRevision(s);
             var cmd = s.AllocateUniqueKey;
-            SqliteSession.Set(cmd, "$key", Dragonflow.Model.NbKey.For("unique_key", table));
+            SqliteSession.Set(cmd, "$key", Dragonflow.Model.NbKey.For(NbTables.UniqueKey.Name, table));
             SqliteSession.Set(cmd, "$id", table);
             SqliteSession.Set(cmd, "$rev", rev);
             try
@@ -154,7 +155,7 @@ public sealed class SqliteNbDriver : INbDriver
             catch (Exception e) when (e is SqliteException { SqliteErrorCode: 1 } or InvalidCastException or FormatException or InvalidOperationException)
             {
                 // SQLITE_ERROR from json_extract on a counter row that is not JSON.
-                throw new NbCorruptValueException("unique_key", table, e.Message, e);
+                throw new NbCorruptValueException(NbTables.UniqueKey.Name, table, e.Message, e);
             }
         }));
 

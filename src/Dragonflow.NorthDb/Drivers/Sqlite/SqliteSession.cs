@@ -1,3 +1,4 @@
+using Dragonflow.Model;
 using Microsoft.Data.Sqlite;
 
 namespace Dragonflow.NorthDb.Drivers.Sqlite;
@@ -39,9 +40,9 @@ internal sealed class SqliteSession : IDisposable
         ListIdsByTopic = Prepare("SELECT id FROM nb_kv WHERE tbl = $tbl AND topic = $topic ORDER BY id", "$tbl", "$topic");
         // The counter is an ordinary NB row so that `db dump unique_key` shows it; JSON1 bumps it in place.
         AllocateUniqueKey = Prepare(
-            """
+            $"""
             INSERT INTO nb_kv (key, tbl, id, topic, value, revision)
-            VALUES ($key, 'unique_key', $id, NULL, json_object('id', $id, 'version', 1, 'value', 1), $rev)
+            VALUES ($key, '{NbTables.Names.UniqueKey}', $id, NULL, json_object('id', $id, 'version', 1, 'value', 1), $rev)
             ON CONFLICT (key) DO UPDATE SET
                 value = json_set(nb_kv.value,
                                  '$.value', json_extract(nb_kv.value, '$.value') + 1,

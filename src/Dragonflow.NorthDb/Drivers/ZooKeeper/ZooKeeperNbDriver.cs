@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Dragonflow.Model;
 using Dragonflow.ZooKeeper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -223,18 +224,18 @@ public sealed partial class ZooKeeperNbDriver : INbWatchableDriver
     {
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync("unique_key", table, cancellationToken);
+            var current = await GetAsync(NbTables.UniqueKey.Name, table, cancellationToken);
             var (value, version) = current is null ? (1L, 1L) : UniqueKeyCounterValue.Next(table, current.Value);
             var json = $"{{\"id\":{JsonSerializer.Serialize(table)},\"version\":{version},\"value\":{value}}}";
             try
             {
                 if (current is null)
                 {
-                    await CreateAsync("unique_key", table, json, null, cancellationToken);
+                    await CreateAsync(NbTables.UniqueKey.Name, table, json, null, cancellationToken);
                 }
                 else
                 {
-                    await UpdateAsync("unique_key", table, json, null, current.Revision, cancellationToken);
+                    await UpdateAsync(NbTables.UniqueKey.Name, table, json, null, current.Revision, cancellationToken);
                 }
                 return value;
             }

@@ -19,6 +19,7 @@ root.Subcommands.Add(ControllerVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
 root.Subcommands.Add(StatusVerb.Create());
 root.Subcommands.Add(TraceVerb.Create());
+root.Subcommands.Add(PipelineVerb.Create());
 
 var parse = root.Parse(args);
 try

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Dragonflow.Cli.Sandbox;
+using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Bench;
 using Dragonflow.OpenFlow.Connection;
 using Dragonflow.OpenFlow.Messages;
@@ -20,6 +21,15 @@ namespace Dragonflow.Cli.Verbs;
 static class BenchVerb
 {
     const int Interrupted = 130;
+
+    // The bench installs flows where the controller's apps would put them.
+    static readonly SampleTables ControllerTables = new(
+        Classification: Tables.IngressClassification,
+        AfterClassification: Tables.EgressPortSecurity,
+        Arp: Tables.Arp,
+        Lookup: Tables.L2Lookup,
+        Egress: Tables.Egress,
+        Dispatch: Tables.IngressDispatch);
 
     public static Command Create()
     {
@@ -67,13 +77,13 @@ static class BenchVerb
     {
         // The sandbox first: it checks that OVS is installed before any work is done.
         await using var sandbox = await SandboxSwitch.StartAsync(cancellationToken);
-        var flows = PipelineFlows.Generate(count);
+        var flows = SampleFlows.Generate(count, ControllerTables);
         // ovs-ofctl gets a generous deadline: without a bundle it is the slowest of the three.
         var ofctlTimeout = TimeSpan.FromSeconds(60 + count / 1000.0);
 
         Console.WriteLine($"sandbox: run_dir={sandbox.RunDirectory} ovsdb_server_pid={sandbox.OvsdbPid} ovs_vswitchd_pid={sandbox.VswitchdPid} bridge={sandbox.Bridge}");
         var flowFile = Path.Combine(sandbox.RunDirectory, "flows.txt");
-        await File.WriteAllTextAsync(flowFile, PipelineFlows.ToOfctlText(flows), cancellationToken);
+        await File.WriteAllTextAsync(flowFile, SampleFlows.ToOfctlText(flows), cancellationToken);
 
         try
         {

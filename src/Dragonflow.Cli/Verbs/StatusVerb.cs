@@ -20,14 +20,16 @@ static class StatusVerb
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "->" stays readable; output goes to a terminal, not HTML
     };
 
-    public static Option<string> FormatOption()
+    /// <summary><c>-f table|json</c>, and the <paramref name="more"/> formats a verb also has.</summary>
+    public static Option<string> FormatOption(params string[] more)
     {
+        string[] formats = ["table", "json", .. more];
         var option = new Option<string>("-f", "--format")
         {
-            Description = "Output format: table or json.",
+            Description = $"Output format: {string.Join(", ", formats[..^1])} or {formats[^1]}.",
             DefaultValueFactory = _ => "table",
         };
-        option.AcceptOnlyFromAmong("table", "json");
+        option.AcceptOnlyFromAmong(formats);
         return option;
     }
 

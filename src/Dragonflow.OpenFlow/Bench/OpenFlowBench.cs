@@ -13,7 +13,7 @@ public sealed record FlowInstallResult(string Method, int Flows, TimeSpan Elapse
 
 /// <summary>
 /// The OpenFlow installation benchmark behind <c>dragonflow bench openflow</c>: installs N
-/// realistic pipeline flows (<see cref="PipelineFlows"/>) on a connected switch, pipelined with
+/// realistic pipeline flows (<see cref="SampleFlows"/>) on a connected switch, pipelined with
 /// one barrier at the end (or in one bundle), and measures until the switch confirmed them.
 /// </summary>
 public static class OpenFlowBench
@@ -45,5 +45,5 @@ public static class OpenFlowBench
 
     /// <summary>Deletes the benchmark's flows (by cookie) and waits for the switch.</summary>
     public static Task ClearAsync(OpenFlowConnection connection, CancellationToken cancellationToken = default) =>
-        connection.SendCheckedAsync(FlowMod.Delete(cookie: PipelineFlows.Cookie, cookieMask: ulong.MaxValue), cancellationToken);
+        connection.SendCheckedAsync(FlowMod.Delete(cookie: SampleFlows.Cookie, cookieMask: ulong.MaxValue), cancellationToken);
 }

@@ -10,7 +10,7 @@ public class OpenFlowBenchTests(OvsFixture fixture, ITestOutputHelper output) : 
     public async Task PipelinedInstallOfManyFlowsIsFastAndComplete()
     {
         await using var br = await fixture.ConnectBridgeAsync();
-        var flows = PipelineFlows.Generate(20_000);
+        var flows = SampleFlows.Generate(20_000, TestTables.Sample);
         var result = await OpenFlowBench.InstallPipelinedAsync(br.Connection, flows);
         output.WriteLine(result.ToString());
         Assert.Equal(20_000, (await br.Connection.GetTableStatsAsync()).Sum(t => (long)t.ActiveCount));
@@ -35,11 +35,11 @@ public class OpenFlowBenchTests(OvsFixture fixture, ITestOutputHelper output) : 
     {
         await using var ours = await fixture.ConnectBridgeAsync();
         await using var theirs = await fixture.ConnectBridgeAsync();
-        var flows = PipelineFlows.Generate(400);
+        var flows = SampleFlows.Generate(400, TestTables.Sample);
         await ours.Connection.SendBatchAsync(flows);
 
         var file = Path.Combine(fixture.Chassis.RunDirectory, "flows.txt");
-        await File.WriteAllTextAsync(file, PipelineFlows.ToOfctlText(flows));
+        await File.WriteAllTextAsync(file, SampleFlows.ToOfctlText(flows));
         fixture.Chassis.Ofctl("--bundle", "add-flows", theirs.Name, file);
 
         var a = (await ours.Connection.DumpFlowsAsync()).Select(f => f.ToString()).Order().ToList();

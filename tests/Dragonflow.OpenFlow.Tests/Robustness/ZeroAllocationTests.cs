@@ -11,7 +11,7 @@ public class ZeroAllocationTests
     [Fact]
     public void EncodingFlowModsAllocatesNothing()
     {
-        var flows = PipelineFlows.Generate(400);
+        var flows = SampleFlows.Generate(400, TestTables.Sample);
         var buffer = new byte[64 * 1024];
         var writer = new ArrayBufferWriter<byte>(1024 * 1024);
         Encode(flows, buffer, writer); // warm up (JIT)

@@ -6,17 +6,17 @@ using Dragonflow.OpenFlow.Messages;
 namespace Dragonflow.OpenFlow.Bench;
 
 /// <summary>
-/// Realistic Dragonflow-pipeline flows for benchmarks: per port, a table 0 classification
-/// (in_port -> reg6, metadata, goto 3), a table 10 ARP responder, a table 17 L2 lookup
-/// (dl_dst -> reg7, goto 64) and a table 78 dispatch (reg7 -> output). The same flows as
-/// ovs-ofctl text (one per line) so <c>ovs-ofctl add-flows</c> can install the identical set.
+/// Realistic pipeline flows for benchmarks, in the tables the caller names (<see cref="SampleTables"/>):
+/// per port, a classification (in_port -> reg6, metadata, goto), an ARP responder, an L2 lookup
+/// (dl_dst -> reg7, goto) and a dispatch (reg7 -> output). The same flows as ovs-ofctl text
+/// (one per line) so <c>ovs-ofctl add-flows</c> can install the identical set.
 /// </summary>
-public static class PipelineFlows
+public static class SampleFlows
 {
     public const ulong Cookie = 0xbe0c_0000_0000_0000;
 
     /// <summary><paramref name="count"/> flows, four per port (the last port may get fewer).</summary>
-    public static List<FlowMod> Generate(int count)
+    public static List<FlowMod> Generate(int count, SampleTables tables)
     {
         var flows = new List<FlowMod>(count);
         for (var port = 1; flows.Count < count; port++)
@@ -27,12 +27,12 @@ public static class PipelineFlows
             var key = (uint)port;
             var ofport = (uint)port;
 
-            Add(flows, count, FlowMod.Add(0, 100, Match.Of(MatchField.InPort(ofport)),
+            Add(flows, count, FlowMod.Add(tables.Classification, 100, Match.Of(MatchField.InPort(ofport)),
                 InstructionSet.Of(
                     Instruction.Apply(new SetField(MatchField.Register(6, key)), new SetField(MatchField.Metadata(net))),
-                    Instruction.Goto(3)), Cookie));
+                    Instruction.Goto(tables.AfterClassification)), Cookie));
 
-            Add(flows, count, FlowMod.Add(10, 100,
+            Add(flows, count, FlowMod.Add(tables.Arp, 100,
                 Match.Of(MatchField.Metadata(net), MatchField.EthType(0x0806), MatchField.Exact(OxmFields.ArpOp, 1), MatchField.Ip(OxmFields.ArpTpa, ip)),
                 InstructionSet.Apply(
                 [
@@ -46,10 +46,10 @@ public static class PipelineFlows
                     Output.InPort,
                 ]), Cookie));
 
-            Add(flows, count, FlowMod.Add(17, 100, Match.Of(MatchField.Metadata(net), MatchField.EthDst(mac)),
-                InstructionSet.Apply([new SetField(MatchField.Register(7, key))], 64), Cookie));
+            Add(flows, count, FlowMod.Add(tables.Lookup, 100, Match.Of(MatchField.Metadata(net), MatchField.EthDst(mac)),
+                InstructionSet.Apply([new SetField(MatchField.Register(7, key))], tables.Egress), Cookie));
 
-            Add(flows, count, FlowMod.Add(78, 100, Match.Of(MatchField.Register(7, key)),
+            Add(flows, count, FlowMod.Add(tables.Dispatch, 100, Match.Of(MatchField.Register(7, key)),
                 InstructionSet.Apply([new Output(ofport)]), Cookie));
         }
         return flows;

@@ -7,6 +7,11 @@
 # Each chassis is its own network namespace (a userspace datapath creates taps named after its
 # bridges, so two cannot share one) with its own OVS run directory $RUN/chN. Its controller runs
 # in the host namespace and reaches OVS through unix sockets in that directory.
+# The controller of each chassis makes br-int and a flow-based Geneve port (df-geneve, local_ip =
+# the chassis' br-phy address) on it: tunnelled packets are encapsulated by the userspace datapath
+# and cross the underlay veth to the other chassis, a real Geneve tunnel. A VM is a namespace
+# whose eth0 is one end of a veth; the other end is a port of br-int whose iface-id is the VM's
+# Neutron port (plug_vm below).
 # Names: $TOKEN ("df-" + 4 random hex digits; the test harness never uses "-") + role, at most
 # 15 characters.
 

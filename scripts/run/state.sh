@@ -14,11 +14,20 @@
 record() { printf '%s\n' "$*" >> "$RUN/state"; }
 
 # Is PID alive and one of ours (its command line mentions the run directory)?
+# A process in the middle of exec (e.g. ./dragonflow's wrapper becoming dotnet) shows an empty
+# command line for a moment; that is read again rather than taken for "gone". A zombie's stays
+# empty, and it is not alive anyway.
 ours() {
-  local pid=$1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  grep -qF "$RUN" "/proc/$pid/cmdline" 2>/dev/null || return 1
-  ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+  local pid=$1 i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    [ -r "/proc/$pid/cmdline" ] || return 1
+    # (proc files report size 0: the content is what tells)
+    [ -n "$(tr -d '\0' < "/proc/$pid/cmdline" 2>/dev/null)" ] || { sleep 0.02; continue; }
+    grep -qF "$RUN" "/proc/$pid/cmdline" 2>/dev/null || return 1
+    ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+    return
+  done
+  return 1
 }
 
 # SIGTERM the pids given, wait up to 5 s for all, then SIGKILL what is left.

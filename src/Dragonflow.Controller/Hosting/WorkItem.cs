@@ -30,3 +30,6 @@ internal sealed record PacketInReceived(Apps.PacketInData Packet) : WorkItem;
 
 /// <summary>The switch expired a flow (FLOW_REMOVED); its app is told on the loop.</summary>
 internal sealed record FlowExpiredOnSwitch(Flows.AppId App, Flows.FlowOwner Owner, Flows.DesiredFlow Flow) : WorkItem;
+
+/// <summary>The periodic tick for apps that retry or refresh something (e.g. dnat's gateway ARP).</summary>
+internal sealed record TimerTick : WorkItem;

@@ -24,8 +24,10 @@ ours() {
     # (proc files report size 0: the content is what tells)
     [ -n "$(tr -d '\0' < "/proc/$pid/cmdline" 2>/dev/null)" ] || { sleep 0.02; continue; }
     grep -qF "$RUN" "/proc/$pid/cmdline" 2>/dev/null || return 1
-    ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
-    return
+    # An explicit status: a bare `return` in a trap handler (teardown on Ctrl-C) would return
+    # the status of the command before the trap.
+    if grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then return 1; fi
+    return 0
   done
   return 1
 }

@@ -131,10 +131,13 @@ public sealed partial class FlowInstaller : IFlowTable, IAsyncDisposable
             if (!_apps.TryGetValue(app.Value, out var contract))
                 throw new InvalidOperationException($"app {app} (id {app.Value}) is not registered with the flow installer");
             // Validate everything before changing anything: a refused Set leaves the owner as it was.
+            // A flow the owner already had unchanged was checked when it came, so only new ones are.
+            _owners.TryGetValue((app.Value, owner), out var had);
             var next = new Dictionary<FlowKey, DesiredFlow>();
             foreach (var flow in flows)
             {
-                if (contract.Check(flow) is { } broken)
+                var known = had is not null && had.TryGetValue(flow.Key, out var was) && was.Equals(flow);
+                if (!known && contract.Check(flow) is { } broken)
                     throw new InvalidOperationException($"{broken} (owner {owner})");
                 if (next.TryGetValue(flow.Key, out var twin) && !twin.Equals(flow))
                     _log.LogWarning("app {App} owner {Owner} gave flow {Key} twice with different instructions; the later wins",

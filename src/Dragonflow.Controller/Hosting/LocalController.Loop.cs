@@ -1,4 +1,3 @@
-using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Routing;
 using Dragonflow.Model;
 using Dragonflow.NorthDb.Observability;
@@ -69,15 +68,10 @@ public sealed partial class LocalController
                 _switch!.Disconnected(d.Connection);
                 break;
             case PacketInReceived p:
-                if (_router!.PacketIn(p.Packet))
-                {
-                    _metrics.PacketIn(_apps.First(a => a.Id.Value == FlowCookie.App(p.Packet.Cookie)).Id.Name);
-                }
-                else
-                {
-                    _metrics.PacketIn("none");
+                var handler = _router!.PacketIn(p.Packet);
+                _metrics.PacketIn(handler?.Id.Name ?? "none");
+                if (handler is null)
                     _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
-                }
                 break;
             case TimerTick:
                 _router!.Tick();

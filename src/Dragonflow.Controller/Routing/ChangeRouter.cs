@@ -48,18 +48,17 @@ public sealed class ChangeRouter(NbCache nb, IReadOnlyList<ControllerApp> apps)
             foreach (var port in nb.PortsOfNetwork(e.Id).ToList()) Deliver(AppEvent.Port(port));
     }
 
-    /// <summary>A packet-in goes to the app whose id is in the flow's cookie; false if none handles it.</summary>
-    public bool PacketIn(PacketInData packet)
+    /// <summary>A packet-in goes to the app whose id is in the flow's cookie; returns that app, or null if none handles it.</summary>
+    public ControllerApp? PacketIn(PacketInData packet)
     {
         var owner = FlowCookie.App(packet.Cookie);
-        var handled = false;
         foreach (var app in Apps)
         {
             if (app.Id.Value != owner || !app.Handles.HasFlag(AppEvents.PacketIn)) continue;
             app.OnPacketIn(packet);
-            handled = true;
+            return app;
         }
-        return handled;
+        return null;
     }
 
     public void Tick()

@@ -1,3 +1,6 @@
+using Dragonflow.Controller.Apps.L2;
+using Dragonflow.Controller.Apps.L3;
+using Dragonflow.Controller.Apps.Tunneling;
 using Dragonflow.Controller.Flows;
 
 namespace Dragonflow.Controller.Apps;

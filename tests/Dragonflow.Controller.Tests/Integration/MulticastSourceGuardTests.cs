@@ -1,4 +1,5 @@
 using Dragonflow.Cli.Inspection.Trace;
+using Dragonflow.Controller.Apps.L2;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Routing;

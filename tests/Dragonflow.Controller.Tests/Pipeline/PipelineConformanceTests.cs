@@ -1,4 +1,5 @@
 using System.Net;
+using Dragonflow.Controller.Apps.L3;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;

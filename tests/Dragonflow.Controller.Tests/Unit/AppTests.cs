@@ -1,3 +1,5 @@
+using Dragonflow.Controller.Apps.L2;
+using Dragonflow.Controller.Apps.Tunneling;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;

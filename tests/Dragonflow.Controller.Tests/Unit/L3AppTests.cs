@@ -1,3 +1,4 @@
+using Dragonflow.Controller.Apps.L3;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;

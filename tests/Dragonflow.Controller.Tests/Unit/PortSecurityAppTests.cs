@@ -1,6 +1,7 @@
 using System.Net;
-using Dragonflow.Controller.Apps;
+using Dragonflow.Controller.Apps.L2;
 using Dragonflow.Controller.Apps.PortSecurity;
+using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;
 using Dragonflow.Controller.Topology;

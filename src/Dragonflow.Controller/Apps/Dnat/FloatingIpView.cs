@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using Dragonflow.Controller.Apps.L3;
 using Dragonflow.Model;
 using Dragonflow.OpenFlow.Matching;
 using Microsoft.Extensions.Logging;

@@ -3,7 +3,7 @@ using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Actions;
 using Dragonflow.OpenFlow.Matching;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.L2;
 
 /// <summary>
 /// L2 switching: classification of local ports in table 0, the ARP responder

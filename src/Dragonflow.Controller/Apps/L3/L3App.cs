@@ -4,7 +4,7 @@ using Dragonflow.Controller.Pipeline;
 using Dragonflow.Model;
 using Dragonflow.OpenFlow.Actions;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.L3;
 
 /// <summary>
 /// Distributed routing between the subnets of a router, on every chassis: frames

@@ -4,7 +4,7 @@ using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Actions;
 using Dragonflow.OpenFlow.Matching;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.L3;
 
 /// <summary>The flows both L3 apps build (tables L2_LOOKUP, L3_LOOKUP and L3_PROACTIVE_LOOKUP).</summary>
 public static class L3Flows

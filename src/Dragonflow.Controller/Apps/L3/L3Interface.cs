@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Dragonflow.Model;
 using Dragonflow.OpenFlow.Matching;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.L3;
 
 /// <summary>
 /// A router interface as the L3 flows need it: the network it sits on (and that network's

@@ -2,7 +2,7 @@ using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Actions;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.L3;
 
 /// <summary>
 /// l3_proactive: every routable VM's hop is installed ahead of time in table 25, so no packet

@@ -4,7 +4,7 @@ using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Actions;
 using Microsoft.Extensions.Logging;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.L3;
 
 /// <summary>
 /// l3_reactive: traffic to another subnet of a router goes to the controller from table 20;

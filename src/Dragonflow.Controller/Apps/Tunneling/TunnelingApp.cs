@@ -3,7 +3,7 @@ using Dragonflow.Controller.Pipeline;
 using Dragonflow.OpenFlow.Actions;
 using Dragonflow.OpenFlow.Matching;
 
-namespace Dragonflow.Controller.Apps;
+namespace Dragonflow.Controller.Apps.Tunneling;
 
 /// <summary>
 /// Tunnels between chassis. Egress: a remote port's reg7 in table 64 sets

@@ -1,5 +1,6 @@
-using Dragonflow.Controller.Apps;
+using Dragonflow.Controller.Apps.L2;
 using Dragonflow.Controller.Apps.PortSecurity;
+using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;
 using Dragonflow.Controller.Topology;

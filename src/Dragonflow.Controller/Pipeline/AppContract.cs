@@ -52,34 +52,10 @@ public sealed class AppContract
             return $"app {App} wrote priority {flow.Priority} in table {flow.Table}, outside its bands there: " +
                 string.Join(", ", Bands.Where(b => b.Table == flow.Table));
         var next = PipelineSpec.Find(flow.Table)!.Next;
-        foreach (var target in Targets(flow.Instructions))
-        {
-            if (!next.Contains(target))
-                return $"app {App}: a flow in table {flow.Table} ({PipelineSpec.NameOf(flow.Table)}) leads to table {target}, " +
-                    $"which the pipeline does not allow there (allowed: {string.Join(",", next)})";
-        }
+        if (!NextTables.OnlyIn(flow.Instructions, next, out var target))
+            return $"app {App}: a flow in table {flow.Table} ({PipelineSpec.NameOf(flow.Table)}) leads to table {target}, " +
+                $"which the pipeline does not allow there (allowed: {string.Join(",", next)})";
         return null;
-    }
-
-    /// <summary>The tables a flow's instructions lead to: goto_table, resubmit to a table, conntrack recirculation.</summary>
-    public static IEnumerable<byte> Targets(InstructionSet instructions)
-    {
-        foreach (var instruction in instructions.Instructions)
-        {
-            switch (instruction)
-            {
-                case GotoTable g:
-                    yield return g.Table;
-                    break;
-                case ActionsInstruction a:
-                    foreach (var action in a.Actions)
-                    {
-                        if (action is Resubmit { Table: not OpenFlow.Protocol.OfpTable.All } r) yield return r.Table;
-                        else if (action is Ct { RecircTable: not Ct.NoRecirculation } ct) yield return ct.RecircTable;
-                    }
-                    break;
-            }
-        }
     }
 
     /// <summary>

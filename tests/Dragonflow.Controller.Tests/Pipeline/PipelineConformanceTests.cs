@@ -5,6 +5,7 @@ using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;
 using Dragonflow.Controller.Routing;
 using Dragonflow.Model;
+using Dragonflow.OpenFlow.Actions;
 
 namespace Dragonflow.Controller.Tests.Pipeline;
 
@@ -95,7 +96,7 @@ public sealed class PipelineConformanceTests
             Assert.True(table is not null && table.Id != Tables.Canary, $"unknown table: {where}");
             Assert.True(contracts[app].Bands.Any(b => b.Table == flow.Table && flow.Priority >= b.Lowest && flow.Priority <= b.Highest),
                 $"priority outside the app's bands: {where}");
-            foreach (var target in AppContract.Targets(flow.Instructions))
+            foreach (var target in Targets(flow.Instructions))
             {
                 Assert.True(PipelineSpec.Find(target) is not null, $"leads to a table that does not exist: {where}");
                 Assert.True(table.Next.Contains(target), $"leads to table {target}, not a next table of {table.Name}: {where}");
@@ -112,6 +113,21 @@ public sealed class PipelineConformanceTests
         static string Show(IEnumerable<(AppId App, FlowOwner Owner, DesiredFlow Flow)> flows) =>
             string.Join("; ", flows.Select(f => $"{f.App}/{f.Owner}: table={f.Flow.Table},priority={f.Flow.Priority},{f.Flow.Match} {f.Flow.Instructions}"));
         Assert.True(want.SetEquals(actual), $"missing: {Show(want.Except(actual))} | unexpected: {Show(actual.Except(want))}");
+    }
+
+    /// <summary>The tables a flow leads to, from its decoded instructions (not the installer's byte scan): goto_table, resubmit to a table, ct recirculation.</summary>
+    private static IEnumerable<byte> Targets(InstructionSet instructions)
+    {
+        foreach (var instruction in instructions.Instructions)
+        {
+            if (instruction is GotoTable g) yield return g.Table;
+            if (instruction is not ActionsInstruction a) continue;
+            foreach (var action in a.Actions)
+            {
+                if (action is Resubmit { Table: not OpenFlow.Protocol.OfpTable.All } r) yield return r.Table;
+                else if (action is Ct { RecircTable: not Ct.NoRecirculation } ct) yield return ct.RecircTable;
+            }
+        }
     }
 
     /// <summary>An Ethernet + IPv4 header from <paramref name="source"/> to <paramref name="destination"/>.</summary>

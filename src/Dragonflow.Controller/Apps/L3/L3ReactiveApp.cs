@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Net;
 using Dragonflow.Controller.Flows;
 using Dragonflow.Controller.Pipeline;
+using Dragonflow.Model;
 using Dragonflow.OpenFlow.Actions;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +44,7 @@ public sealed class L3ReactiveApp(ChassisContext context) : L3App(context)
     {
         if (packet.Table != Tables.L3Lookup) return;
         var f = packet.Frame;
-        if (f.Length < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4)
+        if (f.Length < 34 || BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(12)) != EtherTypes.Ipv4 || (f[14] >> 4) != 4)
         {
             Context.Logger.LogDebug("l3 packet-in that is no IPv4 frame ({Length} bytes) dropped", f.Length);
             return;

@@ -46,7 +46,7 @@ public sealed record DhcpReply(
         ip[0] = 0x45;
         BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)ipLength);
         ip[8] = 64; // TTL
-        ip[9] = 17; // UDP
+        ip[9] = IpProtocols.Udp;
         ServerIp.TryWriteBytes(ip[12..16], out _);
         dstIp.TryWriteBytes(ip[16..20], out _);
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum.Compute(ip[..20]));

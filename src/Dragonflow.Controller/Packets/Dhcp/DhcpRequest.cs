@@ -44,7 +44,7 @@ public sealed record DhcpRequest(
         int total = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
         if (total < ihl + UdpHeader || total > ip.Length) DhcpFormatException.Throw($"IP total length {total} (have {ip.Length})");
         if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x3fff) != 0) DhcpFormatException.Throw("fragmented");
-        if (ip[9] != 17) DhcpFormatException.Throw($"IP protocol {ip[9]} is not UDP");
+        if (ip[9] != IpProtocols.Udp) DhcpFormatException.Throw($"IP protocol {ip[9]} is not UDP");
         if (Checksum.Compute(ip[..ihl]) != 0) DhcpFormatException.Throw("bad IPv4 header checksum");
         var udp = ip[ihl..total];
         if (BinaryPrimitives.ReadUInt16BigEndian(udp) != ClientPort || BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != ServerPort)

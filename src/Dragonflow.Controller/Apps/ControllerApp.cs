@@ -50,7 +50,7 @@ public abstract class ControllerApp(ChassisContext context)
     public abstract AppEvents Handles { get; }
 
     /// <summary>Bridges and ports the app needs on this chassis besides br-int; the host creates them before the app starts.</summary>
-    public virtual IReadOnlyList<Topology.PatchedBridge> Needs => [];
+    public virtual IReadOnlyList<Topology.ChassisNeed> Needs => [];
 
     /// <summary>Installs the app's chassis-wide flows (called once, before the first full sync).</summary>
     public virtual void Start() { }
@@ -73,7 +73,7 @@ public abstract class ControllerApp(ChassisContext context)
     /// <summary>The switch expired one of this app's flows (its idle or hard timeout); it is no longer in the app's desired flows.</summary>
     public virtual void OnFlowExpired(FlowOwner owner, DesiredFlow flow) { }
 
-    /// <summary>The switch ports the app's <see cref="Needs"/> name appeared, changed ofport or went.</summary>
+    /// <summary>A br-int port the app's <see cref="Needs"/> name appeared, changed ofport or went.</summary>
     public virtual void OnBridgePortsChanged() { }
 
     protected void Set(FlowOwner owner, IEnumerable<DesiredFlow> flows) => Context.SetFlows(this, owner, flows);

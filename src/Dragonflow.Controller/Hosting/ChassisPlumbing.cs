@@ -11,8 +11,8 @@ internal enum InterfaceChange
     /// <summary>A tunnel port appeared, changed ofport or went: every flow that leads into a tunnel depends on it.</summary>
     Tunnels,
 
-    /// <summary>A patch port an app needs appeared, changed ofport or went.</summary>
-    Patches,
+    /// <summary>A br-int port an app needs (a patch or internal port) appeared, changed ofport or went.</summary>
+    NeededPorts,
 
     /// <summary>A VM interface naming an lport was plugged, moved or unplugged.</summary>
     Port,
@@ -22,13 +22,11 @@ internal enum InterfaceChange
 /// The chassis' Open vSwitch as the controller makes and reads it. Start-up makes br-int
 /// (fail_mode=secure, OpenFlow13, disable-in-band, our listener as its controller — set before
 /// any flow is installed, since gaining a first controller flushes the bridge), one flow-based
-/// tunnel port per tunnel type, and the bridges the apps need (<see cref="Apps.ControllerApp.Needs"/>:
-/// same datapath type as br-int, OVS's default fail mode, so it switches like the physical
-/// segment it stands for; only the bridge and its two patch ports are ours, the operator's
-/// uplink and any other port on it are never touched). Interface events are recorded in
+/// tunnel port per tunnel type, and what the apps need (<see cref="Apps.ControllerApp.Needs"/>:
+/// bridges patched to br-int, internal ports on it). Interface events are recorded in
 /// <see cref="BridgePorts"/>.
 /// </summary>
-internal sealed class ChassisPlumbing(ControllerOptions options, BridgePorts bridge, IReadOnlyList<PatchedBridge> needs)
+internal sealed class ChassisPlumbing(ControllerOptions options, BridgePorts bridge, IReadOnlyList<ChassisNeed> needs)
 {
     public async Task EnsureAsync(OpenVSwitchDatabase vswitch, string controllerTarget, CancellationToken ct)
     {
@@ -48,9 +46,17 @@ internal sealed class ChassisPlumbing(ControllerOptions options, BridgePorts bri
             await vswitch.EnsurePortAsync(PortSpec.Tunnel(o.IntegrationBridge, ControllerOptions.TunnelPortName(type), type, o.LocalIp), ct);
         foreach (var need in needs)
         {
-            await vswitch.EnsureBridgeAsync(new BridgeSpec(need.Bridge) { DatapathType = o.DatapathType }, ct);
-            await vswitch.EnsurePortAsync(PortSpec.Patch(o.IntegrationBridge, need.IntegrationPatch, need.BridgePatch), ct);
-            await vswitch.EnsurePortAsync(PortSpec.Patch(need.Bridge, need.BridgePatch, need.IntegrationPatch), ct);
+            switch (need)
+            {
+                case PatchedBridge b:
+                    await vswitch.EnsureBridgeAsync(new BridgeSpec(b.Bridge) { DatapathType = o.DatapathType }, ct);
+                    await vswitch.EnsurePortAsync(PortSpec.Patch(o.IntegrationBridge, b.IntegrationPatch, b.BridgePatch), ct);
+                    await vswitch.EnsurePortAsync(PortSpec.Patch(b.Bridge, b.BridgePatch, b.IntegrationPatch), ct);
+                    break;
+                case InternalPort p:
+                    await vswitch.EnsurePortAsync(PortSpec.Internal(o.IntegrationBridge, p.Name), ct);
+                    break;
+            }
         }
     }
 
@@ -61,8 +67,8 @@ internal sealed class ChassisPlumbing(ControllerOptions options, BridgePorts bri
         var iface = e.Interface;
         var gone = e.Kind == InterfaceEventKind.Removed || !iface.HasOfport;
         uint? ofport = gone ? null : (uint)iface.Ofport!.Value;
-        if (iface.Type == "patch" && needs.Any(n => n.IntegrationPatch == iface.Name))
-            return bridge.SetPatch(iface.Name, ofport) ? InterfaceChange.Patches : InterfaceChange.None;
+        if (needs.Any(n => n.IntegrationPort == iface.Name))
+            return bridge.SetNeededPort(iface.Name, ofport) ? InterfaceChange.NeededPorts : InterfaceChange.None;
         var tunnelType = options.TunnelTypes.FirstOrDefault(t => iface.Name == ControllerOptions.TunnelPortName(t) && iface.Type == t);
         if (tunnelType is not null)
         {

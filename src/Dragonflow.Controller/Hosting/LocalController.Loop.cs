@@ -94,8 +94,8 @@ public sealed partial class LocalController
             case InterfaceChange.Tunnels:
                 _router!.RecomputeAll();
                 break;
-            case InterfaceChange.Patches:
-                _log.LogInformation("patch port {Patch} is ofport {Ofport}", e.Interface.Name, _bridge.Patch(e.Interface.Name)?.ToString() ?? "(none)");
+            case InterfaceChange.NeededPorts:
+                _log.LogInformation("port {Port} an app needs is ofport {Ofport}", e.Interface.Name, _bridge.NeededPort(e.Interface.Name)?.ToString() ?? "(none)");
                 _router!.BridgePortsChanged();
                 break;
             case InterfaceChange.Port:

@@ -3,7 +3,7 @@ namespace Dragonflow.Controller.Topology;
 /// <summary>
 /// What br-int holds on this chassis, as OVSDB reports it: the OpenFlow port of every
 /// interface that names an lport (external_ids:iface-id), of the tunnel ports, one per
-/// tunnel type, and of the patch ports apps asked for. Used only from the controller's event loop.
+/// tunnel type, and of the ports apps need (<see cref="ChassisNeed"/>). Used only from the controller's event loop.
 /// </summary>
 public sealed class BridgePorts
 {
@@ -53,20 +53,20 @@ public sealed class BridgePorts
 
     public bool RemoveTunnel(string type) => _tunnels.Remove(type);
 
-    private readonly Dictionary<string, uint> _patches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, uint> _needed = new(StringComparer.Ordinal);
 
-    /// <summary>The ofport of br-int's patch port <paramref name="name"/> (a <see cref="PatchedBridge"/>'s); null while there is none.</summary>
-    public uint? Patch(string name) => _patches.TryGetValue(name, out var ofport) ? ofport : null;
+    /// <summary>The ofport of the br-int port an app needs (<see cref="ChassisNeed.IntegrationPort"/>); null while there is none.</summary>
+    public uint? NeededPort(string name) => _needed.TryGetValue(name, out var ofport) ? ofport : null;
 
-    /// <summary>The name of the patch port at <paramref name="ofport"/>, or null if it is none.</summary>
-    public string? PatchAt(uint ofport) => _patches.FirstOrDefault(kv => kv.Value == ofport).Key;
+    /// <summary>The name of the needed port at <paramref name="ofport"/>, or null if it is none.</summary>
+    public string? NeededPortAt(uint ofport) => _needed.FirstOrDefault(kv => kv.Value == ofport).Key;
 
-    /// <summary>Records a patch port (null: gone); true if it changed.</summary>
-    public bool SetPatch(string name, uint? ofport)
+    /// <summary>Records a needed port (null: gone); true if it changed.</summary>
+    public bool SetNeededPort(string name, uint? ofport)
     {
-        if (Patch(name) == ofport) return false;
-        if (ofport is { } p) _patches[name] = p;
-        else _patches.Remove(name);
+        if (NeededPort(name) == ofport) return false;
+        if (ofport is { } p) _needed[name] = p;
+        else _needed.Remove(name);
         return true;
     }
 }

@@ -27,7 +27,7 @@ internal sealed class RichTopology
     {
         Context = new ChassisContext("here", ["geneve"], Nb, Bridge, Flows, Log);
         Bridge.SetTunnel("geneve", 1);
-        Bridge.SetPatch(PatchedBridge.Named("br-ex").IntegrationPatch, 9);
+        Bridge.SetNeededPort(PatchedBridge.Named("br-ex").IntegrationPatch, 9);
         Bridge.SetInterface("tap1", "vm1", 5);
         Bridge.SetInterface("tap3", "vm3", 6);
 

@@ -48,7 +48,7 @@ public sealed class DnatAppTests
         _nb.Put(Router(1));
         _bridge.SetInterface("tap1", "vm1", 5);
         _bridge.SetInterface("tap2", "vm2", 6);
-        _bridge.SetPatch("int-br-ex", Patch);
+        _bridge.SetNeededPort("int-br-ex", Patch);
         _app.Start();
     }
 
@@ -226,7 +226,7 @@ public sealed class DnatAppTests
     [Fact]
     public void Without_the_patch_port_nothing_is_installed()
     {
-        _bridge.SetPatch("int-br-ex", null);
+        _bridge.SetNeededPort("int-br-ex", null);
         _app.OnBridgePortsChanged();
         PutFip(1, "vm1", "10.1.0.10");
         Assert.Empty(FipFlows);

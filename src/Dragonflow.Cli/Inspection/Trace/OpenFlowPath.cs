@@ -131,7 +131,7 @@ public static partial class OpenFlowPath
                 forwarded = true;
                 if (bridge.LocalPorts.FirstOrDefault(kv => kv.Value == port).Key is { } lport)
                     outcomes.Add($"delivered to {owners.Describe(FlowOwner.Port(lport))} (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}");
-                else if (bridge.PatchAt(port) is not null)
+                else if (bridge.NeededPortAt(port) is not null)
                 {
                     var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
                         .LastOrDefault(x => x.Success)?.Groups["ip"].Value;
@@ -213,7 +213,7 @@ public static partial class OpenFlowPath
         {
             if (iface.Type == "patch")
             {
-                bridge.SetPatch(iface.Name, (uint)iface.Ofport!.Value);
+                bridge.SetNeededPort(iface.Name, (uint)iface.Ofport!.Value);
                 continue;
             }
             var tunnel = tunnelTypes.FirstOrDefault(t => iface.Name == Dragonflow.Controller.Hosting.ControllerOptions.TunnelPortName(t) && iface.Type == t);

@@ -40,7 +40,7 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
 
     public override AppContract Contract { get; } = new(AppId, DnatFlows.Bands.All);
 
-    public override IReadOnlyList<PatchedBridge> Needs => [_external.Bridge];
+    public override IReadOnlyList<ChassisNeed> Needs => [_external.Bridge];
 
     public override AppEvents Handles =>
         AppEvents.FloatingIp | AppEvents.Port | AppEvents.Network | AppEvents.Router | AppEvents.PacketIn | AppEvents.Timer;

@@ -35,5 +35,5 @@ public sealed class ExternalNetwork
     public IReadOnlySet<string> PhysicalNetworks { get; }
 
     /// <summary>br-int's ofport of the patch to the external bridge; null while there is none.</summary>
-    public uint? Patch => _ports.Patch(Bridge.IntegrationPatch);
+    public uint? Patch => _ports.NeededPort(Bridge.IntegrationPatch);
 }

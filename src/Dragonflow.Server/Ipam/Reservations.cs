@@ -29,12 +29,15 @@ sealed class Reservations(NbApi nb, Microsoft.Extensions.Logging.ILogger log)
     public async Task<bool> TryClaimAsync(string table, string id, string? scope, string owner)
     {
         var value = JsonSerializer.Serialize(new Dictionary<string, string> { ["owner"] = owner });
+        // Whether roll-backs waited when this claim was asked, not when it was refused: one that
+        // gives this very value back may finish in between, and then the refusal is stale.
+        var undosPending = Undo.Count > 0;
         try
         {
             await Driver.CreateAsync(table, id, value, scope);
             return true;
         }
-        catch (NbKeyExistsException) when (Undo.Count > 0)
+        catch (NbKeyExistsException) when (undosPending || Undo.Count > 0)
         {
         }
         catch (NbKeyExistsException)

@@ -93,9 +93,10 @@ public sealed partial class EtcdNbDriver
         {
             Kv.DeleteRange(new DeleteRangeRequest { Key = _fenceKey }, deadline: DateTime.UtcNow + TimeSpan.FromSeconds(1));
         }
-        catch (Grpc.Core.RpcException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
         {
-            // The database is away: the key stays, harmless.
+            // The database is away (a passed deadline may also surface as the HTTP/2 client's own
+            // cancellation): the key stays, harmless. Dispose never throws for it.
         }
     }
 }

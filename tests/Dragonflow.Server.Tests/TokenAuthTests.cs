@@ -33,11 +33,13 @@ public class TokenAuthTests
     public void Token_file_lines_give_project_and_role_and_bad_lines_are_refused()
     {
         Assert.Equal(3, Tokens.Count);
-        Assert.Equal(new TokenGrant("alice", false), Tokens.Find("tok-alice"));
-        Assert.Equal(new TokenGrant("ops", true), Tokens.Find("tok-admin"));
+        Assert.Equal(Identity.Of("alice", "alice", ["member", "reader"]), Tokens.Find("tok-alice"));
+        Assert.Equal(Identity.Of("ops", "ops", ["admin", "member", "reader"]), Tokens.Find("tok-admin"));
+        Assert.Equal(Identity.Of("p", "u", ["reader"]), StaticTokens.Parse("t p reader u").Find("t"));
         Assert.Null(Tokens.Find("nope"));
         Assert.Throws<FormatException>(() => StaticTokens.Parse("t p"));
         Assert.Throws<FormatException>(() => StaticTokens.Parse("t p owner"));
+        Assert.Throws<FormatException>(() => StaticTokens.Parse("t p admin u extra"));
         Assert.Throws<FormatException>(() => StaticTokens.Parse("t p admin\nt q member"));
     }
 

@@ -1,15 +1,20 @@
+using Dragonflow.Server.Auth;
 using Microsoft.AspNetCore.Http;
 
 namespace Dragonflow.Server.Api;
 
 /// <summary>
-/// Who makes a request, as <see cref="Http.AuthMiddleware"/> established it. With noauth every
-/// caller is admin (as Neutron's noauth context is) and the project is X-Project-Id (or
-/// X-Tenant-Id), else the default project; with tokens, the token's project and role.
+/// The <see cref="Auth.Identity"/> of a request, as <see cref="Http.AuthMiddleware"/> established it.
+/// With noauth every caller is admin (as Neutron's noauth context is) and the project is
+/// X-Project-Id (or X-Tenant-Id), else the default project.
 /// </summary>
-sealed record Caller(string ProjectId, bool IsAdmin)
+sealed record Caller(Identity Identity)
 {
     const string Key = "dragonflow.caller";
+
+    public string ProjectId => Identity.ProjectId;
+
+    public bool IsAdmin => Identity.IsAdmin;
 
     public static Caller Of(HttpContext context, string defaultProject) =>
         context.Items.TryGetValue(Key, out var caller) && caller is Caller c ? c : NoAuth(context, defaultProject);
@@ -18,7 +23,8 @@ sealed record Caller(string ProjectId, bool IsAdmin)
     {
         var headers = context.Request.Headers;
         var project = headers["X-Project-Id"].FirstOrDefault() ?? headers["X-Tenant-Id"].FirstOrDefault();
-        return new Caller(string.IsNullOrWhiteSpace(project) ? defaultProject : project.Trim(), true);
+        project = string.IsNullOrWhiteSpace(project) ? defaultProject : project.Trim();
+        return new Caller(Identity.Of(project, project, [Identity.AdminRole, Identity.MemberRole, Identity.ReaderRole]));
     }
 
     public void Attach(HttpContext context) => context.Items[Key] = this;

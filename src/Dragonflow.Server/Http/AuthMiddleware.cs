@@ -21,7 +21,7 @@ sealed class AuthMiddleware(RequestDelegate next, StaticTokens? tokens, string d
         {
             var grant = tokens.Find(context.Request.Headers["X-Auth-Token"].FirstOrDefault())
                 ?? throw NeutronErrors.Unauthorized();
-            new Caller(grant.ProjectId, grant.IsAdmin).Attach(context);
+            new Caller(grant).Attach(context);
         }
         return next(context);
     }

@@ -12,7 +12,7 @@ public enum OptionKind
     Choice,
     /// <summary>An IPv4 or IPv6 address.</summary>
     IpAddress,
-    /// <summary>host:port (IPv6 in brackets).</summary>
+    /// <summary>host:port to listen on (IPv6 in brackets); port 0 picks a free one.</summary>
     Endpoint,
     /// <summary>Comma-separated host:port list.</summary>
     EndpointList,

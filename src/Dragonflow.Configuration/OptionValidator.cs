@@ -16,7 +16,7 @@ static class OptionValidator
             OptionKind.Boolean => ParseBoolean(value) is null ? "must be true or false" : null,
             OptionKind.Choice => CheckChoice(option, ref value),
             OptionKind.IpAddress => IPAddress.TryParse(value, out _) ? null : "must be an IP address",
-            OptionKind.Endpoint => TryParseEndpoint(value, out _, out _) ? null : "must be host:port",
+            OptionKind.Endpoint => TryParseEndpoint(value, out _, out _, anyPort: true) ? null : "must be host:port (port 0 picks a free one)",
             OptionKind.EndpointList => SplitList(value).All(e => TryParseEndpoint(e, out _, out _)) && SplitList(value).Count > 0
                 ? null : "must be a comma-separated list of host:port",
             OptionKind.Connection => CheckConnection(value),
@@ -39,7 +39,8 @@ static class OptionValidator
     public static List<string> SplitList(string value) =>
         value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
 
-    public static bool TryParseEndpoint(string text, out string host, out int port)
+    /// <summary>host:port; <paramref name="anyPort"/> admits port 0, which a listener takes as "any free port".</summary>
+    public static bool TryParseEndpoint(string text, out string host, out int port, bool anyPort = false)
     {
         host = "";
         port = 0;
@@ -49,7 +50,7 @@ static class OptionValidator
         host = text[..colon].Trim('[', ']');
         return host.Length > 0
             && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port)
-            && port is > 0 and <= 65535;
+            && port <= 65535 && (port > 0 || anyPort);
     }
 
     static string? CheckInteger(OptionDefinition option, string value)

@@ -94,12 +94,22 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("local_ip = 10.0.0.300", "local_ip")]
     [InlineData("remote_db_hosts = etcd-without-port", "remote_db_hosts")]
     [InlineData("of_listen = http://x", "of_listen")]
+    [InlineData("remote_db_hosts = 127.0.0.1:0", "remote_db_hosts")]
+    [InlineData("metrics_listen = 127.0.0.1:65536", "metrics_listen")]
     public void An_invalid_value_is_an_error_naming_the_option(string line, string option)
     {
         var file = Write($"[df]\n{line}\n");
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Load(file, environment: NoEnvironment));
         Assert.Contains($"[df] {option}", error.Message);
         Assert.Contains(file, error.Message);
+    }
+
+    [Fact]
+    public void A_listen_address_on_port_0_is_taken_as_any_free_port()
+    {
+        var file = Write("[df]\nmetrics_listen = 127.0.0.1:0\n[api]\nbind = 127.0.0.1:0\n");
+        var config = ConfigLoader.Load(file, environment: NoEnvironment);
+        Assert.Equal("127.0.0.1:0", config.MetricsListen);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Dragonflow.Testing;
 using Dragonflow.Testing.Backends;
 using Dragonflow.Testing.NorthDb;
@@ -8,9 +9,9 @@ using Xunit.Abstractions;
 namespace Dragonflow.Controller.Tests.Integration;
 
 /// <summary>
-/// <c>dragonflow controller</c> as a process with <c>[df] metrics_listen</c> and
-/// <c>log_format = json</c>: its /metrics counts the port it brought up, and its stdout is one
-/// JSON object per line naming the chassis and the port.
+/// <c>dragonflow controller</c> as a process with <c>[df] metrics_listen</c> on port 0 and
+/// <c>log_format = json</c>: it logs the port it picked, its /metrics there counts the port it
+/// brought up, and its stdout is one JSON object per line naming the chassis and the port.
 /// </summary>
 public sealed class ControllerObservabilityProcessTests(ITestOutputHelper output)
 {
@@ -19,9 +20,8 @@ public sealed class ControllerObservabilityProcessTests(ITestOutputHelper output
     {
         await using var s = await ControllerSandbox.CreateAsync();
         var a = await s.AddChassisAsync(startController: false);
-        var metricsPort = LoopbackPort.Free();
         var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "dragonflow.ini"));
-        File.AppendAllText(config, $"metrics_listen = 127.0.0.1:{metricsPort}\n\n[DEFAULT]\nlog_format = json\n");
+        File.AppendAllText(config, "metrics_listen = 127.0.0.1:0\n\n[DEFAULT]\nlog_format = json\n");
         var lines = new List<string>();
         using var process = ChildProcess.StartDotnet(DragonflowCli.Dll, "controller", "--config", config);
         try
@@ -31,6 +31,9 @@ public sealed class ControllerObservabilityProcessTests(ITestOutputHelper output
                 lines.Add(line);
                 return until(line);
             }
+            var announced = await process.WaitForLineAsync(l => Collect(l, x => x.Contains("metrics on", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+            var metrics = new Uri(Regex.Match(announced, @"http://127\.0\.0\.1:\d+/metrics").Value);
+            Assert.NotEqual(0, metrics.Port);
             await process.WaitForLineAsync(l => Collect(l, x => x.Contains(" started", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
 
             var net = await s.CreateNetworkAsync(100);
@@ -39,7 +42,7 @@ public sealed class ControllerObservabilityProcessTests(ITestOutputHelper output
             await s.WaitForStatusAsync(port.Id, "ACTIVE", a.Host, TimeSpan.FromSeconds(30));
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var page = await PrometheusText.ScrapeAsync(http, new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
+            var page = await PrometheusText.ScrapeAsync(http, metrics);
             var chassis = ("chassis", a.Host);
             Assert.Equal(1, page.Sum("dragonflow_controller_port_up_seconds_count", chassis));
             Assert.Equal(1, page.Sum("dragonflow_controller_local_ports", chassis));

@@ -69,7 +69,7 @@ static class BenchVerb
 
         return new Command("bench", "Benchmarks against real components.")
         {
-            openflow, Bench.NbBench.Create(), Bench.ApiBench.Create(), Bench.ConvergenceBench.Create(), Bench.MemoryBench.Create(),
+            openflow, Bench.NbBench.Create(), Bench.ApiBench.Create(), Bench.ConvergenceBench.Create(), Bench.MemoryBench.Create(), Bench.IdleBench.Create(),
         };
     }
 

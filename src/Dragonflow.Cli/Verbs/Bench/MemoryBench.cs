@@ -44,7 +44,7 @@ static partial class MemoryBench
         Console.WriteLine($"sandbox: run_dir={sandbox.RunDirectory} ovsdb_server_pid={sandbox.OvsdbPid} ovs_vswitchd_pid={sandbox.VswitchdPid} bridge={sandbox.Bridge}");
         var nbDir = Directory.CreateTempSubdirectory("dfmem-nb-").FullName;
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        Process? controller = null;
+        BenchChild? controller = null;
         try
         {
             var nb = new NbOptions
@@ -60,10 +60,10 @@ static partial class MemoryBench
                 $"of_listen = {sandbox.ControllerTarget}", "nb_db_class = sqlite", $"nb_db_path = {nb.NbDbPath}",
                 "publisher_bind_address = 127.0.0.1", ""), ct);
 
-            controller = StartController(config);
-            Console.WriteLine($"controller: pid={controller.Id}");
+            controller = BenchChild.Start("controller", "--config", config);
+            Console.WriteLine($"controller: pid={controller.Pid}");
             await WaitForAsync(async () => await FlowCountAsync(sandbox, 200, ct) >= 1, TimeSpan.FromSeconds(60), "the controller's first flows", ct);
-            var atStart = RssMb(controller.Id);
+            var atStart = RssMb(controller.Pid);
 
             var clock = Stopwatch.StartNew();
             var nets = new List<LogicalSwitch>();
@@ -93,7 +93,7 @@ static partial class MemoryBench
             await WaitForAsync(async () => await FlowCountAsync(sandbox, 64, ct) >= ports, TimeSpan.FromSeconds(180), "every port's flows", ct);
             var filled = clock.ElapsedMilliseconds;
             await Task.Delay(TimeSpan.FromSeconds(2), ct); // let the last batches' garbage go
-            var full = RssMb(controller.Id);
+            var full = RssMb(controller.Pid);
             Console.WriteLine(ConvergenceBench.Line(
                 $"controller rss: at_start={atStart} MB with_ports={full} MB (ports={ports} networks={networks}; NB filled and flows installed in {filled} ms)"));
             Console.WriteLine(ConvergenceBench.Line($"target rss <= {TargetMb} MB with {ports} ports / {networks} networks: {(full <= TargetMb ? "met" : "MISSED")}"));
@@ -101,12 +101,7 @@ static partial class MemoryBench
         }
         finally
         {
-            if (controller is { HasExited: false })
-            {
-                controller.Kill();
-                await controller.WaitForExitAsync(CancellationToken.None);
-            }
-            controller?.Dispose();
+            if (controller is not null) await controller.DisposeAsync();
             try
             {
                 Directory.Delete(nbDir, recursive: true);
@@ -118,23 +113,7 @@ static partial class MemoryBench
         }
     }
 
-    /// <summary>This same command line (dotnet + dragonflow.dll, or the apphost) running <c>controller --config</c>.</summary>
-    static Process StartController(string config)
-    {
-        var host = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") info.ArgumentList.Add(typeof(MemoryBench).Assembly.Location);
-        foreach (var a in new[] { "controller", "--config", config }) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        // Drain its output so that it never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct)
+    internal static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
@@ -144,7 +123,7 @@ static partial class MemoryBench
         }
     }
 
-    static async Task<long> FlowCountAsync(SandboxSwitch sandbox, int table, CancellationToken ct)
+    internal static async Task<long> FlowCountAsync(SandboxSwitch sandbox, int table, CancellationToken ct)
     {
         string reply;
         try

@@ -27,7 +27,8 @@ public sealed class ZmqNbSubscriber : INbSubscriber
     private readonly SeqTracker _seqs = new();
     private volatile string[] _connectedIds = [];
     private Task? _follow;
-    private int _refreshRequested;
+    // Released when a publisher row changed, so the publisher table is read again at once.
+    private readonly SemaphoreSlim _refreshRequested = new(0, 1);
 
     public ZmqNbSubscriber(NbApi api, TimeSpan? publisherPollInterval = null, ILogger<ZmqNbSubscriber>? logger = null)
     {
@@ -75,7 +76,6 @@ public sealed class ZmqNbSubscriber : INbSubscriber
     {
         while (!_stop.IsCancellationRequested)
         {
-            Interlocked.Exchange(ref _refreshRequested, 0);
             try
             {
                 var publishers = await _api.ListAsync<Publisher>(cancellationToken: _stop.Token);
@@ -93,12 +93,8 @@ public sealed class ZmqNbSubscriber : INbSubscriber
             }
             try
             {
-                // Wake early when a publisher row changed (see OnReceiveReady).
-                var deadline = DateTime.UtcNow + _pollInterval;
-                while (DateTime.UtcNow < deadline && Volatile.Read(ref _refreshRequested) == 0)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, _pollInterval.TotalMilliseconds)), _stop.Token);
-                }
+                // The poll finds publishers nobody told us of; a published publisher row wakes it early.
+                await _refreshRequested.WaitAsync(_pollInterval, _stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -172,7 +168,14 @@ public sealed class ZmqNbSubscriber : INbSubscriber
         }
         if (update.Table == NbTables.Publisher.Name)
         {
-            Interlocked.Exchange(ref _refreshRequested, 1);
+            try
+            {
+                _refreshRequested.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // a refresh is already asked for
+            }
         }
         try
         {
@@ -202,5 +205,6 @@ public sealed class ZmqNbSubscriber : INbSubscriber
         _commands.Dispose();
         _socket.Dispose();
         _stop.Dispose();
+        _refreshRequested.Dispose();
     }
 }

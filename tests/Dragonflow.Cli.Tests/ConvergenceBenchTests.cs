@@ -4,7 +4,7 @@ using Dragonflow.Testing;
 
 namespace Dragonflow.Cli.Tests;
 
-/// <summary>`dragonflow bench convergence` end to end with tiny sizes: output shape and nothing left behind (no timing asserted).</summary>
+/// <summary>`dragonflow bench convergence` end to end with tiny sizes: output shape, both shapes, and nothing left behind (no timing asserted).</summary>
 public sealed partial class ConvergenceBenchTests
 {
     [Fact]
@@ -22,6 +22,20 @@ public sealed partial class ConvergenceBenchTests
         Assert.Equal(2, nbDirs.Count);
         Assert.All(nbDirs, d => Assert.False(Directory.Exists(d), $"{d} was left behind"));
         Assert.Equal(["5", "30"], runs.Select(r => r.Groups["ports"].Value));
+        // The production shape: a controller process apart, two clocks, and the flows a port added.
+        var shaped = lines.Select(l => ShapedLine().Match(l)).Where(m => m.Success).ToList();
+        Assert.Equal(["5", "30"], shaped.Select(r => r.Groups["ports"].Value));
+        foreach (var run in shaped)
+        {
+            Assert.Equal("8", run.Groups["samples"].Value);
+            Assert.True(Ms(run, "ap50") > 0 && Ms(run, "ap50") <= Ms(run, "ap99"), run.Value);
+            Assert.True(Ms(run, "fp50") > 0 && Ms(run, "fp50") <= Ms(run, "fp99"), run.Value);
+            Assert.True(Ms(run, "flows") >= 1, run.Value);
+        }
+        var controllers = lines.Select(l => ControllerProcessLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, controllers.Count);
+        Assert.All(controllers, pid => Assert.False(ProcessProbe.IsAlive(pid, "dotnet") || ProcessProbe.IsAlive(pid, "dragonflow"), $"controller pid {pid} still runs"));
+
         foreach (var run in runs)
         {
             Assert.Equal("8", run.Groups["samples"].Value);
@@ -41,8 +55,8 @@ public sealed partial class ConvergenceBenchTests
         }
         Assert.Equal("0", restarts[0].Groups["old"].Value);
         Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 2000 ms (aging): ", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("target p50 <= 5 ms at 30 ports: ", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("target p99 <= 20 ms at 30 ports: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("target active p50 <= 2 ms at 30 ports: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("target active p99 <= 5 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("p50 growth 5 -> 30 ports: ", StringComparison.Ordinal));
 
         foreach (var sandbox in sandboxes)
@@ -67,7 +81,13 @@ public sealed partial class ConvergenceBenchTests
     [GeneratedRegex(@"^sandbox: run_dir=(?<dir>\S+) ovsdb_server_pid=(?<ovsdb>\d+) ovs_vswitchd_pid=(?<vswitchd>\d+) bridge=(?<bridge>\S+)$")]
     private static partial Regex SandboxLine();
 
-    [GeneratedRegex(@"^ports_in_nb=(?<ports>\d+) samples=(?<samples>\d+) p50=(?<p50>\d+\.\d\d) ms p99=(?<p99>\d+\.\d\d) ms max=(?<max>\d+\.\d\d) ms \(nb fill \d+ ms, controller start \d+ ms\)$")]
+    [GeneratedRegex(@"^ports_in_nb=(?<ports>\d+) samples=(?<samples>\d+) active p50=(?<ap50>\d+\.\d\d) ms p99=(?<ap99>\d+\.\d\d) ms flow_seen p50=(?<fp50>\d+\.\d\d) ms p99=(?<fp99>\d+\.\d\d) ms flows_per_port=(?<flows>\d+\.\d)$")]
+    private static partial Regex ShapedLine();
+
+    [GeneratedRegex(@"^controller process: pid=(\d+)$")]
+    private static partial Regex ControllerProcessLine();
+
+    [GeneratedRegex(@"^in_process ports_in_nb=(?<ports>\d+) samples=(?<samples>\d+) p50=(?<p50>\d+\.\d\d) ms p99=(?<p99>\d+\.\d\d) ms max=(?<max>\d+\.\d\d) ms \(nb fill \d+ ms, controller start \d+ ms\)$")]
     private static partial Regex RunLine();
 
     [GeneratedRegex(@"^restart \((?<mode>[a-z ]+)\): ports_in_nb=(?<ports>\d+) local_ports=20 flows=(?<before>\d+) reconciled=\d+ ms \(.*\) after: flows=(?<after>\d+) same_flows=(?<same>\w+) old_generation=(?<old>\d+)$")]

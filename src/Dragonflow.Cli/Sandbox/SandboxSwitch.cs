@@ -96,6 +96,9 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     public Task<string> OfctlAsync(IEnumerable<string> args, TimeSpan timeout, CancellationToken cancellationToken) =>
         OvsTool.RunAsync(Ofctl, ["-O", "OpenFlow13", .. args], _environment, timeout, cancellationToken);
 
+    /// <summary>An OpenFlow flow monitor on the bridge (ovs-ofctl monitor), for when flows appear.</summary>
+    public FlowMonitor MonitorFlows() => FlowMonitor.Start(Ofctl, Bridge, _environment);
+
     /// <summary>The number of flows in the bridge's tables (ovs-ofctl dump-aggregate).</summary>
     public async Task<long> CountFlowsAsync(CancellationToken cancellationToken)
     {

@@ -13,14 +13,16 @@ namespace Dragonflow.Cli.Verbs.Bench;
 /// <c>dragonflow bench convergence [--ports 100,1000,10000] [--samples 200]</c>: port-up latency
 /// of the local controller. For each N: a private <see cref="SandboxSwitch"/>, a temporary sqlite
 /// NB with ZeroMQ pub/sub, N ports of one network bound to fake remote chassis (tunnel endpoints
-/// on loopback; no packet is sent), and a <see cref="LocalController"/> for this chassis. Then,
-/// per sample, an interface with a new iface-id is plugged (a patch port pair: an ofport, no
-/// kernel device), the port is written to NB, and the time until the controller's barrier
-/// acknowledged its flows (<see cref="LocalController.PortFlowsInstalled"/>) is taken.
+/// on loopback; no packet is sent). Per sample an interface with a new iface-id is plugged (a
+/// patch port pair: an ofport, no kernel device) and its port written to NB. First in the
+/// production shape (<see cref="ProcessConvergence"/>: a separate controller process, the figures
+/// the targets are for), then with a <see cref="LocalController"/> inside this process, timed
+/// until its barrier acknowledged the port's flows (<see cref="LocalController.PortFlowsInstalled"/>;
+/// the line labelled in_process).
 /// </summary>
 static class ConvergenceBench
 {
-    const double P50Target = 5, P99Target = 20;
+    const double P50Target = 2, P99Target = 5;
     const int RemoteChassis = 3;
     static readonly TimeSpan SampleTimeout = TimeSpan.FromSeconds(10);
 
@@ -53,6 +55,8 @@ static class ConvergenceBench
                 return ExitCodes.Usage;
             }
             var results = new List<(int Ports, double P50, double P99)>();
+            Console.WriteLine("production shape: this process writes NB (key allocation included), a dragonflow controller process brings the port up;"
+                + " active = the port ACTIVE as NB subscribers see it (written after the barrier), flow_seen = its first flow reported by ovs-ofctl monitor");
             var failed = await SandboxRun.GuardAsync(async () =>
             {
                 foreach (var count in counts)
@@ -65,8 +69,8 @@ static class ConvergenceBench
             if (failed != 0) return failed;
             var largest = results.MaxBy(r => r.Ports);
             var smallest = results.MinBy(r => r.Ports);
-            Console.WriteLine(Line($"target p50 <= {P50Target} ms at {largest.Ports} ports: {Verdict(largest.P50 <= P50Target)}"));
-            Console.WriteLine(Line($"target p99 <= {P99Target} ms at {largest.Ports} ports: {Verdict(largest.P99 <= P99Target)}"));
+            Console.WriteLine(Line($"target active p50 <= {P50Target} ms at {largest.Ports} ports: {Verdict(largest.P50 <= P50Target)}"));
+            Console.WriteLine(Line($"target active p99 <= {P99Target} ms at {largest.Ports} ports: {Verdict(largest.P99 <= P99Target)}"));
             // "Not growing": within 1 ms or 50% of the smallest run's p50 (the noise of a 2-core box).
             var flat = largest.P50 <= Math.Max(smallest.P50 * 1.5, smallest.P50 + 1);
             Console.WriteLine(Line($"p50 growth {smallest.Ports} -> {largest.Ports} ports: {smallest.P50:F2} -> {largest.P50:F2} ms: {Verdict(flat)}"));
@@ -120,6 +124,9 @@ static class ConvergenceBench
                 OfListen = sandbox.ControllerTarget,
                 Nb = nb,
             };
+            var shaped = await ProcessConvergence.RunAsync(sandbox, nb, api, net, samples, loggerFactory, SampleTimeout, ct);
+            Console.WriteLine(Line($"ports_in_nb={existing} samples={samples} active p50={shaped.ActiveP50:F2} ms p99={shaped.ActiveP99:F2} ms flow_seen p50={shaped.FlowP50:F2} ms p99={shaped.FlowP99:F2} ms flows_per_port={shaped.FlowsPerPort:F1}"));
+
             var start = Stopwatch.StartNew();
             var controller = await LocalController.StartAsync(options, loggerFactory, ct);
             var started = start.ElapsedMilliseconds;
@@ -136,10 +143,10 @@ static class ConvergenceBench
                 latencies.Sort();
                 var p50 = latencies[latencies.Count / 2];
                 var p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
-                Console.WriteLine(Line($"ports_in_nb={existing} samples={samples} p50={p50:F2} ms p99={p99:F2} ms max={latencies[^1]:F2} ms (nb fill {filled} ms, controller start {started} ms)"));
+                Console.WriteLine(Line($"in_process ports_in_nb={existing} samples={samples} p50={p50:F2} ms p99={p99:F2} ms max={latencies[^1]:F2} ms (nb fill {filled} ms, controller start {started} ms)"));
                 if (restartLocal > 0)
                     await RestartBench.RunAsync(sandbox, api, slot, options, loggerFactory, net, existing, samples + 5, restartLocal, ct);
-                return (p50, p99);
+                return (shaped.ActiveP50, shaped.ActiveP99);
             }
             finally
             {

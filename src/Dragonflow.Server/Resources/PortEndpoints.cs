@@ -43,10 +43,14 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         return tree => caller.Reads((string?)tree["project_id"]) || own.Contains((string?)tree["network_id"] ?? "");
     }
 
-    /// <summary>update_port: admin or the port's project member; delete_port also the network's project.</summary>
+    /// <summary>
+    /// update_port: admin or the port's project member; delete_port also a member of the network's
+    /// project (Zed's rule names the network's project alone; a reader there still writes nothing,
+    /// as in later releases).
+    /// </summary>
     protected override async Task<bool> MayChangeAsync(Caller caller, LogicalPort item, string rule) =>
         caller.Writes(item.Topic)
-        || (rule == Rule("delete") && (await Plugin.Nb.TryGetAsync<LogicalSwitch>(item.Lswitch))?.Topic is { } owner && caller.InProject(owner));
+        || (rule == Rule("delete") && (await Plugin.Nb.TryGetAsync<LogicalSwitch>(item.Lswitch))?.Topic is { } owner && caller.Writes(owner));
 
     /// <summary>
     /// The attribute rules of create_port/update_port: what only the network's project (or an admin)

@@ -142,6 +142,30 @@ public class RbacPolicyTests
     }
 
     [Fact]
+    public async Task Retargeting_a_policy_moves_the_access_and_waits_for_the_old_target_to_leave()
+    {
+        await using var api = await ApiHost.StartAsync(tokens: Tokens);
+        var (alice, bob, carol) = (Token(api, "tok-alice"), Token(api, "tok-bob"), Token(api, "tok-carol"));
+        var net = (string)(await alice.CreateAsync("networks", "network", new JsonObject { ["name"] = "alice-net" }))["id"]!;
+        var policy = (string)(await alice.CreateAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "bob")))["id"]!;
+        var port = (string)(await bob.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net }))["id"]!;
+        var path = $"/v2.0/rbac-policies/{policy}";
+
+        var busy = await alice.PutAsync(path, "rbac_policy", new JsonObject { ["target_tenant"] = "carol" });
+        Assert.Equal((HttpStatusCode.Conflict, "RbacPolicyInUse"), (busy.Status, busy.ErrorType));
+        AssertRefused(await alice.PutAsync(path, "rbac_policy", new JsonObject { ["target_tenant"] = "*" }), "update_rbac_policy:target_tenant");
+        var readOnly = await alice.PutAsync(path, "rbac_policy", new JsonObject { ["action"] = "access_as_external" });
+        Assert.Equal(HttpStatusCode.BadRequest, readOnly.Status);
+        Assert.Equal("bob", (await api.Nb.GetAsync<RbacPolicy>(policy)).TargetTenant);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync($"/v2.0/ports/{port}")).Status);
+        var moved = await alice.PutAsync(path, "rbac_policy", new JsonObject { ["target_tenant"] = "carol" });
+        Assert.Equal("carol", (string?)moved.Obj("rbac_policy")["target_tenant"]);
+        AssertNotFound(await bob.GetAsync($"/v2.0/networks/{net}"));
+        Assert.True((bool)(await carol.GetAsync($"/v2.0/networks/{net}")).Obj("network")["shared"]!);
+    }
+
+    [Fact]
     public async Task Bad_rbac_requests_get_neutrons_400_and_change_nothing()
     {
         await using var api = await ApiHost.StartAsync(tokens: Tokens);

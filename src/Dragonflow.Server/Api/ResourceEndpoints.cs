@@ -73,18 +73,10 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     /// without the attributes its policy hides (get_X:attribute) and with per-caller values.
     /// </summary>
     protected virtual Task<Func<JsonObject, JsonObject?>?> ViewerAsync(Caller caller) =>
-        Task.FromResult(caller.IsAdmin || AdminOnlyAttributes.Length == 0 ? null : Hiding(AdminOnlyAttributes));
+        Task.FromResult(caller.IsAdmin || AdminOnlyAttributes.Length == 0 ? null : CallerViews.Hiding(AdminOnlyAttributes));
 
     /// <summary>The attributes only admins see (Neutron's get_X:attribute = admin).</summary>
     protected virtual string[] AdminOnlyAttributes => [];
-
-    protected static Func<JsonObject, JsonObject?> Hiding(string[] attributes) => tree =>
-    {
-        var copy = (JsonObject)tree.DeepClone();
-        foreach (var a in attributes)
-            copy.Remove(a);
-        return copy;
-    };
 
     /// <summary>The item's view as the caller sees it.</summary>
     public async Task<JsonObject> ViewForAsync(Caller caller, T item)
@@ -92,9 +84,6 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         var tree = View(item);
         return await ViewerAsync(caller) is { } viewer && viewer(tree) is { } seen ? seen : tree;
     }
-
-    static RenderedView Render(JsonObject tree) =>
-        new(tree, System.Text.Encoding.UTF8.GetBytes(tree.ToJsonString(ApiJson.Options)));
 
     /// <summary>
     /// The stored entries a filtered list needs, when an index can narrow them down; null means
@@ -144,7 +133,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             if (visible is not null)
                 views = views.Where(v => visible(v.Tree));
             if (viewer is not null)
-                views = views.Select(v => viewer(v.Tree) is { } seen ? Render(seen) : v);
+                views = views.Select(v => viewer(v.Tree) is { } seen ? CallerViews.Render(seen) : v);
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, entries.Count * 512));
             using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, ApiJson.WriterOptions))
                 query.Write(writer, BodyCollection, views);

@@ -39,12 +39,12 @@ sealed class PolicyClient(ApiHost api, string? token = null, string? project = n
         return reply.Body![collection.Replace('-', '_')]!.AsArray().Select(n => (string)n!["id"]!).ToList();
     }
 
-    /// <summary>Asserts Neutron's 403 PolicyNotAuthorized for <paramref name="rule"/>.</summary>
-    public static void AssertRefused(ApiHost.Reply reply, string rule)
+    /// <summary>Asserts Neutron's 403 PolicyNotAuthorized naming the failed <paramref name="check"/>, e.g. rule:update_network.</summary>
+    public static void AssertRefused(ApiHost.Reply reply, string check)
     {
-        Assert.True(reply.Status == HttpStatusCode.Forbidden, $"expected 403 for {rule}: {(int)reply.Status} {reply.Text}");
+        Assert.True(reply.Status == HttpStatusCode.Forbidden, $"expected 403 for {check}: {(int)reply.Status} {reply.Text}");
         Assert.Equal("PolicyNotAuthorized", reply.ErrorType);
-        Assert.Equal($"rule:{rule} is disallowed by policy", reply.ErrorMessage);
+        Assert.Equal($"{check} is disallowed by policy", reply.ErrorMessage);
     }
 
     public static void AssertNotFound(ApiHost.Reply reply)

@@ -31,8 +31,8 @@ public class RbacPolicyTests
         var subnet = (string)(await alice.CreateAsync("subnets", "subnet", new JsonObject { ["network_id"] = net, ["cidr"] = "10.3.0.0/24", ["ip_version"] = 4 }))["id"]!;
         AssertNotFound(await bob.GetAsync($"/v2.0/networks/{net}"));
 
-        AssertRefused(await auditor.PostAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "bob")), "create_rbac_policy");
-        AssertRefused(await alice.PostAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "*")), "create_rbac_policy:target_tenant");
+        AssertRefused(await auditor.PostAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "bob")), "rule:create_rbac_policy");
+        AssertRefused(await alice.PostAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "*")), "(rule:create_rbac_policy and rule:create_rbac_policy:target_tenant)");
         var policy = await alice.CreateAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "bob"));
         Assert.Equal(("alice", "network", "bob", "access_as_shared"), ((string?)policy["project_id"], (string?)policy["object_type"], (string?)policy["target_tenant"], (string?)policy["action"]));
         var policyId = (string)policy["id"]!;
@@ -49,13 +49,13 @@ public class RbacPolicyTests
         var port = (string)(await bob.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net }))["id"]!;
         // The network's project sees bob's port, may delete it but not change it.
         Assert.Contains(port, await alice.IdsAsync("ports"));
-        AssertRefused(await alice.PutAsync($"/v2.0/ports/{port}", "port", new JsonObject { ["name"] = "x" }), "update_port");
+        AssertRefused(await alice.PutAsync($"/v2.0/ports/{port}", "port", new JsonObject { ["name"] = "x" }), "rule:update_port");
 
         // The policy is alice's: her reader lists it, bob does not, nor may he take it back.
         Assert.Equal([policyId], await auditor.IdsAsync("rbac-policies"));
         Assert.Empty(await bob.IdsAsync("rbac-policies"));
         Assert.Equal("RbacPolicyNotFound", (await bob.DeleteAsync($"/v2.0/rbac-policies/{policyId}")).ErrorType);
-        AssertRefused(await auditor.DeleteAsync($"/v2.0/rbac-policies/{policyId}"), "delete_rbac_policy");
+        AssertRefused(await auditor.DeleteAsync($"/v2.0/rbac-policies/{policyId}"), "rule:delete_rbac_policy");
         // Not while bob's port depends on it.
         var inUse = await alice.DeleteAsync($"/v2.0/rbac-policies/{policyId}");
         Assert.Equal((HttpStatusCode.Conflict, "RbacPolicyInUse"), (inUse.Status, inUse.ErrorType));
@@ -153,7 +153,7 @@ public class RbacPolicyTests
 
         var busy = await alice.PutAsync(path, "rbac_policy", new JsonObject { ["target_tenant"] = "carol" });
         Assert.Equal((HttpStatusCode.Conflict, "RbacPolicyInUse"), (busy.Status, busy.ErrorType));
-        AssertRefused(await alice.PutAsync(path, "rbac_policy", new JsonObject { ["target_tenant"] = "*" }), "update_rbac_policy:target_tenant");
+        AssertRefused(await alice.PutAsync(path, "rbac_policy", new JsonObject { ["target_tenant"] = "*" }), "(rule:update_rbac_policy and rule:update_rbac_policy:target_tenant)");
         var readOnly = await alice.PutAsync(path, "rbac_policy", new JsonObject { ["action"] = "access_as_external" });
         Assert.Equal(HttpStatusCode.BadRequest, readOnly.Status);
         Assert.Equal("bob", (await api.Nb.GetAsync<RbacPolicy>(policy)).TargetTenant);

@@ -40,18 +40,30 @@ static class Access
         return item;
     }
 
-    /// <summary>Refuses with Neutron's PolicyNotAuthorized unless the rule passed.</summary>
-    public static void Require(bool allowed, string rule)
+    /// <summary>
+    /// Refuses with Neutron's PolicyNotAuthorized unless the rule passed: the action's rule
+    /// (update_network) or one of its attribute rules (update_network + shared,
+    /// create_port + fixed_ips + ip_address).
+    /// </summary>
+    public static void Require(bool allowed, string action, params string[] attribute)
     {
         if (!allowed)
-            throw Forbidden(rule);
+            throw Forbidden(action, attribute);
     }
 
     /// <summary>A rule that needs the admin role, e.g. create_network:shared.</summary>
-    public static void RequireAdmin(Caller caller, string rule) => Require(caller.IsAdmin, rule);
+    public static void RequireAdmin(Caller caller, string action, params string[] attribute) => Require(caller.IsAdmin, action, attribute);
 
-    public static NeutronException Forbidden(string rule) =>
-        new(403, "PolicyNotAuthorized", $"rule:{rule} is disallowed by policy");
+    /// <summary>
+    /// Neutron's 403. Its message names the check that failed as Neutron builds it: the action's
+    /// rule, and with an attribute the action's rule and the attribute's, e.g.
+    /// "(rule:create_network and rule:create_network:shared) is disallowed by policy".
+    /// </summary>
+    public static NeutronException Forbidden(string action, params string[] attribute) =>
+        new(403, "PolicyNotAuthorized", $"{Check(action, attribute)} is disallowed by policy");
+
+    static string Check(string rule, ReadOnlySpan<string> attribute) =>
+        attribute.IsEmpty ? $"rule:{rule}" : $"(rule:{rule} and {Check($"{rule}:{attribute[0]}", attribute[1..])})";
 
     /// <summary>A non-admin may not create resources in another project (tenant_id/project_id in the body).</summary>
     public static void RequireOwnProject(Caller caller, string project)

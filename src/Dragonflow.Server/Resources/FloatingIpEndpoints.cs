@@ -35,7 +35,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         var fip = new FloatingIp();
         FillCommon(fip, caller, body);
         if (body.Has("floating_ip_address"))
-            Access.RequireAdmin(caller, Rule("create") + ":floating_ip_address");
+            Access.RequireAdmin(caller, Rule("create"), "floating_ip_address");
         var networkId = body.RequiredString("floating_network_id");
         var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
         if (!net.RouterExternal)

@@ -70,14 +70,14 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         // On create an attribute at its default is not checked, as Neutron's policy engine does.
         var creating = verb == "create";
         if (body.Has("shared") && (!creating || body.Bool("shared") == true))
-            throw Access.Forbidden($"{verb}_network:shared");
+            throw Access.Forbidden($"{verb}_network", "shared");
         if (body.Has("router:external"))
-            throw Access.Forbidden($"{verb}_network:router:external");
+            throw Access.Forbidden($"{verb}_network", "router:external");
         if (body.Has("is_default") && (!creating || body.Bool("is_default") == true))
-            throw Access.Forbidden($"{verb}_network:is_default");
+            throw Access.Forbidden($"{verb}_network", "is_default");
         foreach (var a in ProviderAttributes)
             if (body.Has(a))
-                throw Access.Forbidden($"{verb}_network:{a}");
+                throw Access.Forbidden($"{verb}_network", a);
     }
 
     protected override async Task<LogicalSwitch> CreateAsync(Caller caller, Input body)

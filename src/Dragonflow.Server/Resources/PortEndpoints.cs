@@ -66,29 +66,29 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var networkOwner = caller.InProject(net.Topic);
         var creating = verb == "create";
         if (body.String("device_owner") is { } owner && owner.StartsWith(DeviceOwners.NetworkPrefix, StringComparison.Ordinal))
-            Access.Require(networkOwner, $"{rule}:device_owner");
+            Access.Require(networkOwner, rule, "device_owner");
         if (body.Has("mac_address"))
-            Access.Require(networkOwner && creating, $"{rule}:mac_address");
+            Access.Require(networkOwner && creating, rule, "mac_address");
         if (body.Array("fixed_ips") is { } fixedIps)
         {
             var shared = creating && (await NetworkGrants.LoadAsync(Plugin.Nb)).SharedWith(net, caller.ProjectId);
-            Access.Require(networkOwner || shared, $"{rule}:fixed_ips");
+            Access.Require(networkOwner || shared, rule, "fixed_ips");
             foreach (var ip in fixedIps.OfType<JsonObject>())
             {
                 if (ip.ContainsKey("ip_address"))
-                    Access.Require(networkOwner, $"{rule}:fixed_ips:ip_address");
+                    Access.Require(networkOwner, rule, "fixed_ips", "ip_address");
                 if (ip.ContainsKey("subnet_id"))
-                    Access.Require(networkOwner || shared, $"{rule}:fixed_ips:subnet_id");
+                    Access.Require(networkOwner || shared, rule, "fixed_ips", "subnet_id");
             }
         }
         if (body.Has("port_security_enabled"))
-            Access.Require(networkOwner, $"{rule}:port_security_enabled");
+            Access.Require(networkOwner, rule, "port_security_enabled");
         if (body.Has("allowed_address_pairs"))
-            Access.Require(networkOwner, $"{rule}:allowed_address_pairs");
+            Access.Require(networkOwner, rule, "allowed_address_pairs");
         if (body.String("binding:host_id") is { Length: > 0 } || (!creating && body.Has("binding:host_id")))
-            Access.Require(false, $"{rule}:binding:host_id");
+            Access.Require(false, rule, "binding:host_id");
         if (body.Has("binding:profile"))
-            Access.Require(false, $"{rule}:binding:profile");
+            Access.Require(false, rule, "binding:profile");
     }
 
     /// <summary>?device_id=X (one or more non-empty values) reads only the ports the device index names.</summary>

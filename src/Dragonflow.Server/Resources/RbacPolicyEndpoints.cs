@@ -72,7 +72,7 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
             Access.Require(caller.Writes(policy.Topic), "update_rbac_policy");
             if (body.String("target_tenant") is not { } target || target == policy.TargetTenant)
                 return Results.Json(new JsonObject { [Member] = View(policy) });
-            CheckTarget(caller, target, "update_rbac_policy:target_tenant");
+            CheckTarget(caller, target, "update_rbac_policy");
             var net = await plugin.Nb.GetAsync<LogicalSwitch>(policy.ObjectId);
             var grants = await NetworkGrants.LoadAsync(plugin.Nb);
             if (grants.Of(net.Id).Any(p => p.Action == policy.Action && p.TargetTenant == target))
@@ -104,8 +104,8 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
     }
 
     /// <summary>Only admins name everyone as the target (create/update_rbac_policy:target_tenant).</summary>
-    static void CheckTarget(Caller caller, string target, string rule) =>
-        Access.Require(caller.IsAdmin || target != RbacPolicy.Everyone, rule);
+    static void CheckTarget(Caller caller, string target, string action) =>
+        Access.Require(caller.IsAdmin || target != RbacPolicy.Everyone, action, "target_tenant");
 
     async Task<RbacPolicy> CreateAsync(Caller caller, Input body)
     {
@@ -123,7 +123,7 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
         var project = body.String("project_id") ?? body.String("tenant_id") ?? caller.ProjectId;
         Access.RequireOwnProject(caller, project);
         Access.Require(caller.Writes(project), "create_rbac_policy");
-        CheckTarget(caller, target, "create_rbac_policy:target_tenant");
+        CheckTarget(caller, target, "create_rbac_policy");
         if (!Actions.Contains(action))
             throw NeutronErrors.InvalidInput(
                 $"Invalid action '{action}' for object type '{RbacPolicy.NetworkType}'. Valid actions: ({string.Join(", ", Actions.Select(a => $"'{a}'"))})");

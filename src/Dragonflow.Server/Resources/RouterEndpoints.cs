@@ -42,11 +42,11 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             return;
         foreach (var a in new[] { "distributed", "ha" })
             if (body.Has(a))
-                throw Access.Forbidden($"{verb}_router:{a}");
+                throw Access.Forbidden($"{verb}_router", a);
         if (body.Body["external_gateway_info"] is JsonObject gateway)
             foreach (var a in new[] { "enable_snat", "external_fixed_ips" })
                 if (gateway.ContainsKey(a))
-                    throw Access.Forbidden($"{verb}_router:external_gateway_info:{a}");
+                    throw Access.Forbidden($"{verb}_router", "external_gateway_info", a);
     }
 
     public override void Map(IEndpointRouteBuilder app, string defaultProject)

@@ -7,8 +7,9 @@ using static Dragonflow.Server.Tests.PolicyClient;
 namespace Dragonflow.Server.Tests;
 
 /// <summary>
-/// Neutron's default policy by role, with auth_strategy = token: an admin, a member and a reader
-/// of project alice, and a member of project bob, on every kind of resource.
+/// Neutron's default policy by role: an admin, a member and a reader of project alice, and a
+/// member of project bob, on every kind of resource; each test once with auth_strategy = token
+/// and once with noauth headers (X-Project-Id, X-Roles).
 /// </summary>
 public class PolicyRoleTests
 {
@@ -21,8 +22,11 @@ public class PolicyRoleTests
 
     sealed record Callers(PolicyClient Admin, PolicyClient Member, PolicyClient Reader, PolicyClient Bob);
 
-    static Callers Of(ApiHost api) =>
-        new(Token(api, "tok-admin"), Token(api, "tok-member"), Token(api, "tok-reader"), Token(api, "tok-bob"));
+    static Task<ApiHost> StartAsync(string auth) => ApiHost.StartAsync(tokens: auth == "token" ? Tokens : null);
+
+    static Callers Of(ApiHost api, string auth) => auth == "token"
+        ? new(Token(api, "tok-admin"), Token(api, "tok-member"), Token(api, "tok-reader"), Token(api, "tok-bob"))
+        : new(Headers(api, "ops", "admin"), Headers(api, "alice", "member"), Headers(api, "alice", "reader"), Headers(api, "bob"));
 
     /// <summary>show, update and delete by the reader (403), by bob (404) and the views each gets; the member then may.</summary>
     static async Task AssertReadOnlyForReaderAndHiddenFromBobAsync(Callers c, string collection, string member, string id, JsonObject change)
@@ -43,11 +47,13 @@ public class PolicyRoleTests
         Assert.Equal(HttpStatusCode.OK, (await c.Admin.GetAsync(path)).Status);
     }
 
-    [Fact]
-    public async Task Networks_members_write_readers_read_others_see_nothing_and_admin_only_attributes_are_refused_and_hidden()
+    [Theory]
+    [InlineData("token")]
+    [InlineData("noauth")]
+    public async Task Networks_members_write_readers_read_others_see_nothing_and_admin_only_attributes_are_refused_and_hidden(string auth)
     {
-        await using var api = await ApiHost.StartAsync(tokens: Tokens);
-        var c = Of(api);
+        await using var api = await StartAsync(auth);
+        var c = Of(api, auth);
         var before = await api.SnapshotAsync();
         AssertRefused(await c.Reader.PostAsync("networks", "network", new JsonObject { ["name"] = "r" }), "rule:create_network");
         AssertRefused(await c.Member.PostAsync("networks", "network", new JsonObject { ["shared"] = true }), "(rule:create_network and rule:create_network:shared)");
@@ -83,11 +89,13 @@ public class PolicyRoleTests
         AssertNotFound(await c.Reader.GetAsync($"/v2.0/networks/{id}"));
     }
 
-    [Fact]
-    public async Task Subnets_and_ports_on_own_and_shared_networks_follow_the_network_owner_rules()
+    [Theory]
+    [InlineData("token")]
+    [InlineData("noauth")]
+    public async Task Subnets_and_ports_on_own_and_shared_networks_follow_the_network_owner_rules(string auth)
     {
-        await using var api = await ApiHost.StartAsync(tokens: Tokens);
-        var c = Of(api);
+        await using var api = await StartAsync(auth);
+        var c = Of(api, auth);
         var own = (string)(await c.Member.CreateAsync("networks", "network", new JsonObject { ["name"] = "own" }))["id"]!;
         AssertRefused(await c.Reader.PostAsync("subnets", "subnet", new JsonObject { ["network_id"] = own, ["cidr"] = "10.1.0.0/24", ["ip_version"] = 4 }), "rule:create_subnet");
         AssertNotFound(await c.Bob.PostAsync("subnets", "subnet", new JsonObject { ["network_id"] = own, ["cidr"] = "10.1.0.0/24", ["ip_version"] = 4 }));
@@ -137,11 +145,13 @@ public class PolicyRoleTests
         Assert.DoesNotContain((string)bobPort["id"]!, await c.Reader.IdsAsync("ports"));
     }
 
-    [Fact]
-    public async Task Routers_floating_ips_and_security_groups_members_write_readers_read_others_see_nothing()
+    [Theory]
+    [InlineData("token")]
+    [InlineData("noauth")]
+    public async Task Routers_floating_ips_and_security_groups_members_write_readers_read_others_see_nothing(string auth)
     {
-        await using var api = await ApiHost.StartAsync(tokens: Tokens);
-        var c = Of(api);
+        await using var api = await StartAsync(auth);
+        var c = Of(api, auth);
         var ext = (string)(await c.Admin.CreateAsync("networks", "network", new JsonObject { ["name"] = "ext", ["router:external"] = true }))["id"]!;
         var extSubnet = (string)(await c.Admin.CreateAsync("subnets", "subnet", new JsonObject { ["network_id"] = ext, ["cidr"] = "172.24.4.0/24", ["ip_version"] = 4 }))["id"]!;
         var net = (string)(await c.Member.CreateAsync("networks", "network", new JsonObject { ["name"] = "n" }))["id"]!;

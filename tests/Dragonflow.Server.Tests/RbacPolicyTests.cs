@@ -142,6 +142,29 @@ public class RbacPolicyTests
     }
 
     [Fact]
+    public async Task Router_external_is_the_external_policy_for_everyone_and_stays_while_gateways_use_it()
+    {
+        await using var api = await ApiHost.StartAsync(tokens: Tokens);
+        var (admin, bob) = (Token(api, "tok-admin"), Token(api, "tok-bob"));
+        var net = (string)(await admin.CreateAsync("networks", "network", new JsonObject { ["name"] = "public" }))["id"]!;
+        await admin.CreateAsync("subnets", "subnet", new JsonObject { ["network_id"] = net, ["cidr"] = "172.31.0.0/24", ["ip_version"] = 4 });
+        Assert.True((bool)(await admin.PutAsync($"/v2.0/networks/{net}", "network", new JsonObject { ["router:external"] = true })).Obj("network")["router:external"]!);
+        var policy = Assert.Single((await api.Nb.ListAsync<RbacPolicy>()).Items);
+        Assert.Equal((RbacPolicy.AccessAsExternal, "*", "ops"), (policy.Action, policy.TargetTenant, policy.Topic));
+        var router = (string)(await bob.CreateAsync("routers", "router", new JsonObject { ["external_gateway_info"] = new JsonObject { ["network_id"] = net } }))["id"]!;
+
+        var inUse = await admin.PutAsync($"/v2.0/networks/{net}", "network", new JsonObject { ["router:external"] = false });
+        Assert.Equal((HttpStatusCode.Conflict, "ExternalNetworkInUse"), (inUse.Status, inUse.ErrorType));
+        Assert.True((await api.Nb.GetAsync<LogicalSwitch>(net)).RouterExternal);
+        Assert.Single((await api.Nb.ListAsync<RbacPolicy>()).Items);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync($"/v2.0/routers/{router}")).Status);
+        Assert.False((bool)(await admin.PutAsync($"/v2.0/networks/{net}", "network", new JsonObject { ["router:external"] = false })).Obj("network")["router:external"]!);
+        Assert.Empty((await api.Nb.ListAsync<RbacPolicy>()).Items);
+        AssertNotFound(await bob.GetAsync($"/v2.0/networks/{net}"));
+    }
+
+    [Fact]
     public async Task Retargeting_a_policy_moves_the_access_and_waits_for_the_old_target_to_leave()
     {
         await using var api = await ApiHost.StartAsync(tokens: Tokens);

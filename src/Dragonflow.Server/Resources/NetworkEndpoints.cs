@@ -183,7 +183,9 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         // between leaves the network at most as open as either the old or the new request.
         if (shared == true && everyone is null)
             await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsShared, RbacPolicy.Everyone);
-        if (external == true && !net.RouterExternal)
+        // (A retry after a conflicting write finds the policy it added the first time.)
+        if (external == true && !net.RouterExternal
+            && !grants.Of(net.Id).Any(p => p.Action == RbacPolicy.AccessAsExternal && p.TargetTenant == RbacPolicy.Everyone))
             await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsExternal, RbacPolicy.Everyone);
         if (shared is { } s) net.Shared = s;
         if (external is { } x) net.RouterExternal = x;

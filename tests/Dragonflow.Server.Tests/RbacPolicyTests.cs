@@ -47,9 +47,20 @@ public class RbacPolicyTests
         AssertNotFound(await carol.GetAsync($"/v2.0/networks/{net}"));
         AssertNotFound(await carol.PostAsync("ports", "port", new JsonObject { ["network_id"] = net }));
         var port = (string)(await bob.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net }))["id"]!;
-        // The network's project sees bob's port, may delete it but not change it.
+        // The network's project sees bob's port, may delete it but not change it, nor give it a floating IP of its own.
         Assert.Contains(port, await alice.IdsAsync("ports"));
         AssertRefused(await alice.PutAsync($"/v2.0/ports/{port}", "port", new JsonObject { ["name"] = "x" }), "rule:update_port");
+        var admin = Token(api, "tok-admin");
+        var ext = (string)(await admin.CreateAsync("networks", "network", new JsonObject { ["router:external"] = true }))["id"]!;
+        await admin.CreateAsync("subnets", "subnet", new JsonObject { ["network_id"] = ext, ["cidr"] = "172.24.4.0/24", ["ip_version"] = 4 });
+        var foreignFip = await alice.PostAsync("floatingips", "floatingip", new JsonObject { ["floating_network_id"] = ext, ["port_id"] = port });
+        Assert.Equal(HttpStatusCode.BadRequest, foreignFip.Status);
+        Assert.Equal($"Bad floatingip request: Cannot process floating IP association with Port {port}, since that port is owned by a different tenant.", foreignFip.ErrorMessage);
+        // A policy naming bob lets his router take an interface on alice's subnet.
+        var router = (string)(await bob.CreateAsync("routers", "router", new JsonObject { ["name"] = "bob-router" }))["id"]!;
+        var iface = new JsonObject { ["subnet_id"] = subnet }.ToJsonString();
+        Assert.Equal(HttpStatusCode.OK, (await bob.SendAsync(HttpMethod.Put, $"/v2.0/routers/{router}/add_router_interface", iface)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await bob.SendAsync(HttpMethod.Put, $"/v2.0/routers/{router}/remove_router_interface", iface)).Status);
 
         // The policy is alice's: her reader lists it, bob does not, nor may he take it back.
         Assert.Equal([policyId], await auditor.IdsAsync("rbac-policies"));
@@ -60,13 +71,13 @@ public class RbacPolicyTests
         var inUse = await alice.DeleteAsync($"/v2.0/rbac-policies/{policyId}");
         Assert.Equal((HttpStatusCode.Conflict, "RbacPolicyInUse"), (inUse.Status, inUse.ErrorType));
         Assert.StartsWith($"RBAC policy on object {net} cannot be removed because other objects depend on it.", inUse.ErrorMessage);
-        Assert.Single((await api.Nb.ListAsync<RbacPolicy>()).Items);
+        Assert.Single((await api.Nb.ListAsync<RbacPolicy>()).Items, p => p.ObjectId == net);
 
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v2.0/ports/{port}")).Status);
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/v2.0/rbac-policies/{policyId}")).Status);
         AssertNotFound(await bob.GetAsync($"/v2.0/networks/{net}"));
         AssertNotFound(await bob.GetAsync($"/v2.0/subnets/{subnet}"));
-        Assert.Empty((await api.Nb.ListAsync<RbacPolicy>()).Items);
+        Assert.DoesNotContain((await api.Nb.ListAsync<RbacPolicy>()).Items, p => p.ObjectId == net);
     }
 
     [Fact]
@@ -86,6 +97,13 @@ public class RbacPolicyTests
         var notOwner = await bob.PostAsync("rbac-policies", "rbac_policy", Policy(net, "access_as_shared", "carol"));
         Assert.Equal((HttpStatusCode.BadRequest, "InvalidInput"), (notOwner.Status, notOwner.ErrorType));
         Assert.Contains("Only admins can manipulate policies on networks they do not own", notOwner.ErrorMessage);
+
+        // Shared with everyone is not enough for another project's router interface (only a policy naming the project is).
+        var subnet = (string)(await alice.CreateAsync("subnets", "subnet", new JsonObject { ["network_id"] = net, ["cidr"] = "10.4.0.0/24", ["ip_version"] = 4 }))["id"]!;
+        var router = (string)(await bob.CreateAsync("routers", "router", new JsonObject { ["name"] = "bob-router" }))["id"]!;
+        var iface = await bob.SendAsync(HttpMethod.Put, $"/v2.0/routers/{router}/add_router_interface", new JsonObject { ["subnet_id"] = subnet }.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, iface.Status);
+        Assert.Contains($"Cannot add interface to router because subnet {subnet} is not owned by project making the request", iface.ErrorMessage);
 
         // A port of bob's keeps the network shared: neither shared=false nor deleting the policy goes through.
         var port = (string)(await bob.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net }))["id"]!;

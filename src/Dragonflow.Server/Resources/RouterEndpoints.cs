@@ -247,6 +247,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             subnet = await Access.FindAsync<LogicalSubnet>(Plugin, caller, subnetId, "Subnet");
             if (subnet.GatewayIp is null)
                 throw NeutronErrors.BadRequest($"Bad router request: Subnet for router interface must have a gateway IP.");
+            await CheckSubnetOwnerAsync(caller, subnet);
             CheckNoOverlap(router, subnet);
             var net = await Plugin.Nb.GetAsync<LogicalSwitch>(subnet.Lswitch);
             port = new LogicalPort
@@ -299,6 +300,21 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             throw;
         }
         return InterfaceInfo(router, port, subnet.Id);
+    }
+
+    /// <summary>
+    /// Another project's subnet takes a non-admin's router interface only when its network is
+    /// shared with the caller's project by a policy naming it; a network shared with everyone
+    /// does not do (Neutron refuses it so that no project routes into a provider network).
+    /// </summary>
+    async Task CheckSubnetOwnerAsync(Caller caller, LogicalSubnet subnet)
+    {
+        if (caller.IsAdmin || caller.InProject(subnet.Topic))
+            return;
+        var named = (await NetworkGrants.LoadAsync(Plugin.Nb)).Of(subnet.Lswitch)
+            .Any(p => p.Action == RbacPolicy.AccessAsShared && p.TargetTenant == caller.ProjectId);
+        if (!named)
+            throw NeutronErrors.BadRequest($"Bad router request: Cannot add interface to router because subnet {subnet.Id} is not owned by project making the request.");
     }
 
     static void CheckNoOverlap(LogicalRouter router, LogicalSubnet subnet)

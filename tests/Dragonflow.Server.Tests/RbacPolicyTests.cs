@@ -239,6 +239,17 @@ public class RbacPolicyTests
         Assert.Equal((HttpStatusCode.NotFound, "NetworkNotFound"), (unknownNetwork.Status, unknownNetwork.ErrorType));
         Assert.Equal(before, await api.SnapshotAsync());
 
+        // A bulk create is all or nothing: the good policy (for everyone, so it shared the network) is taken back with its effect.
+        var admin = Token(api, "tok-admin");
+        var bulk = await admin.SendAsync(HttpMethod.Post, "/v2.0/rbac-policies", new JsonObject
+        {
+            ["rbac_policies"] = new JsonArray(Policy(net, "access_as_shared", "*"), Policy(net, "access_as_nothing", "bob")),
+        }.ToJsonString());
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidInput"), (bulk.Status, bulk.ErrorType));
+        Assert.Empty((await api.Nb.ListAsync<RbacPolicy>()).Items);
+        Assert.False((await api.Nb.GetAsync<LogicalSwitch>(net)).Shared);
+        AssertNotFound(await Token(api, "tok-bob").GetAsync($"/v2.0/networks/{net}"));
+
         var extensions = (await alice.GetAsync("/v2.0/extensions")).Body!["extensions"]!.AsArray().Select(e => (string?)e!["alias"]);
         Assert.Contains("rbac-policies", extensions);
     }

@@ -73,7 +73,8 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
             if (body.String("target_tenant") is not { } target || target == policy.TargetTenant)
                 return Results.Json(new JsonObject { [Member] = View(policy) });
             CheckTarget(caller, target, "update_rbac_policy");
-            var net = await plugin.Nb.GetAsync<LogicalSwitch>(policy.ObjectId);
+            var net = await plugin.Nb.TryGetAsync<LogicalSwitch>(policy.ObjectId)
+                ?? throw NeutronErrors.NotFound("Network", policy.ObjectId);
             var grants = await NetworkGrants.LoadAsync(plugin.Nb);
             if (grants.Of(net.Id).Any(p => p.Action == policy.Action && p.TargetTenant == target))
                 throw NeutronErrors.Conflict("DuplicateRbacPolicy", "An RBAC policy already exists with those values.");
@@ -90,7 +91,7 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
             var caller = Caller.Of(ctx, defaultProject);
             var policy = await FindAsync(caller, id);
             Access.Require(caller.Writes(policy.Topic), "delete_rbac_policy");
-            await DeleteAsync(policy);
+            await RemoveAsync(policy, checkInUse: true);
             return Results.NoContent();
         });
     }
@@ -147,9 +148,10 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
         }
     }
 
-    Task UndoAsync(RbacPolicy policy) => plugin.Reservations.Undo.RunAsync(() => NetworkRbac.RemoveAsync(plugin, [policy]));
+    /// <summary>Takes back a policy of a failed (bulk) create, with what it did to the network's flags.</summary>
+    Task UndoAsync(RbacPolicy policy) => plugin.Reservations.Undo.RunAsync(() => RemoveAsync(policy, checkInUse: false));
 
-    async Task DeleteAsync(RbacPolicy policy)
+    async Task RemoveAsync(RbacPolicy policy, bool checkInUse)
     {
         var net = await plugin.Nb.TryGetAsync<LogicalSwitch>(policy.ObjectId);
         if (net is null)
@@ -160,9 +162,12 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
         var grants = await NetworkGrants.LoadAsync(plugin.Nb);
         var lastExternal = policy.Action == RbacPolicy.AccessAsExternal
             && !grants.Of(net.Id).Any(p => p.Action == RbacPolicy.AccessAsExternal && p.Id != policy.Id);
-        await NetworkRbac.CheckRemovableAsync(plugin, policy, net, grants);
-        if (lastExternal)
-            await NetworkRbac.CheckNoGatewaysAsync(plugin, net);
+        if (checkInUse)
+        {
+            await NetworkRbac.CheckRemovableAsync(plugin, policy, net, grants);
+            if (lastExternal)
+                await NetworkRbac.CheckNoGatewaysAsync(plugin, net);
+        }
         await NetworkRbac.RemoveAsync(plugin, [policy]);
         // Without its policy for everyone a network is no longer shared; without any external policy, no longer external.
         if (policy.Action == RbacPolicy.AccessAsShared && policy.TargetTenant == RbacPolicy.Everyone)

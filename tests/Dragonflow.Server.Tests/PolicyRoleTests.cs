@@ -118,6 +118,16 @@ public class PolicyRoleTests
         AssertRefused(await c.Member.PutAsync($"/v2.0/ports/{portId}", "port", new JsonObject { ["mac_address"] = "fa:16:3e:00:00:12" }), "(rule:update_port and rule:update_port:mac_address)");
         Assert.Equal(HttpStatusCode.OK, (await c.Admin.PutAsync($"/v2.0/ports/{portId}", "port", new JsonObject { ["binding:host_id"] = "compute-1" })).Status);
         Assert.Equal("compute-1", (string?)(await c.Admin.GetAsync($"/v2.0/ports/{portId}")).Obj("port")["binding:host_id"]);
+        // Lists too: the admin's shows the binding, the member's and the reader's leave it out but follow other changes.
+        Assert.Equal(HttpStatusCode.OK, (await c.Member.PutAsync($"/v2.0/ports/{portId}", "port", new JsonObject { ["name"] = "bound" })).Status);
+        Assert.Equal("compute-1", (string?)(await c.Admin.GetAsync("/v2.0/ports")).Body!["ports"]![0]!["binding:host_id"]);
+        foreach (var nonAdmin in new[] { c.Member, c.Reader })
+        {
+            var listedPort = (await nonAdmin.GetAsync("/v2.0/ports")).Body!["ports"]!.AsArray().Single()!.AsObject();
+            Assert.Equal("bound", (string?)listedPort["name"]);
+            Assert.False(listedPort.ContainsKey("binding:host_id"));
+            Assert.False(listedPort.ContainsKey("binding:vif_type"));
+        }
 
         // On the admin's shared network bob may attach a port, but not choose what only the network's project chooses.
         var sharedNet = (string)(await c.Admin.CreateAsync("networks", "network", new JsonObject { ["name"] = "shared", ["shared"] = true }))["id"]!;

@@ -9,13 +9,15 @@ namespace Dragonflow.Server.Api;
 /// </summary>
 static class CallerViews
 {
-    public static Func<JsonObject, JsonObject?> Hiding(string[] attributes) => tree =>
+    public static Func<JsonObject, JsonObject?> Hiding(string[] attributes) => tree => Without((JsonObject)tree.DeepClone(), attributes);
+
+    /// <summary>The view itself, without <paramref name="attributes"/>.</summary>
+    public static JsonObject Without(JsonObject view, string[] attributes)
     {
-        var copy = (JsonObject)tree.DeepClone();
         foreach (var a in attributes)
-            copy.Remove(a);
-        return copy;
-    };
+            view.Remove(a);
+        return view;
+    }
 
     public static RenderedView Render(JsonObject tree) =>
         new(tree, System.Text.Encoding.UTF8.GetBytes(tree.ToJsonString(ApiJson.Options)));

@@ -96,6 +96,10 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
 
     ViewCache<T>? _views;
+    ViewCache<T>? _nonAdminViews;
+
+    /// <summary>Whether a non-admin's view differs by more than the admin-only attributes (a network's shared).</summary>
+    protected virtual bool ViewDependsOnCaller => false;
 
     /// <summary>
     /// The ids a log line about <paramref name="item"/> carries as structured properties (a log
@@ -125,11 +129,16 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             var caller = Caller.Of(ctx, defaultProject);
             await BeforeListAsync(caller);
             var visible = caller.IsAdmin ? null : await ListFilterAsync(caller);
-            var viewer = await ViewerAsync(caller);
-            _views ??= new ViewCache<T>(View);
+            // Views that only leave out the admin-only attributes are the same for every
+            // non-admin, so they are cached like the admin's; others are adjusted per request.
+            var hidingOnly = !caller.IsAdmin && !ViewDependsOnCaller && AdminOnlyAttributes.Length > 0;
+            var viewer = hidingOnly ? null : await ViewerAsync(caller);
+            var cache = hidingOnly
+                ? (_nonAdminViews ??= new ViewCache<T>(item => CallerViews.Without(View(item), AdminOnlyAttributes)))
+                : (_views ??= new ViewCache<T>(View));
             var indexed = await IndexedEntriesAsync(ctx.Request.Query);
             var entries = indexed ?? await Plugin.Nb.Driver.ListAsync(NbTables.Of<T>().Name);
-            var views = entries.Select(_views.Get).OfType<RenderedView>();
+            var views = entries.Select(cache.Get).OfType<RenderedView>();
             if (visible is not null)
                 views = views.Where(v => visible(v.Tree));
             if (viewer is not null)
@@ -138,7 +147,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, ApiJson.WriterOptions))
                 query.Write(writer, BodyCollection, views);
             if (indexed is null)
-                _views.Prune(entries);
+                cache.Prune(entries);
             return Results.Bytes(buffer.WrittenMemory, "application/json");
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>

@@ -43,6 +43,8 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             || grants.ExternalFor(id, (bool?)tree["router:external"] == true, caller.ProjectId);
     }
 
+    protected override bool ViewDependsOnCaller => true;
+
     /// <summary>shared as it is for the caller (shared with everyone or with its project); provider:* for admins only.</summary>
     protected override async Task<Func<JsonObject, JsonObject?>?> ViewerAsync(Caller caller)
     {

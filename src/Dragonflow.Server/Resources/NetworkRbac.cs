@@ -16,13 +16,16 @@ static class NetworkRbac
     {
         var grants = await NetworkGrants.LoadAsync(plugin.Nb);
         if (grants.Of(networkId).Any(p => p.Action == action && p.TargetTenant == target))
-            throw NeutronErrors.Conflict("DuplicateRbacPolicy", "An RBAC policy already exists with those values.");
+            throw Duplicate();
         return await plugin.Nb.CreateAsync(new RbacPolicy
         {
             Id = Guid.NewGuid().ToString(), Topic = project, ObjectType = RbacPolicy.NetworkType, ObjectId = networkId,
             Action = action, TargetTenant = target,
         });
     }
+
+    public static NeutronException Duplicate() =>
+        NeutronErrors.Conflict("DuplicateRbacPolicy", "An RBAC policy already exists with those values.");
 
     public static async Task RemoveAsync(CorePlugin plugin, IEnumerable<RbacPolicy> policies)
     {

@@ -77,11 +77,10 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
                 ?? throw NeutronErrors.NotFound("Network", policy.ObjectId);
             var grants = await NetworkGrants.LoadAsync(plugin.Nb);
             if (grants.Of(net.Id).Any(p => p.Action == policy.Action && p.TargetTenant == target))
-                throw NeutronErrors.Conflict("DuplicateRbacPolicy", "An RBAC policy already exists with those values.");
+                throw NetworkRbac.Duplicate();
             await NetworkRbac.CheckRemovableAsync(plugin, policy, net, grants, target);
             var before = policy.TargetTenant;
-            policy.TargetTenant = target;
-            var updated = await plugin.Nb.UpdateAsync(policy);
+            var updated = await plugin.Nb.UpdateAsync<RbacPolicy>(policy.Id, p => p.TargetTenant = target);
             if (policy.Action == RbacPolicy.AccessAsShared && (before == RbacPolicy.Everyone || target == RbacPolicy.Everyone))
                 await plugin.Nb.UpdateAsync<LogicalSwitch>(net.Id, n => n.Shared = target == RbacPolicy.Everyone);
             return Results.Json(new JsonObject { [Member] = View(updated) });

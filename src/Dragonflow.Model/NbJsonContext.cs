@@ -23,4 +23,5 @@ namespace Dragonflow.Model;
 [JsonSerializable(typeof(Publisher))]
 [JsonSerializable(typeof(UniqueKeyCounter))]
 [JsonSerializable(typeof(IpamClaim))]
+[JsonSerializable(typeof(RbacPolicy))]
 public sealed partial class NbJsonContext : JsonSerializerContext;

@@ -25,6 +25,7 @@ public static class NbTables
         public const string SegmentClaim = "ipam_segment";
         public const string NetworkPortClaim = "ipam_netport";
         public const string PortDeviceIndex = "index_port_device";
+        public const string RbacPolicy = "rbac_policy";
     }
 
     public static readonly NbTable<LogicalSwitch> Lswitch = new(Names.Lswitch, NbJsonContext.Default.LogicalSwitch);
@@ -43,10 +44,13 @@ public static class NbTables
     /// <summary>The API server's index of ports by device_id: one row per port, the device id as its topic.</summary>
     public static readonly NbTable<IpamClaim> PortDeviceIndex = new(Names.PortDeviceIndex, NbJsonContext.Default.IpamClaim);
 
+    /// <summary>Neutron's RBAC policies (network sharing); read by the API server only.</summary>
+    public static readonly NbTable<RbacPolicy> RbacPolicy = new(Names.RbacPolicy, NbJsonContext.Default.RbacPolicy);
+
     /// <summary>Every table, in a stable order (the order of the <c>db tables</c> verb).</summary>
     public static IReadOnlyList<NbTable> All { get; } =
         [Lswitch, Lsubnet, Lport, Lrouter, FloatingIp, Lsecgroup, Chassis, Publisher, UniqueKey,
-         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex];
+         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex, RbacPolicy];
 
     private static readonly Dictionary<string, NbTable> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
     // The claim tables share one type; Of<IpamClaim>() names the first of them.

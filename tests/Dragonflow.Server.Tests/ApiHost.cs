@@ -59,7 +59,11 @@ sealed class ApiHost : IAsyncDisposable
         public string ErrorMessage => (string)Body!["NeutronError"]!["message"]!;
     }
 
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null)
+    /// <summary>
+    /// One request. With noauth, <paramref name="project"/> and <paramref name="roles"/> become
+    /// X-Project-Id and X-Roles (a project without roles is a member); with tokens, <paramref name="token"/> is X-Auth-Token.
+    /// </summary>
+    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null, string? roles = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
@@ -68,6 +72,8 @@ sealed class ApiHost : IAsyncDisposable
             request.Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         if (project is not null)
             request.Headers.Add("X-Project-Id", project);
+        if (roles is not null)
+            request.Headers.Add("X-Roles", roles);
         using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? json = null;
@@ -79,14 +85,14 @@ sealed class ApiHost : IAsyncDisposable
     }
 
     public Task<Reply> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
-    public Task<Reply> PostAsync(string path, string body, string? project = null) => SendAsync(HttpMethod.Post, path, body, project);
+    public Task<Reply> PostAsync(string path, string body, string? project = null, string? roles = null) => SendAsync(HttpMethod.Post, path, body, project, roles: roles);
     public Task<Reply> PutAsync(string path, string body) => SendAsync(HttpMethod.Put, path, body);
     public Task<Reply> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path);
 
     /// <summary>Creates and asserts 201; returns the resource.</summary>
-    public async Task<JsonObject> CreateAsync(string collection, string member, JsonObject attributes, string? project = null)
+    public async Task<JsonObject> CreateAsync(string collection, string member, JsonObject attributes, string? project = null, string? roles = null)
     {
-        var reply = await PostAsync($"/v2.0/{collection}", new JsonObject { [member] = attributes }.ToJsonString(), project);
+        var reply = await PostAsync($"/v2.0/{collection}", new JsonObject { [member] = attributes }.ToJsonString(), project, roles);
         Assert.True(reply.Status == HttpStatusCode.Created, $"POST {collection}: {(int)reply.Status} {reply.Text}");
         return reply.Obj(member);
     }
@@ -109,7 +115,7 @@ sealed class ApiHost : IAsyncDisposable
     public async Task<string> SnapshotAsync(params string[] except)
     {
         var sb = new StringBuilder();
-        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device" }.Except(except))
+        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy" }.Except(except))
             foreach (var e in await Nb.Driver.ListAsync(table))
                 sb.Append(e.Key).Append('=').Append(e.Value).Append('\n');
         return sb.ToString();

@@ -12,9 +12,9 @@ public class ListQueryTests
     public async Task Filters_match_any_attribute_and_repeated_filters_are_or()
     {
         await using var api = await ApiHost.StartAsync();
-        await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "a", ["shared"] = true }, project: "p1");
-        await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "b" }, project: "p1");
-        await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "c", ["router:external"] = true }, project: "p2");
+        await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "a", ["shared"] = true }, project: "p1", roles: "admin");
+        await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "b" }, project: "p1", roles: "admin");
+        await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "c", ["router:external"] = true }, project: "p2", roles: "admin");
 
         Assert.Equal(["a"], Names(await api.GetAsync("/v2.0/networks?name=a"), "networks"));
         Assert.Equal(["a", "c"], Names(await api.GetAsync("/v2.0/networks?name=a&name=c"), "networks"));

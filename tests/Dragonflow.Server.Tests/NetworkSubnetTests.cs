@@ -12,7 +12,7 @@ public class NetworkSubnetTests
         var net = await api.CreateAsync("networks", "network", new JsonObject
         {
             ["name"] = "ext", ["router:external"] = true, ["shared"] = true, ["mtu"] = 1400,
-        }, project: "p1");
+        }, project: "p1", roles: "admin");
         var id = (string)net["id"]!;
         Assert.True((bool)net["router:external"]!);
         Assert.True((bool)net["shared"]!);

@@ -155,6 +155,28 @@ public class OpenStackCliTests
         Assert.Contains("401", forged.Stderr);
     }
 
+    [Fact]
+    public async Task Rbac_policies_through_the_openstack_cli()
+    {
+        await using var api = await ApiHost.StartAsync();
+        var a = api.Address;
+        var net = await JsonAsync(a, "network", "create", "to-share");
+        Assert.False((bool?)net["shared"]);
+        var policy = await JsonAsync(a, "network", "rbac", "create", "--type", "network", "--action", "access_as_shared", "--target-all-projects", "to-share");
+        Assert.Equal("*", (string?)policy["target_project_id"]);
+        Assert.Equal((string?)net["id"], (string?)policy["object_id"]);
+        Assert.True((bool?)(await JsonAsync(a, "network", "show", "to-share"))["shared"]);
+        var list = await OpenStackAsync(a, "network", "rbac", "list", "-f", "value", "-c", "ID");
+        Assert.Equal((string?)policy["id"], list.Stdout.Trim());
+        // Another project now sees the network through the policy.
+        var seen = await api.SendAsync(HttpMethod.Get, $"/v2.0/networks/{net["id"]}", project: "someone-else");
+        Assert.Equal(System.Net.HttpStatusCode.OK, seen.Status);
+
+        await RunAsync(a, "network", "rbac", "delete", (string)policy["id"]!);
+        Assert.False((bool?)(await JsonAsync(a, "network", "show", "to-share"))["shared"]);
+        Assert.Empty((await api.Nb.ListAsync<Dragonflow.Model.RbacPolicy>()).Items);
+    }
+
     static async Task RunAsync(Uri endpoint, params string[] args)
     {
         var r = await OpenStackAsync(endpoint, args);

@@ -76,13 +76,13 @@ public class DefaultGroupOnRefusedPortTests
         await using var api = await ApiHost.StartAsync();
         var net = await api.NetworkAsync();
         await api.SubnetAsync(net, "10.0.0.0/24");
-        await api.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.0.0.9" }) }, project: "p1");
+        await api.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.0.0.9" }) }, project: "p1", roles: "admin");
         var before = await api.SnapshotAsync();
         var refused = await api.PostAsync("/v2.0/ports",
-            new JsonObject { ["port"] = new JsonObject { ["network_id"] = net, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.0.0.9" }) } }.ToJsonString(), project: "fresh");
+            new JsonObject { ["port"] = new JsonObject { ["network_id"] = net, ["fixed_ips"] = new JsonArray(new JsonObject { ["ip_address"] = "10.0.0.9" }) } }.ToJsonString(), project: "fresh", roles: "admin");
         Assert.Equal(HttpStatusCode.Conflict, refused.Status);
         Assert.Equal(before, await api.SnapshotAsync());
-        var ok = await api.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net }, project: "fresh");
+        var ok = await api.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net }, project: "fresh", roles: "admin");
         var group = await api.Nb.GetAsync<Dragonflow.Model.SecurityGroup>((string)ok["security_groups"]![0]!);
         Assert.Equal(("default", "fresh"), (group.Name, group.Topic));
     }

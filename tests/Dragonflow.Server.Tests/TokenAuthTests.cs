@@ -108,7 +108,8 @@ public class TokenAuthTests
         await CreateAsync(api, "tok-admin", "subnets", "subnet", new JsonObject { ["network_id"] = ext["id"]!.DeepClone(), ["cidr"] = "172.24.4.0/24", ["ip_version"] = 4, ["name"] = "ext-sub" });
 
         Assert.Equal(["ext", "shared"], await NamesAsync(api, "tok-bob", "networks"));
-        Assert.Equal(["ext-sub", "shared-sub"], await NamesAsync(api, "tok-bob", "subnets"));
+        // get_subnet: a shared network's subnets are seen by all, an external network's only by its project.
+        Assert.Equal(["shared-sub"], await NamesAsync(api, "tok-bob", "subnets"));
         // Bob may put a port on the shared network, but not change the network itself.
         var port = await CreateAsync(api, "tok-bob", "ports", "port", new JsonObject { ["network_id"] = shared["id"]!.DeepClone(), ["name"] = "bob-port" });
         Assert.Equal("bob", (string?)port["project_id"]);
@@ -132,14 +133,29 @@ public class TokenAuthTests
     }
 
     [Fact]
-    public async Task With_noauth_X_Project_Id_sets_the_project_of_created_resources()
+    public async Task With_noauth_X_Project_Id_sets_the_project_and_X_Roles_the_roles()
     {
         await using var api = await ApiHost.StartAsync();
         var net = await api.CreateAsync("networks", "network", new JsonObject { ["name"] = "n" }, project: "carol");
         Assert.Equal("carol", (string?)net["project_id"]);
         Assert.Equal("carol", (string?)net["tenant_id"]);
-        // noauth callers are admins: another header still sees it.
+        // A project header alone is a member of that project: another project does not see it...
         var other = await api.SendAsync(HttpMethod.Get, $"/v2.0/networks/{net["id"]}", project: "dave");
-        Assert.Equal(HttpStatusCode.OK, other.Status);
+        Assert.Equal(HttpStatusCode.NotFound, other.Status);
+        // ...an admin of another project does, and so does a request naming no project at all (the operator's).
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Get, $"/v2.0/networks/{net["id"]}", project: "dave", roles: "admin")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Get, $"/v2.0/networks/{net["id"]}")).Status);
+        // A reader of carol reads but may not write; the roles are case-insensitive, X-Tenant-Id names the project too.
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/v2.0/networks/{net["id"]}")
+        {
+            Content = new StringContent("""{"network":{"name":"r"}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Tenant-Id", "carol");
+        request.Headers.Add("X-Roles", " Reader ");
+        using var put = await api.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        Assert.Contains("rule:update_network is disallowed by policy", await put.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Get, $"/v2.0/networks/{net["id"]}", project: "carol", roles: "reader")).Status);
+        Assert.Equal("n", (await api.Nb.GetAsync<Dragonflow.Model.LogicalSwitch>((string)net["id"]!)).Name);
     }
 }

@@ -25,7 +25,7 @@ static class DiscoveryEndpoints
         {
             resources = collections.Select(c => new
             {
-                name = c.TrimEnd('s'),
+                name = c.EndsWith("ies", StringComparison.Ordinal) ? c[..^3] + "y" : c.TrimEnd('s'),
                 collection = c,
                 links = new[] { new { href = $"{BaseUrl(request)}/v2.0/{c}", rel = "self" } },
             }),

@@ -22,6 +22,7 @@ static class Extensions
         new("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
         // enable_snat in external_gateway_info (names as neutron-lib's l3_ext_gw_mode definition).
         new("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
+        new("rbac-policies", "RBAC Policies", "Allows creation and modification of policies that control tenant access to resources."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

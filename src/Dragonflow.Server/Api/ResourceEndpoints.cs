@@ -46,18 +46,44 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     public async Task<T> GetAsync(string id) =>
         await Plugin.Nb.TryGetAsync<T>(id) ?? throw NeutronErrors.NotFound(Noun, id);
 
-    /// <summary>The resource as the caller may see it (404 otherwise); to change it the caller must own it (403 otherwise).</summary>
-    public async Task<T> GetAsync(Caller caller, string id, string? change = null)
+    /// <summary>Neutron's rule name for an action on this resource, e.g. update_network.</summary>
+    protected string Rule(string verb) => $"{verb}_{Member}";
+
+    /// <summary>
+    /// The resource as the caller may see it (404 otherwise); with <paramref name="rule"/>
+    /// (update_X, delete_X, add_router_interface...) the caller must also pass that (403 otherwise).
+    /// </summary>
+    public async Task<T> GetAsync(Caller caller, string id, string? rule = null)
     {
         var item = await Access.FindAsync<T>(Plugin, caller, id, Noun);
-        if (change is not null)
-            Access.RequireOwner(caller, item, $"{change}_{Member}");
+        if (rule is not null)
+            Access.Require(await MayChangeAsync(caller, item, rule), rule);
         return item;
     }
 
-    /// <summary>Which rendered items a non-admin lists: by default those of its project.</summary>
+    /// <summary>A change rule (update_X, delete_X...): by default Neutron's ADMIN_OR_PROJECT_MEMBER.</summary>
+    protected virtual Task<bool> MayChangeAsync(Caller caller, T item, string rule) => Task.FromResult(caller.Writes(item.Topic));
+
+    /// <summary>Which rendered items a non-admin lists: by default those its project's reader may read.</summary>
     protected virtual Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller) =>
-        Task.FromResult<Func<JsonObject, bool>>(tree => (string?)tree["project_id"] == caller.ProjectId);
+        Task.FromResult<Func<JsonObject, bool>>(tree => caller.Reads((string?)tree["project_id"]));
+
+    /// <summary>
+    /// How the caller sees a rendered item: null when as rendered (the admin's view), else a copy
+    /// without the attributes its policy hides (get_X:attribute) and with per-caller values.
+    /// </summary>
+    protected virtual Task<Func<JsonObject, JsonObject?>?> ViewerAsync(Caller caller) =>
+        Task.FromResult(caller.IsAdmin || AdminOnlyAttributes.Length == 0 ? null : CallerViews.Hiding(AdminOnlyAttributes));
+
+    /// <summary>The attributes only admins see (Neutron's get_X:attribute = admin).</summary>
+    protected virtual string[] AdminOnlyAttributes => [];
+
+    /// <summary>The item's view as the caller sees it.</summary>
+    public async Task<JsonObject> ViewForAsync(Caller caller, T item)
+    {
+        var tree = View(item);
+        return await ViewerAsync(caller) is { } viewer && viewer(tree) is { } seen ? seen : tree;
+    }
 
     /// <summary>
     /// The stored entries a filtered list needs, when an index can narrow them down; null means
@@ -70,6 +96,10 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
 
     ViewCache<T>? _views;
+    ViewCache<T>? _nonAdminViews;
+
+    /// <summary>Whether a non-admin's view differs by more than the admin-only attributes (a network's shared).</summary>
+    protected virtual bool ViewDependsOnCaller => false;
 
     /// <summary>
     /// The ids a log line about <paramref name="item"/> carries as structured properties (a log
@@ -99,21 +129,33 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             var caller = Caller.Of(ctx, defaultProject);
             await BeforeListAsync(caller);
             var visible = caller.IsAdmin ? null : await ListFilterAsync(caller);
-            _views ??= new ViewCache<T>(View);
+            // Views that only leave out the admin-only attributes are the same for every
+            // non-admin, so they are cached like the admin's; others are adjusted per request.
+            var hidingOnly = !caller.IsAdmin && !ViewDependsOnCaller && AdminOnlyAttributes.Length > 0;
+            var viewer = hidingOnly ? null : await ViewerAsync(caller);
+            var cache = hidingOnly
+                ? (_nonAdminViews ??= new ViewCache<T>(item => CallerViews.Without(View(item), AdminOnlyAttributes)))
+                : (_views ??= new ViewCache<T>(View));
             var indexed = await IndexedEntriesAsync(ctx.Request.Query);
             var entries = indexed ?? await Plugin.Nb.Driver.ListAsync(NbTables.Of<T>().Name);
-            var views = entries.Select(_views.Get).OfType<RenderedView>();
+            var views = entries.Select(cache.Get).OfType<RenderedView>();
             if (visible is not null)
                 views = views.Where(v => visible(v.Tree));
+            if (viewer is not null)
+                views = views.Select(v => viewer(v.Tree) is { } seen ? CallerViews.Render(seen) : v);
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, entries.Count * 512));
             using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, ApiJson.WriterOptions))
                 query.Write(writer, BodyCollection, views);
             if (indexed is null)
-                _views.Prune(entries);
+                cache.Prune(entries);
             return Results.Bytes(buffer.WrittenMemory, "application/json");
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
-            Results.Json(new JsonObject { [Member] = ListQuery.Select(View(await GetAsync(Caller.Of(ctx, defaultProject), id)), ListQuery.Fields(ctx.Request.Query)) }));
+        {
+            var caller = Caller.Of(ctx, defaultProject);
+            var item = await GetAsync(caller, id);
+            return Results.Json(new JsonObject { [Member] = ListQuery.Select(await ViewForAsync(caller, item), ListQuery.Fields(ctx.Request.Query)) });
+        });
         app.MapPost(path, async (HttpContext ctx) =>
         {
             var root = await RequestBody.ReadObjectAsync(ctx.Request);
@@ -121,13 +163,17 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             if (BulkBody.Items(root, BodyCollection, Member) is { } items)
             {
                 var all = await BulkCreate.RunAsync(items, item => CreateAsync(caller, new Input(item)), item => UndoCreatedAsync(caller, item), Plugin.Log);
+                var created = new JsonArray();
                 foreach (var item in all)
+                {
                     LogWrite(item, "created", caller);
-                return Results.Json(new JsonObject { [BodyCollection] = new JsonArray([.. all.Select(item => (JsonNode)View(item))]) }, statusCode: 201);
+                    created.Add(await ViewForAsync(caller, item));
+                }
+                return Results.Json(new JsonObject { [BodyCollection] = created }, statusCode: 201);
             }
-            var created = await CreateAsync(caller, new Input(RequestBody.ResourceOf(root, Member)));
-            LogWrite(created, "created", caller);
-            return Results.Json(new JsonObject { [Member] = View(created) }, statusCode: 201);
+            var one = await CreateAsync(caller, new Input(RequestBody.ResourceOf(root, Member)));
+            LogWrite(one, "created", caller);
+            return Results.Json(new JsonObject { [Member] = await ViewForAsync(caller, one) }, statusCode: 201);
         });
         app.MapPut(path + "/{id}", async (HttpContext ctx, string id) =>
         {
@@ -135,13 +181,13 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             for (var attempt = 0; ; attempt++)
             {
                 var caller = Caller.Of(ctx, defaultProject);
-                var current = await GetAsync(caller, id, "update");
+                var current = await GetAsync(caller, id, Rule("update"));
                 CheckRevision(ctx, current);
                 try
                 {
                     var updated = await UpdateAsync(caller, current, new Input(body));
                     LogWrite(updated, "updated", caller);
-                    return Results.Json(new JsonObject { [Member] = View(updated) });
+                    return Results.Json(new JsonObject { [Member] = await ViewForAsync(caller, updated) });
                 }
                 catch (Dragonflow.NorthDb.NbVersionConflictException) when (attempt < 20)
                 {
@@ -152,7 +198,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
         {
             var caller = Caller.Of(ctx, defaultProject);
-            var current = await GetAsync(caller, id, "delete");
+            var current = await GetAsync(caller, id, Rule("delete"));
             CheckRevision(ctx, current);
             await DeleteAsync(caller, current);
             LogWrite(current, "deleted", caller);
@@ -165,14 +211,14 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             (await GetAsync(Caller.Of(ctx, defaultProject), id)).Tags.Contains(tag) ? Results.NoContent() : throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}"));
         app.MapPut(path + "/{id}/tags/{tag}", async (HttpContext ctx, string id, string tag) =>
         {
-            await GetAsync(Caller.Of(ctx, defaultProject), id, "update");
+            await GetAsync(Caller.Of(ctx, defaultProject), id, Rule("update"));
             ValidateTag(tag);
             await MutateTagsAsync(id, tags => { if (!tags.Contains(tag)) tags.Add(tag); });
             return Results.Created($"{path}/{id}/tags/{tag}", null);
         });
         app.MapPut(path + "/{id}/tags", async (HttpContext ctx, string id) =>
         {
-            await GetAsync(Caller.Of(ctx, defaultProject), id, "update");
+            await GetAsync(Caller.Of(ctx, defaultProject), id, Rule("update"));
             var body = new Input(await RequestBody.ReadObjectAsync(ctx.Request)).Only(["tags"]);
             var tags = body.StringList("tags") ?? throw NeutronErrors.BadRequest("Invalid tags body");
             tags.ForEach(ValidateTag);
@@ -181,14 +227,14 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         });
         app.MapDelete(path + "/{id}/tags/{tag}", async (HttpContext ctx, string id, string tag) =>
         {
-            if (!(await GetAsync(Caller.Of(ctx, defaultProject), id, "update")).Tags.Contains(tag))
+            if (!(await GetAsync(Caller.Of(ctx, defaultProject), id, Rule("update"))).Tags.Contains(tag))
                 throw NeutronErrors.NotFound("Tag", $"{tag} on {Member} {id}");
             await MutateTagsAsync(id, t => t.Remove(tag));
             return Results.NoContent();
         });
         app.MapDelete(path + "/{id}/tags", async (HttpContext ctx, string id) =>
         {
-            await GetAsync(Caller.Of(ctx, defaultProject), id, "update");
+            await GetAsync(Caller.Of(ctx, defaultProject), id, Rule("update"));
             await MutateTagsAsync(id, t => t.Clear());
             return Results.NoContent();
         });
@@ -230,8 +276,11 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         }
     }
 
-    /// <summary>Common create-time attributes: id, project, name, description.</summary>
-    protected static void FillCommon(T item, Caller caller, Input body)
+    /// <summary>
+    /// Common create-time attributes: id, project, name, description; refuses another project
+    /// to a non-admin and create_X to a caller that is not a member of the project.
+    /// </summary>
+    protected void FillCommon(T item, Caller caller, Input body)
     {
         item.Id = Guid.NewGuid().ToString();
         var project = body.String("project_id") ?? body.String("tenant_id");
@@ -239,6 +288,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             throw NeutronErrors.BadRequest("'project_id' and 'tenant_id' do not match");
         item.Topic = string.IsNullOrEmpty(project) ? caller.ProjectId : project;
         Access.RequireOwnProject(caller, item.Topic);
+        Access.Require(caller.Writes(item.Topic), Rule("create"));
         item.Name = body.String("name") ?? "";
         item.Description = body.String("description") ?? "";
     }

@@ -57,6 +57,7 @@ public sealed class NeutronServer : IAsyncDisposable
         var floatingIps = new FloatingIpEndpoints(plugin);
         var groups = new SecurityGroupEndpoints(plugin);
         var rules = new SecurityGroupRuleEndpoints(plugin);
+        var rbac = new RbacPolicyEndpoints(plugin);
         networks.Map(app, options.DefaultProject);
         subnets.Map(app, options.DefaultProject);
         ports.Map(app, options.DefaultProject);
@@ -64,8 +65,10 @@ public sealed class NeutronServer : IAsyncDisposable
         floatingIps.Map(app, options.DefaultProject);
         groups.Map(app, options.DefaultProject);
         rules.Map(app, options.DefaultProject);
+        rbac.Map(app, options.DefaultProject);
         DiscoveryEndpoints.Map(app,
-            [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection],
+            [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection,
+             RbacPolicyEndpoints.Collection],
             Extensions.All);
         return new NeutronServer(app);
     }

@@ -34,6 +34,8 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         body.Only(Attributes);
         var fip = new FloatingIp();
         FillCommon(fip, caller, body);
+        if (body.Has("floating_ip_address"))
+            Access.RequireAdmin(caller, Rule("create"), "floating_ip_address");
         var networkId = body.RequiredString("floating_network_id");
         var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
         if (!net.RouterExternal)
@@ -90,6 +92,8 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
     async Task AssociateAsync(Caller caller, FloatingIp fip, string portId, IPAddress? fixedIp)
     {
         var port = await Access.FindAsync<LogicalPort>(Plugin, caller, portId, "Port");
+        if (port.Topic != fip.Topic && !caller.IsAdmin)
+            throw NeutronErrors.BadRequest($"Bad floatingip request: Cannot process floating IP association with Port {port.Id}, since that port is owned by a different tenant.");
         var chosen = fixedIp is null
             ? port.Ips.FirstOrDefault(i => IPAddress.Parse(i.IpAddress).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
             : port.Ips.FirstOrDefault(i => IPAddress.Parse(i.IpAddress).Equals(fixedIp));

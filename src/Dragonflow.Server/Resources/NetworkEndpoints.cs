@@ -28,15 +28,66 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
     public override JsonObject View(LogicalSwitch item) => Views.Network(item);
 
-    protected override Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller) =>
-        Task.FromResult<Func<JsonObject, bool>>(tree =>
-            (string?)tree["project_id"] == caller.ProjectId || (bool?)tree["shared"] == true || (bool?)tree["router:external"] == true);
+    static readonly string[] ProviderAttributes = ["provider:network_type", "provider:physical_network", "provider:segmentation_id"];
+
+    protected override async Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller)
+    {
+        var grants = await NetworkGrants.LoadAsync(Plugin.Nb);
+        return tree => caller.Reads((string?)tree["project_id"]) || Grants(grants, tree, caller);
+    }
+
+    static bool Grants(NetworkGrants grants, JsonObject tree, Caller caller)
+    {
+        var id = (string?)tree["id"] ?? "";
+        return grants.SharedWith(id, (bool?)tree["shared"] == true, caller.ProjectId)
+            || grants.ExternalFor(id, (bool?)tree["router:external"] == true, caller.ProjectId);
+    }
+
+    protected override bool ViewDependsOnCaller => true;
+
+    /// <summary>shared as it is for the caller (shared with everyone or with its project); provider:* for admins only.</summary>
+    protected override async Task<Func<JsonObject, JsonObject?>?> ViewerAsync(Caller caller)
+    {
+        var grants = await NetworkGrants.LoadAsync(Plugin.Nb);
+        return tree =>
+        {
+            var stored = (bool?)tree["shared"] == true;
+            var shared = grants.SharedWith((string?)tree["id"] ?? "", stored, caller.ProjectId);
+            if (caller.IsAdmin && shared == stored)
+                return null;
+            var copy = (JsonObject)tree.DeepClone();
+            copy["shared"] = shared;
+            if (!caller.IsAdmin)
+                foreach (var a in ProviderAttributes)
+                    copy.Remove(a);
+            return copy;
+        };
+    }
+
+    /// <summary>Attributes only admins may set (create_network:X, update_network:X = admin).</summary>
+    static void CheckAdminAttributes(Caller caller, Input body, string verb)
+    {
+        if (caller.IsAdmin)
+            return;
+        // On create an attribute at its default is not checked, as Neutron's policy engine does.
+        var creating = verb == "create";
+        if (body.Has("shared") && (!creating || body.Bool("shared") == true))
+            throw Access.Forbidden($"{verb}_network", "shared");
+        if (body.Has("router:external"))
+            throw Access.Forbidden($"{verb}_network", "router:external");
+        if (body.Has("is_default") && (!creating || body.Bool("is_default") == true))
+            throw Access.Forbidden($"{verb}_network", "is_default");
+        foreach (var a in ProviderAttributes)
+            if (body.Has(a))
+                throw Access.Forbidden($"{verb}_network", a);
+    }
 
     protected override async Task<LogicalSwitch> CreateAsync(Caller caller, Input body)
     {
         body.Only(Attributes);
         var net = new LogicalSwitch();
         FillCommon(net, caller, body);
+        CheckAdminAttributes(caller, body, "create");
         net.AdminStateUp = body.Bool("admin_state_up") ?? true;
         net.Shared = body.Bool("shared") ?? false;
         net.RouterExternal = body.Bool("router:external") ?? false;
@@ -83,11 +134,18 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
                 }
             }
             net.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalSwitch>();
-            return await Plugin.Nb.CreateAsync(net);
+            var created = await Plugin.Nb.CreateAsync(net);
+            // Neutron keeps shared and router:external as policies for everyone.
+            if (net.Shared)
+                await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsShared, RbacPolicy.Everyone);
+            if (net.RouterExternal)
+                await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsExternal, RbacPolicy.Everyone);
+            return created;
         }
         catch (Exception e)
         {
             await Plugin.UndoCreateAsync<LogicalSwitch>(net.Id);
+            await NetworkRbac.UndoAllOfAsync(Plugin, net.Id);
             if (net.SegmentationId is { } s)
                 await Plugin.Segments.ReleaseAsync(type, segmentPhysnet, s, net.Id);
             if (e is NbBackendUnavailableException)
@@ -108,14 +166,37 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
     protected override async Task<LogicalSwitch> UpdateAsync(Caller caller, LogicalSwitch net, Input body)
     {
-        body.Only(Attributes).ReadOnly("provider:network_type", "provider:physical_network", "provider:segmentation_id");
+        body.Only(Attributes);
+        CheckAdminAttributes(caller, body, "update");
+        body.ReadOnly(ProviderAttributes);
         UpdateCommon(net, body);
         if (body.Bool("admin_state_up") is { } up) net.AdminStateUp = up;
-        if (body.Bool("shared") is { } shared) net.Shared = shared;
-        if (body.Bool("router:external") is { } external) net.RouterExternal = external;
         if (body.Bool("port_security_enabled") is { } ps) net.PortSecurityEnabled = ps;
         if (body.Int("mtu", 68, 65535) is { } mtu) net.Mtu = mtu;
-        return await Plugin.Nb.UpdateAsync(net);
+        var shared = body.Bool("shared");
+        var external = body.Bool("router:external");
+        var grants = await NetworkGrants.LoadAsync(Plugin.Nb);
+        var everyone = grants.Of(net.Id).FirstOrDefault(p => p.Action == RbacPolicy.AccessAsShared && p.TargetTenant == RbacPolicy.Everyone);
+        if (shared == false && (net.Shared || everyone is not null))
+            await NetworkRbac.CheckUnsharingAsync(Plugin, net, grants);
+        if (external == false && net.RouterExternal)
+            await NetworkRbac.CheckNoGatewaysAsync(Plugin, net);
+        // Policies for everyone first when granting, last when taking back: a failure in
+        // between leaves the network at most as open as either the old or the new request.
+        if (shared == true && everyone is null)
+            await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsShared, RbacPolicy.Everyone);
+        // (A retry after a conflicting write finds the policy it added the first time.)
+        if (external == true && !net.RouterExternal
+            && !grants.Of(net.Id).Any(p => p.Action == RbacPolicy.AccessAsExternal && p.TargetTenant == RbacPolicy.Everyone))
+            await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsExternal, RbacPolicy.Everyone);
+        if (shared is { } s) net.Shared = s;
+        if (external is { } x) net.RouterExternal = x;
+        var updated = await Plugin.Nb.UpdateAsync(net);
+        if (shared == false && everyone is not null)
+            await NetworkRbac.RemoveAsync(Plugin, [everyone]);
+        if (external == false)
+            await NetworkRbac.RemoveAsync(Plugin, grants.Of(net.Id).Where(p => p.Action == RbacPolicy.AccessAsExternal));
+        return updated;
     }
 
     protected override async Task DeleteAsync(Caller caller, LogicalSwitch net)
@@ -130,8 +211,10 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
                 await SubnetEndpoints.RemoveAsync(Plugin, subnet);
         }
         var segments = Plugin.Segments;
+        var plugin = Plugin;
         await Plugin.DeleteThenAsync<LogicalSwitch>(net.Id, null, async () =>
         {
+            await NetworkRbac.UndoAllOfAsync(plugin, net.Id);
             if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
                 await segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s, net.Id);
         });

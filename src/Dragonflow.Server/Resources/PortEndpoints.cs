@@ -33,6 +33,64 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     public override JsonObject View(LogicalPort item) => Views.Port(item);
 
+    /// <summary>get_port:binding:* = admin.</summary>
+    protected override string[] AdminOnlyAttributes => ["binding:host_id", "binding:profile", "binding:vif_type", "binding:vif_details"];
+
+    /// <summary>get_port: the project's reader, or the caller's project owns the port's network.</summary>
+    protected override async Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller)
+    {
+        var own = (await Plugin.Nb.ListAsync<LogicalSwitch>(caller.ProjectId)).Items.Where(n => n.Topic == caller.ProjectId).Select(n => n.Id).ToHashSet();
+        return tree => caller.Reads((string?)tree["project_id"]) || own.Contains((string?)tree["network_id"] ?? "");
+    }
+
+    /// <summary>
+    /// update_port: admin or the port's project member; delete_port also a member of the network's
+    /// project (Zed's rule names the network's project alone; a reader there still writes nothing,
+    /// as in later releases).
+    /// </summary>
+    protected override async Task<bool> MayChangeAsync(Caller caller, LogicalPort item, string rule) =>
+        caller.Writes(item.Topic)
+        || (rule == Rule("delete") && (await Plugin.Nb.TryGetAsync<LogicalSwitch>(item.Lswitch))?.Topic is { } owner && caller.Writes(owner));
+
+    /// <summary>
+    /// The attribute rules of create_port/update_port: what only the network's project (or an admin)
+    /// may set — a MAC, addresses, port security, address pairs, a network:* device owner — and
+    /// what only admins may set (binding host and profile). On create an attribute left at its
+    /// default is not checked, as in Neutron.
+    /// </summary>
+    async Task CheckAttributesAsync(Caller caller, LogicalSwitch net, Input body, string verb)
+    {
+        if (caller.IsAdmin)
+            return;
+        var rule = Rule(verb);
+        var networkOwner = caller.InProject(net.Topic);
+        var creating = verb == "create";
+        if (body.String("device_owner") is { } owner && owner.StartsWith(DeviceOwners.NetworkPrefix, StringComparison.Ordinal))
+            Access.Require(networkOwner, rule, "device_owner");
+        if (body.Has("mac_address"))
+            Access.Require(networkOwner && creating, rule, "mac_address");
+        if (body.Array("fixed_ips") is { } fixedIps)
+        {
+            var shared = creating && (await NetworkGrants.LoadAsync(Plugin.Nb)).SharedWith(net, caller.ProjectId);
+            Access.Require(networkOwner || shared, rule, "fixed_ips");
+            foreach (var ip in fixedIps.OfType<JsonObject>())
+            {
+                if (ip.ContainsKey("ip_address"))
+                    Access.Require(networkOwner, rule, "fixed_ips", "ip_address");
+                if (ip.ContainsKey("subnet_id"))
+                    Access.Require(networkOwner || shared, rule, "fixed_ips", "subnet_id");
+            }
+        }
+        if (body.Has("port_security_enabled"))
+            Access.Require(networkOwner, rule, "port_security_enabled");
+        if (body.Has("allowed_address_pairs"))
+            Access.Require(networkOwner, rule, "allowed_address_pairs");
+        if (body.String("binding:host_id") is { Length: > 0 } || (!creating && body.Has("binding:host_id")))
+            Access.Require(false, rule, "binding:host_id");
+        if (body.Has("binding:profile"))
+            Access.Require(false, rule, "binding:profile");
+    }
+
     /// <summary>?device_id=X (one or more non-empty values) reads only the ports the device index names.</summary>
     protected override async Task<IReadOnlyList<Dragonflow.NorthDb.Drivers.NbEntry>?> IndexedEntriesAsync(Microsoft.AspNetCore.Http.IQueryCollection query)
     {
@@ -51,7 +109,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         FillCommon(port, caller, body);
         var networkId = body.RequiredString("network_id");
         var net = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
-        Access.RequireNetworkUse(caller, net, "port", sharedAllows: true);
+        await CheckAttributesAsync(caller, net, body, "create");
         port.Lswitch = net.Id;
         string? mac = null;
         if (body.String("mac_address", 64) is { } macText)
@@ -273,7 +331,10 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     protected override async Task<LogicalPort> UpdateAsync(Caller caller, LogicalPort port, Input body)
     {
-        body.Only(Attributes).ReadOnly("network_id", "mac_address");
+        body.Only(Attributes);
+        if (await Plugin.Nb.TryGetAsync<LogicalSwitch>(port.Lswitch) is { } network)
+            await CheckAttributesAsync(caller, network, body, "update");
+        body.ReadOnly("network_id", "mac_address");
         UpdateCommon(port, body);
         ApplyPlainAttributes(port, body);
         if (body.Bool("port_security_enabled") is { } ps) port.PortSecurityEnabled = ps;

@@ -32,13 +32,30 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
 
     public override JsonObject View(LogicalRouter item) => Views.Router(item);
 
+    /// <summary>get_router:distributed, get_router:ha = admin.</summary>
+    protected override string[] AdminOnlyAttributes => ["distributed", "ha"];
+
+    /// <summary>Attributes only admins may set: distributed, ha, the gateway's enable_snat and external_fixed_ips.</summary>
+    static void CheckAdminAttributes(Caller caller, Input body, string verb)
+    {
+        if (caller.IsAdmin)
+            return;
+        foreach (var a in new[] { "distributed", "ha" })
+            if (body.Has(a))
+                throw Access.Forbidden($"{verb}_router", a);
+        if (body.Body["external_gateway_info"] is JsonObject gateway)
+            foreach (var a in new[] { "enable_snat", "external_fixed_ips" })
+                if (gateway.ContainsKey(a))
+                    throw Access.Forbidden($"{verb}_router", "external_gateway_info", a);
+    }
+
     public override void Map(IEndpointRouteBuilder app, string defaultProject)
     {
         base.Map(app, defaultProject);
         app.MapPut("/v2.0/routers/{id}/add_router_interface", async (HttpContext ctx, string id) =>
         {
             var caller = Caller.Of(ctx, defaultProject);
-            var router = await GetAsync(caller, id, "add_router_interface:update");
+            var router = await GetAsync(caller, id, "add_router_interface");
             var added = await AddInterfaceAsync(caller, router, new Input(await RequestBody.ReadObjectAsync(ctx.Request)));
             LogInterface(router, added, "added");
             return Results.Json(added);
@@ -46,7 +63,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         app.MapPut("/v2.0/routers/{id}/remove_router_interface", async (HttpContext ctx, string id) =>
         {
             var caller = Caller.Of(ctx, defaultProject);
-            var router = await GetAsync(caller, id, "remove_router_interface:update");
+            var router = await GetAsync(caller, id, "remove_router_interface");
             var removed = await RemoveInterfaceAsync(router, new Input(await RequestBody.ReadObjectAsync(ctx.Request)));
             LogInterface(router, removed, "removed");
             return Results.Json(removed);
@@ -67,6 +84,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         body.Only(Attributes);
         var router = new LogicalRouter();
         FillCommon(router, caller, body);
+        CheckAdminAttributes(caller, body, "create");
         router.AdminStateUp = body.Bool("admin_state_up") ?? true;
         router.Distributed = body.Bool("distributed") ?? true;
         if (body.Bool("ha") == true)
@@ -160,7 +178,9 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
 
     protected override async Task<LogicalRouter> UpdateAsync(Caller caller, LogicalRouter router, Input body)
     {
-        body.Only(Attributes).ReadOnly("distributed", "ha");
+        body.Only(Attributes);
+        CheckAdminAttributes(caller, body, "update");
+        body.ReadOnly("distributed", "ha");
         UpdateCommon(router, body);
         if (body.Bool("admin_state_up") is { } up) router.AdminStateUp = up;
         if (Routes(body, router) is { } routes) router.Routes = routes;
@@ -227,6 +247,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             subnet = await Access.FindAsync<LogicalSubnet>(Plugin, caller, subnetId, "Subnet");
             if (subnet.GatewayIp is null)
                 throw NeutronErrors.BadRequest($"Bad router request: Subnet for router interface must have a gateway IP.");
+            await CheckSubnetOwnerAsync(caller, subnet);
             CheckNoOverlap(router, subnet);
             var net = await Plugin.Nb.GetAsync<LogicalSwitch>(subnet.Lswitch);
             port = new LogicalPort
@@ -279,6 +300,21 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             throw;
         }
         return InterfaceInfo(router, port, subnet.Id);
+    }
+
+    /// <summary>
+    /// Another project's subnet takes a non-admin's router interface only when its network is
+    /// shared with the caller's project by a policy naming it; a network shared with everyone
+    /// does not do (Neutron refuses it so that no project routes into a provider network).
+    /// </summary>
+    async Task CheckSubnetOwnerAsync(Caller caller, LogicalSubnet subnet)
+    {
+        if (caller.IsAdmin || caller.InProject(subnet.Topic))
+            return;
+        var named = (await NetworkGrants.LoadAsync(Plugin.Nb)).Of(subnet.Lswitch)
+            .Any(p => p.Action == RbacPolicy.AccessAsShared && p.TargetTenant == caller.ProjectId);
+        if (!named)
+            throw NeutronErrors.BadRequest($"Bad router request: Cannot add interface to router because subnet {subnet.Id} is not owned by project making the request.");
     }
 
     static void CheckNoOverlap(LogicalRouter router, LogicalSubnet subnet)

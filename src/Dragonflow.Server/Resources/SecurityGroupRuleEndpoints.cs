@@ -28,8 +28,9 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         {
             var query = new ListQuery(ctx.Request.Query);
             var caller = Caller.Of(ctx, defaultProject);
-            var groups = (await plugin.Nb.ListAsync<SecurityGroup>()).Items.Where(g => caller.Owns(g.Topic));
-            return Results.Json(new JsonObject { [BodyCollection] = query.Apply(groups.SelectMany(g => g.Rules.Select(r => Views.Rule(g, r)))) });
+            var groups = (await plugin.Nb.ListAsync<SecurityGroup>()).Items;
+            var rules = groups.SelectMany(g => g.Rules.Where(r => Reads(caller, g, r)).Select(r => Views.Rule(g, r)));
+            return Results.Json(new JsonObject { [BodyCollection] = query.Apply(rules) });
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
         {
@@ -52,7 +53,7 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         {
             var body = new Input(await RequestBody.ReadResourceAsync(ctx.Request, Member)).Only(["description"]);
             var description = body.String("description") ?? "";
-            var (group, _) = await FindAsync(Caller.Of(ctx, defaultProject), id);
+            var (group, _) = await FindAsync(Caller.Of(ctx, defaultProject), id, "update_security_group_rule");
             var updated = await plugin.Nb.UpdateAsync<SecurityGroup>(group.Id, g =>
             {
                 var r = g.Rules.FirstOrDefault(x => x.Id == id) ?? throw NeutronErrors.NotFound("Security group rule", id);
@@ -64,7 +65,7 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         });
         app.MapDelete(path + "/{id}", async (HttpContext ctx, string id) =>
         {
-            var (group, _) = await FindAsync(Caller.Of(ctx, defaultProject), id);
+            var (group, _) = await FindAsync(Caller.Of(ctx, defaultProject), id, "delete_security_group_rule");
             await plugin.Nb.UpdateAsync<SecurityGroup>(group.Id, g =>
             {
                 if (g.Rules.RemoveAll(r => r.Id == id) == 0)
@@ -93,7 +94,8 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
             if (rules.Take(i).Any(earlier => SameRule(earlier, rules[i])))
                 throw SecurityGroupRuleErrors.DuplicateInPost();
         var groupId = groupIds[0];
-        Access.RequireOwner(caller, await Access.FindAsync<SecurityGroup>(plugin, caller, groupId, "Security group"), "create_security_group_rule");
+        var target = await Access.FindAsync<SecurityGroup>(plugin, caller, groupId, "Security group");
+        Access.Require(caller.Writes(target.Topic) && rules.All(r => caller.Writes(r.Topic)), "create_security_group_rule");
         var group = await plugin.Nb.UpdateAsync<SecurityGroup>(groupId, g =>
         {
             foreach (var rule in rules)
@@ -104,11 +106,20 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         return (group, rules);
     }
 
-    async Task<(SecurityGroup, SecurityGroupRule)> FindAsync(Caller caller, string id)
+    /// <summary>get_security_group_rule: admin, the rule's project reader, or the group's project.</summary>
+    static bool Reads(Caller caller, SecurityGroup group, SecurityGroupRule rule) =>
+        caller.Reads(rule.Topic ?? group.Topic) || caller.InProject(group.Topic);
+
+    /// <summary>The rule if the caller sees it (404 otherwise); with <paramref name="change"/> it must also be a member of the rule's project (403).</summary>
+    async Task<(SecurityGroup, SecurityGroupRule)> FindAsync(Caller caller, string id, string? change = null)
     {
-        foreach (var g in (await plugin.Nb.ListAsync<SecurityGroup>()).Items.Where(g => caller.Owns(g.Topic)))
-            if (g.Rules.FirstOrDefault(r => r.Id == id) is { } rule)
+        foreach (var g in (await plugin.Nb.ListAsync<SecurityGroup>()).Items)
+            if (g.Rules.FirstOrDefault(r => r.Id == id) is { } rule && Reads(caller, g, rule))
+            {
+                if (change is not null)
+                    Access.Require(caller.Writes(rule.Topic ?? g.Topic), change);
                 return (g, rule);
+            }
         throw NeutronErrors.NotFound("Security group rule", id);
     }
 

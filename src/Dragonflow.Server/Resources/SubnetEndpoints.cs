@@ -37,12 +37,24 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     public override JsonObject View(LogicalSubnet item) => Views.Subnet(item);
 
-    /// <summary>Own subnets, and those of shared and external networks.</summary>
+    /// <summary>get_subnet: the project's reader, or the subnet's network is shared with the caller.</summary>
     protected override async Task<Func<JsonObject, bool>> ListFilterAsync(Caller caller)
     {
-        var open = (await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.Where(Access.IsPublic).Select(n => n.Id).ToHashSet();
-        return tree => (string?)tree["project_id"] == caller.ProjectId || open.Contains((string?)tree["network_id"] ?? "");
+        var grants = await NetworkGrants.LoadAsync(Plugin.Nb);
+        var shared = (await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.Where(n => grants.SharedWith(n, caller.ProjectId)).Select(n => n.Id).ToHashSet();
+        return tree => caller.Reads((string?)tree["project_id"]) || shared.Contains((string?)tree["network_id"] ?? "");
     }
+
+    protected override string[] AdminOnlyAttributes => ["segment_id"];
+
+    /// <summary>create_subnet: admin, or a member of the network's project (a shared network takes no subnets from others).</summary>
+    static bool MayUseNetwork(Caller caller, LogicalSwitch net) =>
+        caller.IsAdmin || (caller.Identity.Has(Auth.Identity.MemberRole) && caller.InProject(net.Topic));
+
+    /// <summary>update_subnet, delete_subnet: admin, the subnet's project member, or a member of the network's project.</summary>
+    protected override async Task<bool> MayChangeAsync(Caller caller, LogicalSubnet item, string rule) =>
+        caller.Writes(item.Topic)
+        || (await Plugin.Nb.TryGetAsync<LogicalSwitch>(item.Lswitch) is { } net && MayUseNetwork(caller, net));
 
     protected override async Task<LogicalSubnet> CreateAsync(Caller caller, Input body)
     {
@@ -87,7 +99,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         }
 
         var network = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
-        Access.RequireNetworkUse(caller, network, "subnet", sharedAllows: false);
+        Access.Require(MayUseNetwork(caller, network), Rule("create"));
         // The object is stored before it is attached, so that every subnet a network lists can be
         // read by a racing attach and checked for overlap; a refused attach deletes it again.
         var written = false;

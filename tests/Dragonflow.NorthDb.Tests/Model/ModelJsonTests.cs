@@ -52,6 +52,7 @@ public class ModelJsonTests
             new Chassis { Id = "host1", Ip = "192.0.2.1", TunnelTypes = ["geneve", "vxlan"] },
             new Publisher { Id = "pub", Uri = "tcp://127.0.0.1:1234", LastActivityTimestamp = 1700000000.5 },
             new UniqueKeyCounter { Id = "lport", Value = 9 },
+            new RbacPolicy { Id = "rb", Topic = "t", ObjectId = "n", Action = RbacPolicy.AccessAsShared, TargetTenant = RbacPolicy.Everyone },
         ];
 
         foreach (var sample in samples)
@@ -90,7 +91,7 @@ public class ModelJsonTests
     {
         Assert.Equal(
             ["lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "chassis", "publisher", "unique_key",
-             "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device"],
+             "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy"],
             NbTables.All.Select(t => t.Name));
         Assert.True(NbTables.TryGet("lport", out var lport));
         Assert.Equal(typeof(LogicalPort), lport.Type);

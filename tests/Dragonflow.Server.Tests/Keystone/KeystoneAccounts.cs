@@ -5,7 +5,7 @@ using Dragonflow.Testing.Backends;
 namespace Dragonflow.Server.Tests.Keystone;
 
 /// <summary>
-/// A real Keystone for one test class, with the accounts the tests use: the server's service user
+/// A real Keystone for the Keystone test collection, with the accounts the tests use: the server's service user
 /// (neutron, role service in project service), project alpha with alice (member) and rita (reader),
 /// project beta with bob (member). Tokens live <see cref="TokenLife"/>, so one test can see a token expire.
 /// </summary>

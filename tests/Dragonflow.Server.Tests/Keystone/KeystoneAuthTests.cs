@@ -12,7 +12,8 @@ namespace Dragonflow.Server.Tests.Keystone;
 /// project owns what it creates, bad, expired and revoked tokens get 401 with Keystone's challenge,
 /// and a Keystone that is down makes 503, not 401 and not 500, until it is back.
 /// </summary>
-public sealed class KeystoneAuthTests(KeystoneAccounts accounts) : IClassFixture<KeystoneAccounts>
+[Collection(KeystoneCollection.Name)]
+public sealed class KeystoneAuthTests(KeystoneAccounts accounts)
 {
     static readonly TimeSpan LongCache = TimeSpan.FromMinutes(5);
     static readonly TimeSpan ShortCache = TimeSpan.FromSeconds(3);

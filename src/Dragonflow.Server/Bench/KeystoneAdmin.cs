@@ -96,6 +96,15 @@ public sealed class KeystoneAdmin : IDisposable
         Expect(status, HttpStatusCode.NoContent, "DELETE auth/tokens", body);
     }
 
+    /// <summary>Whether <c>GET /v3/COLLECTION/ID</c> finds it.</summary>
+    public async Task<bool> ExistsAsync(string collection, string id, CancellationToken cancellationToken = default)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, $"{collection}/{id}", null, cancellationToken);
+        if (status is not (HttpStatusCode.OK or HttpStatusCode.NotFound))
+            Expect(status, HttpStatusCode.OK, $"GET {collection}", body);
+        return status == HttpStatusCode.OK;
+    }
+
     public async Task DeleteAsync(string collection, string id, CancellationToken cancellationToken = default)
     {
         var (status, body) = await SendAsync(HttpMethod.Delete, $"{collection}/{id}", null, cancellationToken);

@@ -169,6 +169,28 @@ public sealed class KeystoneAuthTests(KeystoneAccounts accounts)
     }
 
     [Fact]
+    public async Task A_keystone_that_does_not_answer_is_503_after_the_call_timeout_and_fine_once_it_answers()
+    {
+        await using var api = await ApiHost.StartAsync(keystone: accounts.Settings(LongCache));
+        var alice = await accounts.TokenAsync("alice", "alpha");
+        accounts.Keystone.FreezeKeystone();
+        ApiHost.Reply frozen;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            frozen = await AsAsync(api, HttpMethod.Get, "/v2.0/networks", alice.Token);
+        }
+        finally
+        {
+            accounts.Keystone.ThawKeystone();
+        }
+        Assert.True(frozen.Status == HttpStatusCode.ServiceUnavailable, $"{(int)frozen.Status} {frozen.Text}");
+        Assert.Equal("ServiceUnavailable", frozen.ErrorType);
+        Assert.InRange(clock.Elapsed, Dragonflow.Server.Auth.KeystoneHttp.CallTimeout - TimeSpan.FromSeconds(1), Dragonflow.Server.Auth.KeystoneHttp.CallTimeout * 2);
+        Assert.Equal(HttpStatusCode.OK, (await AsAsync(api, HttpMethod.Get, "/v2.0/networks", alice.Token)).Status);
+    }
+
+    [Fact]
     public async Task Concurrent_requests_with_one_new_token_share_one_validation_and_later_ones_hit_the_cache()
     {
         await using var api = await ApiHost.StartAsync(keystone: accounts.Settings(LongCache));

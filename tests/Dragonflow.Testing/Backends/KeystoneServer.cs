@@ -51,6 +51,18 @@ public sealed class KeystoneServer : IDisposable
     /// <summary>Starts Keystone again on the same port and database.</summary>
     public void StartKeystone() => Up();
 
+    /// <summary>Freezes Keystone's uwsgi process (SIGSTOP by its recorded pid): connections are accepted, nothing is answered.</summary>
+    public void FreezeKeystone() => Signal("-STOP");
+
+    /// <summary>Lets a frozen Keystone go on (SIGCONT).</summary>
+    public void ThawKeystone() => Signal("-CONT");
+
+    void Signal(string signal)
+    {
+        var pid = File.ReadAllText(Path.Combine(_dir.Path, "uwsgi.pid")).Split(' ')[0];
+        ProcessRunner.RunChecked("kill", signal, pid);
+    }
+
     string Up() =>
         ProcessRunner.RunChecked(Script("up.sh"), [_dir.Path], StartTimeout, _environment).StdOut.Trim().Split('\n')[^1];
 

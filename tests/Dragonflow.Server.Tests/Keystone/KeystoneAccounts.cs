@@ -11,7 +11,7 @@ namespace Dragonflow.Server.Tests.Keystone;
 /// </summary>
 public sealed class KeystoneAccounts : IAsyncLifetime
 {
-    public static readonly TimeSpan TokenLife = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan TokenLife = TimeSpan.FromSeconds(20);
     public const string Password = "secret-pw";
     public const string ServiceUser = "neutron";
     public const string ServiceProject = "service";

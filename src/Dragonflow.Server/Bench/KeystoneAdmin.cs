@@ -96,6 +96,17 @@ public sealed class KeystoneAdmin : IDisposable
         Expect(status, HttpStatusCode.NoContent, "DELETE auth/tokens", body);
     }
 
+    /// <summary>A service of the catalog, e.g. type network.</summary>
+    public async Task<string> CreateServiceAsync(string type, string name, CancellationToken cancellationToken = default) =>
+        await IdOfAsync(HttpMethod.Post, "services", "service", new JsonObject { ["type"] = type, ["name"] = name }, cancellationToken);
+
+    /// <summary>A public endpoint of <paramref name="serviceId"/> in <paramref name="region"/>.</summary>
+    public async Task<string> CreatePublicEndpointAsync(string serviceId, Uri url, string region, CancellationToken cancellationToken = default) =>
+        await IdOfAsync(HttpMethod.Post, "endpoints", "endpoint", new JsonObject
+        {
+            ["service_id"] = serviceId, ["url"] = url.ToString().TrimEnd('/'), ["region_id"] = region, ["interface"] = "public",
+        }, cancellationToken);
+
     /// <summary>Whether <c>GET /v3/COLLECTION/ID</c> finds it.</summary>
     public async Task<bool> ExistsAsync(string collection, string id, CancellationToken cancellationToken = default)
     {

@@ -8,25 +8,26 @@ shift
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(uwsgi mariadb)
 
-start_time() {
-  local stat rest
+# True while PID is the process recorded with START and has not exited (a zombie has).
+alive() {
+  local recorded=$2 stat rest
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   rest=${stat##*) }
   set -- $rest
-  echo "${20}"
+  [ "$1" != Z ] && [ "${20}" = "$recorded" ]
 }
 
 for name in "${names[@]}"; do
   file=$dir/$name.pid
   [ -e "$file" ] || continue
   read -r pid start < "$file"
-  if [ "$(start_time "$pid")" = "$start" ]; then
+  if alive "$pid" "$start"; then
     kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 100); do
-      [ "$(start_time "$pid")" = "$start" ] || break
+      alive "$pid" "$start" || break
       sleep 0.1
     done
-    if [ "$(start_time "$pid")" = "$start" ]; then
+    if alive "$pid" "$start"; then
       echo "keystone/down.sh: $name (pid $pid) did not stop in 10 s; killing it" >&2
       kill -KILL "$pid" 2>/dev/null
     fi

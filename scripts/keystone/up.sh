@@ -48,12 +48,15 @@ record() {
   fi
 }
 
-# True if DIR/NAME.pid names a process that still runs.
+# True if DIR/NAME.pid names a process that still runs (not exited, not a zombie).
 running() {
-  local pid start
+  local pid start stat rest
   [ -e "$dir/$1.pid" ] || return 1
   read -r pid start < "$dir/$1.pid"
-  [ "$(start_time "$pid")" = "$start" ]
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  rest=${stat##*) }
+  set -- $rest
+  [ "$1" != Z ] && [ "${20}" = "$start" ]
 }
 
 # Waits up to $2 seconds for the command "$3..." to succeed while process $1 lives.

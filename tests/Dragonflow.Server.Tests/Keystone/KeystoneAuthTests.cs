@@ -169,6 +169,29 @@ public sealed class KeystoneAuthTests(KeystoneAccounts accounts)
     }
 
     [Fact]
+    public async Task A_keystone_answering_500_is_503_and_fine_once_it_recovers()
+    {
+        await using var api = await ApiHost.StartAsync(keystone: accounts.Settings(LongCache));
+        Assert.Equal(HttpStatusCode.OK, (await AsAsync(api, HttpMethod.Get, "/v2.0/networks", (await accounts.TokenAsync("alice", "alpha")).Token)).Status);
+        var fresh = await accounts.TokenAsync("bob", "beta");
+        // Without its database Keystone answers 500 to every validation.
+        accounts.Keystone.StopDatabase();
+        ApiHost.Reply broken;
+        try
+        {
+            broken = await AsAsync(api, HttpMethod.Get, "/v2.0/networks", fresh.Token);
+        }
+        finally
+        {
+            accounts.Keystone.StartDatabase();
+        }
+        Assert.True(broken.Status == HttpStatusCode.ServiceUnavailable, $"{(int)broken.Status} {broken.Text}");
+        Assert.Equal("ServiceUnavailable", broken.ErrorType);
+        var back = await AsAsync(api, HttpMethod.Get, "/v2.0/networks", fresh.Token);
+        Assert.True(back.Status == HttpStatusCode.OK, $"{(int)back.Status} {back.Text}");
+    }
+
+    [Fact]
     public async Task A_keystone_that_does_not_answer_is_503_after_the_call_timeout_and_fine_once_it_answers()
     {
         await using var api = await ApiHost.StartAsync(keystone: accounts.Settings(LongCache));

@@ -7,7 +7,8 @@ namespace Dragonflow.Testing.Backends;
 /// scripts/keystone/up.sh in a directory of its own, for one test class. The script records every
 /// pid it starts (in the directory and in DF_TEST_LEFTOVERS); <see cref="Dispose"/> stops them by
 /// pid with scripts/keystone/down.sh, also when starting failed half way.
-/// StopKeystone/StartKeystone stop and restart the uwsgi process only (same port, same database).
+/// StopKeystone/StartKeystone stop and restart the uwsgi process only (same port, same database);
+/// StopDatabase/StartDatabase the MariaDB under a running Keystone.
 /// </summary>
 public sealed class KeystoneServer : IDisposable
 {
@@ -50,6 +51,12 @@ public sealed class KeystoneServer : IDisposable
 
     /// <summary>Starts Keystone again on the same port and database.</summary>
     public void StartKeystone() => Up();
+
+    /// <summary>Stops Keystone's MariaDB (by its recorded pid): Keystone still runs but answers 500.</summary>
+    public void StopDatabase() => Down("mariadb");
+
+    /// <summary>Starts the MariaDB again on the same data (Keystone reconnects by itself).</summary>
+    public void StartDatabase() => Up();
 
     /// <summary>Freezes Keystone's uwsgi process (SIGSTOP by its recorded pid): connections are accepted, nothing is answered.</summary>
     public void FreezeKeystone() => Signal("-STOP");

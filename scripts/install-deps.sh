@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Dragonflow's sandbox and tests use, if any is missing.
-# Services that the packages would start (OVS, etcd, redis, zookeeper) are kept stopped:
-# the sandbox and the tests start their own instances in their own directories.
+# Services that the packages would start (OVS, etcd, redis, zookeeper, keystone, mariadb) are
+# kept stopped: the sandbox and the tests start their own instances in their own directories.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +10,8 @@ PACKAGES=(
   udhcpc isc-dhcp-client                  # real DHCP clients inside VM namespaces
   etcd-server redis-server zookeeperd     # distributed NB backends
   python3-openstackclient                 # the real openstack CLI
+  keystone mariadb-server python3-pymysql # Keystone for auth_strategy = keystone, on its own MariaDB
+  uwsgi-core uwsgi-plugin-python3         # serves Keystone's WSGI app (scripts/keystone/up.sh)
 )
 
 missing=()

@@ -9,6 +9,7 @@ public static class OptionCatalog
     public const string Df = "df";
     public const string Api = "api";
     public const string Default = "DEFAULT";
+    public const string KeystoneAuthtoken = "keystone_authtoken";
 
     static readonly Dictionary<string, string> DbDriverAliases = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -60,8 +61,28 @@ public static class OptionCatalog
         new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
 
         new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
-        new(Api, "auth_strategy", OptionKind.Choice, "noauth", "noauth, or token (static tokens from token_file).", ["noauth", "token"]),
+        new(Api, "auth_strategy", OptionKind.Choice, "noauth",
+            "noauth, token (static tokens from token_file) or keystone (tokens validated by Keystone, see [keystone_authtoken]).",
+            ["noauth", "token", "keystone"]),
         new(Api, "token_file", OptionKind.String, null, "File of 'token project_id role' lines for auth_strategy = token."),
+
+        // keystonemiddleware's names, so a neutron.conf's [keystone_authtoken] can be reused.
+        new(KeystoneAuthtoken, "www_authenticate_uri", OptionKind.Url, null,
+            "Keystone's public URL, named to clients in WWW-Authenticate on a 401 (defaults to auth_url)."),
+        new(KeystoneAuthtoken, "auth_url", OptionKind.Url, null,
+            "Keystone URL the server authenticates at and validates tokens with (e.g. http://keystone:5000/v3); required for auth_strategy = keystone."),
+        new(KeystoneAuthtoken, "auth_type", OptionKind.Choice, "password", "How the server authenticates itself to Keystone.", ["password"]),
+        new(KeystoneAuthtoken, "username", OptionKind.String, null, "The server's service user; required for auth_strategy = keystone."),
+        new(KeystoneAuthtoken, "password", OptionKind.String, null, "The service user's password; required for auth_strategy = keystone.", Secret: true),
+        new(KeystoneAuthtoken, "project_name", OptionKind.String, null, "Project the service token is scoped to (e.g. service); required for auth_strategy = keystone."),
+        new(KeystoneAuthtoken, "user_domain_name", OptionKind.String, "Default", "Domain of the service user."),
+        new(KeystoneAuthtoken, "project_domain_name", OptionKind.String, "Default", "Domain of project_name."),
+        new(KeystoneAuthtoken, "region_name", OptionKind.String, null,
+            "Region of Keystone's identity endpoint; when set, a service token whose catalog has no identity endpoint there is logged as a warning."),
+        new(KeystoneAuthtoken, "token_cache_time", OptionKind.Integer, "300",
+            "Seconds a validated token is trusted without asking Keystone again (never past its expiry; 0 = ask every time).", Min: 0),
+        new(KeystoneAuthtoken, "cafile", OptionKind.String, null, "PEM bundle of the CAs that sign Keystone's HTTPS certificate (default: the system's)."),
+        new(KeystoneAuthtoken, "insecure", OptionKind.Boolean, "false", "Accept any HTTPS certificate from Keystone (testing only)."),
     ];
 
     static readonly Dictionary<string, OptionDefinition> ByKey =

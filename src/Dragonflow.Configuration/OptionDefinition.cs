@@ -5,6 +5,7 @@ namespace Dragonflow.Configuration;
 /// The catalogue of these (<see cref="OptionCatalog"/>) drives parsing, validation,
 /// the sample file and the unknown-option warnings. <paramref name="Aliases"/> maps the
 /// names upstream Dragonflow used (Python class paths) to ours, so old files keep working.
+/// A <paramref name="Secret"/> value (a password) is never printed.
 /// </summary>
 public sealed record OptionDefinition(
     string Section,
@@ -15,7 +16,8 @@ public sealed record OptionDefinition(
     IReadOnlyList<string>? Choices = null,
     int Min = int.MinValue,
     int Max = int.MaxValue,
-    IReadOnlyDictionary<string, string>? Aliases = null)
+    IReadOnlyDictionary<string, string>? Aliases = null,
+    bool Secret = false)
 {
     public string Key => $"{Section}.{Name}";
 }

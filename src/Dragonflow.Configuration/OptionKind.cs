@@ -18,4 +18,6 @@ public enum OptionKind
     EndpointList,
     /// <summary>An OVS-style connection string: unix:PATH, tcp:IP:PORT.</summary>
     Connection,
+    /// <summary>An absolute http:// or https:// URL.</summary>
+    Url,
 }

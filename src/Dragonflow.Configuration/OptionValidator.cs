@@ -20,6 +20,8 @@ static class OptionValidator
             OptionKind.EndpointList => SplitList(value).All(e => TryParseEndpoint(e, out _, out _)) && SplitList(value).Count > 0
                 ? null : "must be a comma-separated list of host:port",
             OptionKind.Connection => CheckConnection(value),
+            OptionKind.Url => Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+                ? null : "must be an absolute http:// or https:// URL",
             _ => null,
         };
         if (problem is not null)

@@ -7,6 +7,8 @@ namespace Dragonflow.Cli.Verbs;
 /// <summary><c>dragonflow config show|sample|apps</c>: the effective configuration, a commented sample file, the apps this build runs.</summary>
 static class ConfigVerb
 {
+    const string SecretMask = "****";
+
     public static Command Create()
     {
         var show = new Command("show", "Print the effective configuration (defaults, file, environment and --set merged).");
@@ -17,7 +19,10 @@ static class ConfigVerb
             {
                 Console.WriteLine($"[{section.Key}]");
                 foreach (var option in section)
-                    Console.WriteLine($"{option.Name} = {config.Get(option.Section, option.Name) ?? ""}");
+                {
+                    var value = config.Get(option.Section, option.Name) ?? "";
+                    Console.WriteLine($"{option.Name} = {(option.Secret && value.Length > 0 ? SecretMask : value)}");
+                }
                 Console.WriteLine();
             }
             return ExitCodes.Ok;

@@ -32,6 +32,7 @@ static class ServerVerb
                     return ExitCodes.Usage;
                 }
             }
+            var keystone = config.AuthStrategy == "keystone" ? KeystoneSettings.From(config) : null;
             using var nbLogs = LoggerFactory.Create(logging => logging.AddDragonflowConsole(config));
             using var nb = await NbConnection.OpenAsync(config, publish: true, nbLogs);
             var options = new ServerOptions
@@ -39,6 +40,7 @@ static class ServerVerb
                 Bind = config.ApiBind,
                 AuthStrategy = config.AuthStrategy,
                 Tokens = tokens,
+                Keystone = keystone,
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging

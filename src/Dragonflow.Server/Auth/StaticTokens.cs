@@ -5,7 +5,7 @@ namespace Dragonflow.Server.Auth;
 /// line (role <c>admin</c>, <c>member</c> or <c>reader</c>; the user defaults to the project), blank lines
 /// and <c>#</c> comments ignored. Roles imply the lesser ones, as Keystone's bootstrap makes them.
 /// </summary>
-public sealed class StaticTokens
+public sealed class StaticTokens : IAuthenticator
 {
     readonly Dictionary<string, Identity> _grants;
 
@@ -15,6 +15,10 @@ public sealed class StaticTokens
 
     public Identity? Find(string? token) =>
         token is not null && _grants.TryGetValue(token, out var grant) ? grant : null;
+
+    public ValueTask<Identity?> AuthenticateAsync(string? token, CancellationToken cancellationToken) => ValueTask.FromResult(Find(token));
+
+    public string? Challenge => null;
 
     public static StaticTokens Load(string path) => Parse(File.ReadAllText(path), path);
 

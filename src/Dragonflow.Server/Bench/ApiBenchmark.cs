@@ -15,16 +15,20 @@ public sealed record ApiBenchOptions
     public int Clients { get; init; } = 4;
     public int ListSamples { get; init; } = 7;
     public int FilteredSamples { get; init; } = 51;
+
+    /// <summary>Run the server with auth_strategy = keystone and send this account's token (null: noauth).</summary>
+    public KeystoneBenchAccount? Keystone { get; init; }
 }
 
 /// <summary>The figures: creates per second, and median latencies of the full and the filtered port list.</summary>
 public sealed record ApiBenchResult(int Ports, TimeSpan CreateTime, double CreatesPerSecond, TimeSpan FullList, int FullListCount, long FullListBytes,
-    TimeSpan FilteredList, int FilteredCount);
+    TimeSpan FilteredList, int FilteredCount, int KeystoneValidations = 0);
 
 /// <summary>
 /// The API server as production runs it — Kestrel on loopback, a sqlite NB DB, a ZeroMQ publisher
 /// so every write is published — driven over HTTP: one network with a /16 subnet, N port creates
-/// from a few concurrent clients, then GET /v2.0/ports (all) and ?device_id=X (one).
+/// from a few concurrent clients, then GET /v2.0/ports (all) and ?device_id=X (one). With a Keystone
+/// account every request carries its token, validated by Keystone once and then from the cache.
 /// </summary>
 public static class ApiBenchmark
 {
@@ -39,13 +43,19 @@ public static class ApiBenchmark
                 EnableDfPubSub = true, PubSubDriver = "zmq", PublisherPort = 0, PublisherBindAddress = "127.0.0.1",
             };
             using var nb = await NbFactory.OpenAsync(nbOptions, publish: true, cancellationToken: cancellationToken);
-            await using var server = NeutronServer.Create(nb, new ServerOptions { Bind = "127.0.0.1:0" });
+            var serverOptions = options.Keystone is { } account
+                ? new ServerOptions { Bind = "127.0.0.1:0", AuthStrategy = "keystone", Keystone = account.Settings }
+                : new ServerOptions { Bind = "127.0.0.1:0" };
+            var validationsBefore = KeystoneValidations();
+            await using var server = NeutronServer.Create(nb, serverOptions);
             await server.StartAsync(cancellationToken);
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, options.Clients), UseProxy = false })
             {
                 BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(2),
             };
-            progress?.Invoke($"server on {server.Address}, NB {nbOptions.NbDbPath}");
+            if (options.Keystone is not null)
+                http.DefaultRequestHeaders.Add("X-Auth-Token", options.Keystone.Token.Token);
+            progress?.Invoke($"server on {server.Address}, NB {nbOptions.NbDbPath}, auth {serverOptions.AuthStrategy}");
 
             var net = await PostAsync(http, "/v2.0/networks", """{"network":{"name":"bench"}}""", "network", cancellationToken);
             await PostAsync(http, "/v2.0/subnets", "{\"subnet\":{\"network_id\":\"" + net + "\",\"cidr\":\"10.64.0.0/16\",\"ip_version\":4}}", "subnet", cancellationToken);
@@ -67,13 +77,18 @@ public static class ApiBenchmark
             var (filtered, filteredCount, _) = await MedianListAsync(http, _ => $"/v2.0/ports?device_id=vm-{random.Next(options.Ports)}", options.FilteredSamples, cancellationToken);
             if (filteredCount != 1)
                 throw new InvalidOperationException($"GET /v2.0/ports?device_id= listed {filteredCount} ports, not 1");
-            return new ApiBenchResult(options.Ports, createTime, options.Ports / createTime.TotalSeconds, full, fullCount, fullBytes, filtered, filteredCount);
+            return new ApiBenchResult(options.Ports, createTime, options.Ports / createTime.TotalSeconds, full, fullCount, fullBytes, filtered, filteredCount,
+                (int)(KeystoneValidations() - validationsBefore));
         }
         finally
         {
             try { directory.Delete(recursive: true); } catch (IOException) { }
         }
     }
+
+    static double KeystoneValidations() =>
+        Observability.KeystoneMetrics.Validations.WithLabels(Observability.KeystoneMetrics.Valid).Value
+        + Observability.KeystoneMetrics.Validations.WithLabels(Observability.KeystoneMetrics.Refused).Value;
 
     static string PortBody(string net, int i) =>
         $"{{\"port\":{{\"network_id\":\"{net}\",\"name\":\"p{i}\",\"device_id\":\"vm-{i}\",\"device_owner\":\"{DeviceOwners.ComputeNova}\"}}}}";

@@ -1,5 +1,6 @@
 using Dragonflow.NorthDb;
 using Dragonflow.Server.Api;
+using Dragonflow.Server.Auth;
 using Dragonflow.Server.Http;
 using Dragonflow.Server.Observability;
 using Dragonflow.Server.Resources;
@@ -21,17 +22,16 @@ namespace Dragonflow.Server.Hosting;
 public sealed class NeutronServer : IAsyncDisposable
 {
     readonly WebApplication _app;
+    readonly IDisposable? _authenticator;
 
-    NeutronServer(WebApplication app) => _app = app;
+    NeutronServer(WebApplication app, IDisposable? authenticator)
+    {
+        _app = app;
+        _authenticator = authenticator;
+    }
 
     public static NeutronServer Create(NbApi nb, ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
-        var tokens = options.AuthStrategy switch
-        {
-            "noauth" => null,
-            "token" => options.Tokens ?? throw new ArgumentException("auth_strategy token needs Tokens (the [api] token_file)"),
-            _ => throw new ArgumentException($"unknown auth_strategy {options.AuthStrategy}"),
-        };
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -41,15 +41,17 @@ public sealed class NeutronServer : IAsyncDisposable
         // Every Results.Json body: the encoder the error and list bodies use too.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = ApiJson.Encoder);
         var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var authenticator = Authenticator(options, loggers);
         app.UseMiddleware<ApiMetricsMiddleware>();
         app.UseMiddleware<NeutronErrorMiddleware>();
-        app.Use(next => new AuthMiddleware(next, tokens, options.DefaultProject).InvokeAsync);
+        app.Use(next => new AuthMiddleware(next, authenticator, options.DefaultProject, loggers.CreateLogger("Dragonflow.Server.Auth")).InvokeAsync);
 
         // Prometheus text format: API, NB and pub/sub figures of this process. No token needed
         // (only /v2.0 is guarded), as scrapers carry none.
         app.MapMetrics("/metrics");
 
-        var plugin = new CorePlugin(nb, options, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dragonflow.Server.Api"));
+        var plugin = new CorePlugin(nb, options, loggers.CreateLogger("Dragonflow.Server.Api"));
         var networks = new NetworkEndpoints(plugin);
         var subnets = new SubnetEndpoints(plugin);
         var ports = new PortEndpoints(plugin);
@@ -70,8 +72,18 @@ public sealed class NeutronServer : IAsyncDisposable
             [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection,
              RbacPolicyEndpoints.Collection],
             Extensions.All);
-        return new NeutronServer(app);
+        return new NeutronServer(app, authenticator as IDisposable);
     }
+
+    static IAuthenticator? Authenticator(ServerOptions options, ILoggerFactory loggers) => options.AuthStrategy switch
+    {
+        "noauth" => null,
+        "token" => options.Tokens ?? throw new ArgumentException("auth_strategy token needs Tokens (the [api] token_file)"),
+        "keystone" => new KeystoneTokenValidator(
+            options.Keystone ?? throw new ArgumentException("auth_strategy keystone needs Keystone (the [keystone_authtoken] section)"),
+            loggers.CreateLogger("Dragonflow.Server.Auth.Keystone")),
+        _ => throw new ArgumentException($"unknown auth_strategy {options.AuthStrategy}"),
+    };
 
     public async Task StartAsync(CancellationToken cancellationToken = default) => await _app.StartAsync(cancellationToken);
 
@@ -90,6 +102,7 @@ public sealed class NeutronServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync();
+            _authenticator?.Dispose();
         }
     }
 }

@@ -6,11 +6,14 @@ public sealed record ServerOptions
     /// <summary>host:port (IPv6 in brackets); port 0 picks a free one.</summary>
     public string Bind { get; init; } = "127.0.0.1:9696";
 
-    /// <summary>noauth: the project comes from X-Project-Id, else <see cref="DefaultProject"/>.</summary>
+    /// <summary>noauth (the project comes from X-Project-Id, else <see cref="DefaultProject"/>), token or keystone.</summary>
     public string AuthStrategy { get; init; } = "noauth";
 
     /// <summary>The tokens of auth_strategy = token (required then; ignored with noauth).</summary>
     public Auth.StaticTokens? Tokens { get; init; }
+
+    /// <summary>The [keystone_authtoken] settings of auth_strategy = keystone (required then).</summary>
+    public Auth.KeystoneSettings? Keystone { get; init; }
 
     public string DefaultProject { get; init; } = "admin";
 

@@ -9,6 +9,7 @@ public static class OptionCatalog
     public const string Df = "df";
     public const string Api = "api";
     public const string Default = "DEFAULT";
+    public const string Ml2TypeVlan = "ml2_type_vlan";
 
     static readonly Dictionary<string, string> DbDriverAliases = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -58,6 +59,9 @@ public static class OptionCatalog
         new(Df, "metrics_listen", OptionKind.Endpoint, null,
             "host:port where the controller serves Prometheus metrics at /metrics (unset = no listener; the server serves /metrics on its API port)."),
         new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
+
+        new(Ml2TypeVlan, "network_vlan_ranges", OptionKind.List, "",
+            "physical_network:min:max entries: a VLAN network created without provider:segmentation_id takes its id from its physical network's range."),
 
         new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
         new(Api, "auth_strategy", OptionKind.Choice, "noauth", "noauth, or token (static tokens from token_file).", ["noauth", "token"]),

@@ -40,6 +40,7 @@ static class ServerVerb
                 AuthStrategy = config.AuthStrategy,
                 Tokens = tokens,
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
+                NetworkVlanRanges = config.NetworkVlanRanges,
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging
                 .AddDragonflowConsole(config)

@@ -30,7 +30,8 @@ sealed class ApiHost : IAsyncDisposable
     public Uri Address => _server.Address;
 
     /// <summary>Starts a server on a new temp DB, or on <paramref name="dbPath"/> to share one DB between servers.</summary>
-    public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null, Dragonflow.Server.Auth.StaticTokens? tokens = null)
+    public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null, Dragonflow.Server.Auth.StaticTokens? tokens = null,
+        IReadOnlyList<string>? vlanRanges = null)
     {
         var scratch = dbPath is null ? new ScratchDirectory("df-api-") : null;
         dbPath ??= scratch!.File("nb.db");
@@ -38,6 +39,7 @@ sealed class ApiHost : IAsyncDisposable
         var server = NeutronServer.Create(nb, new ServerOptions
         {
             Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan", AuthStrategy = tokens is null ? "noauth" : "token", Tokens = tokens,
+            NetworkVlanRanges = vlanRanges ?? [],
         });
         await server.StartAsync();
         return new ApiHost(scratch, nb, server, dbPath);

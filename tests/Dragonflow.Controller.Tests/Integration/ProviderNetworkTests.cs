@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Dragonflow.Model;
+using Dragonflow.Testing;
 using Dragonflow.Testing.NorthDb;
 using Dragonflow.Testing.Sandbox;
 using Xunit.Abstractions;
@@ -53,6 +55,27 @@ public sealed class ProviderNetworkTests(ITestOutputHelper output)
             Assert.Equal([PhysicalFabric.UntaggedVlan], fabric.VlansSeenFrom(f1.Macs[0]));
             // Not the tunnels: no flow of either chassis sets a tunnel key for them.
             foreach (var c in new[] { a, b }) Assert.DoesNotContain("set_field:0x64->tun_id", c.DumpFlows());
+
+            // dragonflow trace follows the packet out of br-int tagged, over the physical network, and in on chassis 2 untagged.
+            var config = a.WriteConfig(Path.Combine(a.Ovs.RunDirectory, "df.ini"));
+            var (exit, stdout, stderr) = await DragonflowCli.RunAsync(["trace", "--from", v1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "22",
+                "--config", config, "--unixctl", a.Ovs.VswitchdControlPath,
+                "--chassis-ovs", $"{b.Host}={b.Ovs.DbRemote},{b.Ovs.VswitchdControlPath}", "-f", "json"], TimeSpan.FromSeconds(60));
+            output.WriteLine(stdout + stderr);
+            Assert.Equal(0, exit);
+            var trace = (JsonObject)JsonNode.Parse(stdout)!;
+            Assert.True((bool)trace["delivered"]!, stdout);
+            var hops = trace["open_flow"]!.AsArray();
+            Assert.Equal([a.Host, b.Host], hops.Select(h => (string?)h!["chassis"]));
+            var out1 = (string)hops[0]!["verdict"]!;
+            Assert.Contains("sent to the physical network through int-" + PhysicalBridge, out1);
+            Assert.Contains("tagged VLAN 100", out1);
+            Assert.Contains($"towards chassis {b.Host}", out1);
+            Assert.Contains(hops[0]!["flows"]!.AsArray().OfType<JsonObject>(), f => (int)f["table"]! == 64 && (string?)f["app"] == "provider" && ((string?)f["owner"] ?? "").Contains(v2.Id) &&
+                f["actions"]!.AsArray().Any(x => (string?)x == "push_vlan:0x8100"));
+            Assert.Contains(hops[1]!["flows"]!.AsArray().OfType<JsonObject>(), f => (int)f["table"]! == 0 && (string?)f["app"] == "provider" && ((string?)f["owner"] ?? "").Contains(v2.Id) &&
+                f["actions"]!.AsArray().Any(x => (string?)x == "pop_vlan"));
+            Assert.StartsWith($"delivered to lport {v2.Id}", (string)trace["verdict"]!);
         }
         catch
         {

@@ -46,7 +46,7 @@ public static class OptionCatalog
         new(Df, "publisher_port", OptionKind.Integer, "8866", "Port of this server's publisher socket (0 = any free port).", Min: 0, Max: 65535),
         new(Df, "publisher_bind_address", OptionKind.String, "127.0.0.1", "Address the publisher socket binds ('*' = all)."),
         new(Df, "publisher_timeout", OptionKind.Integer, "300", "Seconds after which a silent publisher is considered gone.", Min: 1),
-        new(Df, "apps_list", OptionKind.List, "l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling", "Controller apps to run."),
+        new(Df, "apps_list", OptionKind.List, "l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling,provider", "Controller apps to run."),
         new(Df, "tunnel_types", OptionKind.List, "geneve", "Tunnel encapsulations to offer (geneve, vxlan)."),
         new(Df, "local_ip", OptionKind.IpAddress, "127.0.0.1", "This chassis' tunnel endpoint address."),
         new(Df, "management_ip", OptionKind.IpAddress, "127.0.0.1", "Address other services use to reach this node."),

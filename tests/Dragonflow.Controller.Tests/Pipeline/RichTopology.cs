@@ -24,9 +24,9 @@ internal sealed class RichTopology
     public IReadOnlyList<ControllerApp> Apps { get; }
     public ChangeRouter Router { get; }
 
-    public RichTopology(IReadOnlyList<string> apps)
+    public RichTopology(IReadOnlyList<string> apps, IReadOnlyList<string>? bridgeMappings = null)
     {
-        Context = new ChassisContext("here", ["geneve"], Nb, Bridge, Flows, Log) { BridgeMappings = ["public:br-ex", "physnet1:br-vlan"] };
+        Context = new ChassisContext("here", ["geneve"], Nb, Bridge, Flows, Log) { BridgeMappings = bridgeMappings ?? ["public:br-ex", "physnet1:br-vlan"] };
         Bridge.SetTunnel("geneve", 1);
         Bridge.SetNeededPort(PatchedBridge.Named("br-ex").IntegrationPatch, 9);
         Bridge.SetNeededPort(PatchedBridge.Named("br-vlan").IntegrationPatch, 10);

@@ -74,7 +74,7 @@ public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
             Clear(owner);
             return;
         }
-        if (Context.PortFaults.Clear(portId))
+        if (Context.PortFaults.Clear(portId) && local)
             Context.Logger.LogInformation("port {PortId} on {Segment} is served through {Bridge}", portId, segment, _mappings.BridgeOf(segment.PhysicalNetwork)!.Bridge);
         if (local) Set(owner, [ProviderFlows.FromPhysicalToPort(p, segment, patch)]);
         else if (Context.RemoteChassisOf(p.Port) is not null) Set(owner, [ProviderFlows.ToRemotePort(p, segment, patch)]);

@@ -149,7 +149,7 @@ public sealed partial class RunShTests(RunShCheckout checkout)
     [GeneratedRegex(@"namespaces (?<token>df-[0-9a-f]{4})c1, ")]
     private static partial Regex NamespacesLine();
 
-    [GeneratedRegex(@"^\s+(?<vm>vm\d)\s+(?<ip>10\.10\.[12]\.\d+)/24\s+10\.10\.[12]\.1\s", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s+(?<vm>vm\d)\s+(?<ip>10\.10\.[123]\.\d+)/24\s+10\.10\.[123]\.1\s", RegexOptions.Multiline)]
     private static partial Regex LeaseLine();
 
     [GeneratedRegex(@"apps that run: (?<apps>[a-z0-9_ ]+)")]

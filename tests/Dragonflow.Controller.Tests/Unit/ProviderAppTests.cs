@@ -64,6 +64,27 @@ public sealed class ProviderAppTests
         Assert.DoesNotContain(cloud.Flows.All, f => f.App == ProviderApp.AppId);
     }
 
+    [Fact]
+    public void A_vm_on_the_flat_external_network_leaves_floating_ip_arp_to_dnat()
+    {
+        var cloud = new RichTopology(Apps);
+        cloud.Nb.Put(new Dragonflow.Model.LogicalPort
+        {
+            Id = "extvm", Lswitch = "ext", UniqueKey = 60, Version = 1, Chassis = "here", Macs = ["fa:16:3e:aa:00:60"],
+            Ips = [new Dragonflow.Model.FixedIp("extsub", "172.24.4.60")],
+        });
+        cloud.Bridge.SetInterface("tap60", "extvm", 8);
+        cloud.Router.Deliver(Dragonflow.Controller.Routing.AppEvent.Port("extvm"));
+        cloud.Router.Deliver(Dragonflow.Controller.Routing.AppEvent.Network("ext"));
+
+        var flood = Assert.Single(cloud.Flows.All, f => f.App == ProviderApp.AppId && f.Owner == FlowOwner.Network("ext") &&
+            f.Flow.Table == Tables.IngressClassification).Flow;
+        var actions = Text(Actions(flood));
+        Assert.Equal(Text([Resubmit.ToTable(Tables.IngressNat)])[0], actions[^1]); // after the local VM, on to dnat's ARP responder
+        Assert.Contains(Text([Resubmit.ToTable(Tables.IngressConntrack)])[0], actions);
+        Assert.DoesNotContain(Actions(flood), a => a is PopVlan);
+    }
+
     private static IReadOnlyList<OfAction> Actions(DesiredFlow flow) =>
         flow.Instructions.Instructions.OfType<ApplyActions>().SelectMany(a => a.Actions).ToList();
 

@@ -98,7 +98,8 @@ public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
         }
         Set(owner,
         [
-            ProviderFlows.FromPhysicalFlood(keys.Key, locals, segment, patch),
+            ProviderFlows.FromPhysicalFlood(keys.Key, locals, segment, patch,
+                alsoExternal: segment.VlanId is null && _mappings.BridgeOf(segment.PhysicalNetwork)!.Bridge == Context.ExternalBridge),
             ProviderFlows.UnknownUnicast(keys.Key),
             ProviderFlows.ToUplink(keys.Key, segment, patch),
         ]);

@@ -62,8 +62,13 @@ public static class ProviderFlows
                 new SetField(MatchField.Register(Registers.DestinationPort, p.Key)),
             ], Tables.IngressConntrack));
 
-    /// <summary>Table 0: broadcast and multicast of the segment from the physical bridge, to every local port of the network.</summary>
-    public static DesiredFlow FromPhysicalFlood(ulong networkKey, IEnumerable<PortView> localPorts, PhysicalSegment segment, uint patch)
+    /// <summary>
+    /// Table 0: broadcast and multicast of the segment from the physical bridge, to every local
+    /// port of the network. On the external bridge (<paramref name="alsoExternal"/>: a flat network
+    /// there) the frame is then offered to INGRESS_NAT as well, where dnat answers ARP for its
+    /// floating IPs: this flow is above dnat's catch-all for the same frames.
+    /// </summary>
+    public static DesiredFlow FromPhysicalFlood(ulong networkKey, IEnumerable<PortView> localPorts, PhysicalSegment segment, uint patch, bool alsoExternal)
     {
         var actions = new List<OfAction>(Untag(segment)) { new SetField(MatchField.Metadata(networkKey)) };
         foreach (var local in localPorts)
@@ -71,6 +76,7 @@ public static class ProviderFlows
             actions.Add(new SetField(MatchField.Register(Registers.DestinationPort, local.Key)));
             actions.Add(Resubmit.ToTable(Tables.IngressConntrack));
         }
+        if (alsoExternal) actions.Add(Resubmit.ToTable(Tables.IngressNat));
         return new DesiredFlow(Tables.IngressClassification, Bands.FromPhysicalNetwork.Priority,
             Match.Of(MatchField.InPort(patch), MatchField.Exact(OxmFields.VlanVid, segment.Vid), MatchField.EthDst(MulticastBit, MulticastBit)),
             InstructionSet.Apply(actions));

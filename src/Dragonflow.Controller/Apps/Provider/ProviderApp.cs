@@ -124,7 +124,9 @@ public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
 
     private void Fault(string portId, string reason)
     {
-        if (Context.PortFaults.Set(portId, reason))
-            Context.Logger.LogWarning("port {PortId} stays DOWN: {Reason}", portId, reason);
+        if (Context.PortFaults.All.GetValueOrDefault(portId) == reason) return;
+        // Logged before it is recorded: recording it reports it (the chassis report) at once.
+        Context.Logger.LogWarning("port {PortId} stays DOWN: {Reason}", portId, reason);
+        Context.PortFaults.Set(portId, reason);
     }
 }

@@ -10,7 +10,8 @@ namespace Dragonflow.Controller.Tests.Integration;
 /// <summary>
 /// Flat and VLAN networks on two chassis whose physical bridges are joined by a VLAN-aware
 /// fabric (<see cref="PhysicalFabric"/>): VMs ping and talk TCP across chassis over the
-/// physical network, tagged with the segmentation id (untagged for flat), two VLANs of one
+/// physical network, tagged with the segmentation id (untagged for flat), and reach a host on
+/// the VLAN outside the cloud (flood and unknown unicast), two VLANs of one
 /// physical network do not hear each other, a router joins a VLAN network and a Geneve
 /// network across chassis, and a port whose physical network this chassis has no mapping for
 /// stays DOWN with its reason.
@@ -48,6 +49,12 @@ public sealed class ProviderNetworkTests(ITestOutputHelper output)
                 Assert.Equal("over vlan", await TcpProbe.ConnectWithinAsync(vm1.Namespace, "10.0.0.2", 8080, PingDeadline));
             using (TcpProbe.Start(fm1.Namespace, 8081, "over flat"))
                 Assert.Equal("over flat", await TcpProbe.ConnectWithinAsync(fm2.Namespace, "10.9.0.1", 8081, PingDeadline));
+
+            // A host on VLAN 100 outside the cloud: no port knows its MAC, so the VM reaches it by
+            // the flood (ARP) and unknown unicast to the physical network, and it reaches the VM.
+            fabric.AddHost(100, "10.0.0.200/24");
+            Assert.True(vm1.WaitForPing("10.0.0.200", PingDeadline), "VM -> host on the VLAN");
+            Assert.True(fabric.Namespace.Exec("ping", ["-c", "1", "-W", "2", "10.0.0.2"], timeout: TimeSpan.FromSeconds(10)).Succeeded, "host on the VLAN -> VM");
 
             // On the wire: the VLAN network's frames carry its id, the flat network's none.
             Assert.Equal([100], fabric.VlansSeenFrom(v1.Macs[0]));

@@ -64,6 +64,23 @@ public sealed class PhysicalFabric : IDisposable
         return chassisEnd;
     }
 
+    /// <summary>
+    /// A host on the physical network, outside the cloud: an internal port of the fabric switch
+    /// in VLAN <paramref name="vlan"/> (null: untagged) with address <paramref name="ipCidr"/>, in
+    /// the fabric's namespace (ping from there with <see cref="Namespace"/>). No Neutron port
+    /// knows its MAC: the VMs reach it by flooding and unknown unicast.
+    /// </summary>
+    public void AddHost(int? vlan, string ipCidr)
+    {
+        var name = _names.Next('j');
+        Switch.Vsctl(["add-port", BridgeName, name, .. vlan is { } v ? new[] { "tag=" + v.ToString(System.Globalization.CultureInfo.InvariantCulture) } : [],
+            "--", "set", "interface", name, "type=internal"]);
+        Switch.WaitForOfport(name);
+        Namespace.ExecChecked("ethtool", "-K", name, "tx", "off");
+        Namespace.ExecChecked("ip", "addr", "add", ipCidr, "dev", name);
+        Namespace.ExecChecked("ip", "link", "set", name, "up");
+    }
+
     /// <summary>The VLANs in which the fabric switch has seen frames from <paramref name="mac"/> (its MAC learning table).</summary>
     public IReadOnlySet<int> VlansSeenFrom(string mac)
     {

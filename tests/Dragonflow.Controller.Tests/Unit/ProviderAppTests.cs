@@ -36,9 +36,16 @@ public sealed class ProviderAppTests
         var cloud = new RichTopology(Apps);
         var flows = cloud.Flows.All;
         const uint patch = 10;
-        var remote = Assert.Single(flows, f => f.App == ProviderApp.AppId && f.Owner == FlowOwner.Port("vm7")).Flow;
-        Assert.Equal(Tables.Egress, remote.Table);
+        var vm7 = flows.Where(f => f.App == ProviderApp.AppId && f.Owner == FlowOwner.Port("vm7")).Select(f => f.Flow).ToList();
+        Assert.Equal(2, vm7.Count);
+        Assert.All(vm7, f => Assert.Equal(Tables.Egress, f.Table));
+        var remote = Assert.Single(vm7, f => f.Priority == ProviderFlows.Bands.ToPhysicalNetwork.Priority);
         Assert.Equal(Text([new PushVlan(), new SetField(MatchField.Exact(OxmFields.VlanVid, 0x1000 | 300)), new Output(patch)]), Text(Actions(remote)));
+        // Routed to vm7 (from the router interface rif3's MAC): it leaves from this chassis' own MAC.
+        var routed = Assert.Single(vm7, f => f.Priority == ProviderFlows.Bands.RoutedToPhysicalNetwork.Priority);
+        Assert.Equal(MatchText(Match.Of(MatchField.Register(Registers.DestinationPort, 47), MatchField.EthSrc(MacAddress.Parse("fa:16:3e:00:03:01")))), MatchText(routed.Match));
+        Assert.Equal(Text([new SetField(MatchField.EthSrc(RoutedSourceMac.Of("here"))), new PushVlan(), new SetField(MatchField.Exact(OxmFields.VlanVid, 0x1000 | 300)), new Output(patch)]),
+            Text(Actions(routed)));
 
         // l2's flood goes once to the uplink (reg7 = 0), which provider sends out of the patch.
         var flood = Assert.Single(flows, f => f.App == L2App.AppId && f.Owner == FlowOwner.Network("net3")).Flow;
@@ -87,6 +94,8 @@ public sealed class ProviderAppTests
 
     private static IReadOnlyList<OfAction> Actions(DesiredFlow flow) =>
         flow.Instructions.Instructions.OfType<ApplyActions>().SelectMany(a => a.Actions).ToList();
+
+    private static string MatchText(Match match) => string.Join(",", match.Fields.Select(f => f.ToString()).Order(StringComparer.Ordinal));
 
     private static List<string> Text(IEnumerable<OfAction> actions) => actions.Select(a => a.ToString()!).ToList();
 }

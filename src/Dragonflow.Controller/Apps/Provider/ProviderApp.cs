@@ -14,26 +14,27 @@ namespace Dragonflow.Controller.Apps.Provider;
 /// tagged with the VLAN id (untagged for flat), in by tag, untagged into br-int. l2 floods a
 /// provider network to its uplink instead of the tunnels, and tunneling leaves it alone.
 ///
-/// Routed traffic to a remote port of a VLAN network leaves here over the physical network as
-/// well, with the router interface's MAC as its source (see docs/architecture.md, "Provider
-/// networks").
+/// Routed traffic to a remote port of a flat or VLAN network leaves here over the physical
+/// network as well, from this chassis' own MAC (<see cref="RoutedSourceMac"/>) rather than the
+/// router interface's (see docs/architecture.md, "Provider networks").
 ///
 /// A local port on a physical network this chassis has no mapping for cannot be served: it is
 /// recorded in <see cref="PortFaults"/> (so it is not bound ACTIVE, and `dragonflow status`
 /// shows why) and logged.
 ///
-/// Owners: the port (its classification in, or its egress out) and the network (flood in,
-/// uplink and unknown unicast out).
+/// Owners: the port (its classification in, or its egress out, routed or not) and the network
+/// (flood in, uplink and unknown unicast out).
 /// </summary>
 public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
 {
     public static readonly AppId AppId = new(9, "provider");
 
     private readonly BridgeMappings _mappings = new(context.BridgeMappings);
+    private readonly OpenFlow.Matching.MacAddress _routedSource = RoutedSourceMac.Of(context.Host);
 
     public override AppContract Contract { get; } = new(AppId, ProviderFlows.Bands.All);
 
-    public override AppEvents Handles => AppEvents.Port | AppEvents.Network;
+    public override AppEvents Handles => AppEvents.Port | AppEvents.Network | AppEvents.Router;
 
     public override IReadOnlyList<ChassisNeed> Needs => _mappings.Bridges;
 
@@ -51,9 +52,17 @@ public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
             if (!PhysicalSegment.IsPhysical(network)) continue;
             OnNetworkChanged(id);
         }
-        foreach (var (id, port) in Context.Nb.Ports)
+        RecomputePorts(_ => true);
+    }
+
+    /// <summary>A router's interfaces changed: the routed egress of remote ports on provider networks depends on their MACs.</summary>
+    public override void OnRouterChanged(string routerId) => RecomputePorts(id => !Context.IsLocal(id));
+
+    private void RecomputePorts(Func<string, bool> which)
+    {
+        foreach (var (id, port) in Context.Nb.Ports.ToList())
         {
-            if (Context.Nb.Networks.TryGetValue(port.Lswitch, out var n) && PhysicalSegment.IsPhysical(n)) OnPortChanged(id);
+            if (which(id) && Context.Nb.Networks.TryGetValue(port.Lswitch, out var n) && PhysicalSegment.IsPhysical(n)) OnPortChanged(id);
         }
     }
 
@@ -77,7 +86,13 @@ public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
         if (Context.PortFaults.Clear(portId) && local)
             Context.Logger.LogInformation("port {PortId} on {Segment} is served through {Bridge}", portId, segment, _mappings.BridgeOf(segment.PhysicalNetwork)!.Bridge);
         if (local) Set(owner, [ProviderFlows.FromPhysicalToPort(p, segment, patch)]);
-        else if (Context.RemoteChassisOf(p.Port) is not null) Set(owner, [ProviderFlows.ToRemotePort(p, segment, patch)]);
+        else if (Context.RemoteChassisOf(p.Port) is not null)
+        {
+            var flows = new List<DesiredFlow> { ProviderFlows.ToRemotePort(p, segment, patch) };
+            foreach (var mac in RouterMacsOn(p.Network.Id))
+                flows.Add(ProviderFlows.RoutedToRemotePort(p, mac, _routedSource, segment, patch));
+            Set(owner, flows);
+        }
         else Clear(owner);
     }
 
@@ -103,6 +118,29 @@ public sealed class ProviderApp(ChassisContext context) : ControllerApp(context)
             ProviderFlows.UnknownUnicast(keys.Key),
             ProviderFlows.ToUplink(keys.Key, segment, patch),
         ]);
+    }
+
+    /// <summary>The MACs of the router interfaces on the network (the source of frames routed into it).</summary>
+    private IEnumerable<OpenFlow.Matching.MacAddress> RouterMacsOn(string networkId)
+    {
+        var macs = new SortedSet<ulong>();
+        foreach (var routerId in Context.Nb.RoutersOfNetwork(networkId))
+        {
+            if (!Context.Nb.Routers.TryGetValue(routerId, out var router)) continue;
+            foreach (var rp in router.Ports)
+            {
+                if (rp.Lswitch != networkId) continue;
+                try
+                {
+                    macs.Add(OpenFlow.Matching.MacAddress.Parse(rp.Mac).Value);
+                }
+                catch (FormatException)
+                {
+                    Context.Logger.LogWarning("router {RouterId} interface {PortId} has no valid MAC ({Mac}); skipped", routerId, rp.Id, rp.Mac);
+                }
+            }
+        }
+        return macs.Select(m => new OpenFlow.Matching.MacAddress(m));
     }
 
     /// <summary>The network's segment and br-int's patch to its physical bridge; null if it has no valid segment, no mapping here or no patch yet.</summary>

@@ -32,13 +32,25 @@ public static class ProviderFlows
 
         public static readonly PriorityBand ToPhysicalNetwork = PriorityBand.At(Tables.Egress, "to the physical network", Priorities.Medium, SharedBy.DestinationPort);
 
-        public static IReadOnlyList<PriorityBand> All { get; } = [FromPhysicalNetwork, UnknownUnicast, ToPhysicalNetwork];
+        /// <summary>Table 64, above the port's own flow: a frame the router sent (from its interface's MAC) to a remote port.</summary>
+        public static readonly PriorityBand RoutedToPhysicalNetwork = PriorityBand.At(Tables.Egress, "routed to the physical network", Priorities.Medium + 10);
+
+        public static IReadOnlyList<PriorityBand> All { get; } = [FromPhysicalNetwork, UnknownUnicast, ToPhysicalNetwork, RoutedToPhysicalNetwork];
     }
 
     /// <summary>Table 64: a remote port of the segment (by reg7), out to the physical network.</summary>
     public static DesiredFlow ToRemotePort(PortView p, PhysicalSegment segment, uint patch) =>
         new(Tables.Egress, Bands.ToPhysicalNetwork.Priority, Match.Of(MatchField.Register(Registers.DestinationPort, p.Key)),
             InstructionSet.Apply(Out(segment, patch)));
+
+    /// <summary>
+    /// Table 64: a routed frame (source: the router interface's MAC <paramref name="routerMac"/>) to a
+    /// remote port of the segment leaves from this chassis' own MAC (<see cref="RoutedSourceMac"/>).
+    /// </summary>
+    public static DesiredFlow RoutedToRemotePort(PortView p, MacAddress routerMac, MacAddress chassisMac, PhysicalSegment segment, uint patch) =>
+        new(Tables.Egress, Bands.RoutedToPhysicalNetwork.Priority,
+            Match.Of(MatchField.Register(Registers.DestinationPort, p.Key), MatchField.EthSrc(routerMac)),
+            InstructionSet.Apply([new SetField(MatchField.EthSrc(chassisMac)), .. Out(segment, patch)]));
 
     /// <summary>Table 64: the network's uplink (reg7 = 0 with its metadata), out to the physical network.</summary>
     public static DesiredFlow ToUplink(ulong networkKey, PhysicalSegment segment, uint patch) =>

@@ -6,8 +6,9 @@
 #     (userspace datapath) joined by a real Geneve tunnel over an underlay veth, each with
 #     its `dragonflow controller`,
 #   - a demo topology made through the Neutron API with the openstack CLI: two tenant
-#     networks, a router between them, an external network with a floating IP, security
-#     groups, four VMs (namespaces) over both chassis that take DHCP leases,
+#     networks and a VLAN network (on the physical network the external namespace's bridge
+#     also carries), a router between them, an external network with a floating IP, security
+#     groups, six VMs (namespaces) over both chassis that take DHCP leases,
 # then prints the topology, the leases and a ping matrix checked against what is expected.
 #
 #   ./run.sh          bring it up and keep it running until Ctrl-C, then remove everything
@@ -21,7 +22,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 cd "$ROOT"
 RUN=$ROOT/var/run
 API=127.0.0.1:9696
-APPS_LIST=l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling
+APPS_LIST=l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling,provider
 # shellcheck source=scripts/run/state.sh
 source scripts/run/state.sh
 # shellcheck source=scripts/run/sandbox.sh
@@ -205,7 +206,7 @@ step_done "pids ${CONTROLLER_PIDS[1]}, ${CONTROLLER_PIDS[2]}"
 # ---- 7. topology ---------------------------------------------------------------------------
 step "Creating the demo topology through the Neutron API (openstack CLI)" "$RUN/topology.err"
 create_topology || fail "the openstack CLI reported an error (commands: $RUN/topology.cmds)"
-step_done "2 networks, router, external network, floating IP $FIP_ADDRESS, 2 security groups, 4 ports"
+step_done "2 networks, VLAN network demo-vlan (VLAN $DEMO_VLAN_ID), router, external network, floating IP $FIP_ADDRESS, 2 security groups, ${#DEMO_VMS[@]} ports"
 
 # ---- 8. VMs --------------------------------------------------------------------------------
 step "Plugging the VMs into br-int of their chassis; waiting for their ports to be ACTIVE"
@@ -248,6 +249,7 @@ cat <<TXT
   openstack port list --network demo-red
   openstack security group rule create demo-blue-only --ingress --protocol icmp --remote-ip 10.10.2.0/24
   ip netns exec ${VM_NS[vm3]} ping ${VM_IP[vm4]}                 # vm3 -> vm4
+  ip netns exec ${VM_NS[vm5]} ping ${VM_IP[vm6]}                 # vm5 -> vm6 over VLAN $DEMO_VLAN_ID
   ip netns exec $(external_ns) ping $FIP_ADDRESS                 # outside -> floating IP of $FIP_VM
   ./dragonflow db ls lport --config $RUN/server.ini       # the NB database
   OVS_RUNDIR=$RUN/ch1 ovs-ofctl -O OpenFlow13 dump-flows br-int   # chassis-1's flows

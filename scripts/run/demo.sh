@@ -3,16 +3,22 @@
 #
 #   demo-blue 10.10.1.0/24: vm1 (chassis-1), vm2 (chassis-2)   \
 #                                                                demo-router -- public 172.24.4.0/24
-#   demo-red  10.10.2.0/24: vm3 (chassis-1), vm4 (chassis-2)   /                (external, flat)
+#   demo-red  10.10.2.0/24: vm3 (chassis-1), vm4 (chassis-2)   -- demo-router -- public 172.24.4.0/24
+#   demo-vlan 10.10.3.0/24: vm5 (chassis-1), vm6 (chassis-2)   /                (external, flat)
+#     (VLAN 100 on physnet1: between the chassis over br-ex and the external namespace's bridge,
+#      not the tunnel)
 #   floating IP on public -> vm1
-#   security groups: demo-open (ICMP and SSH from anywhere): vm1, vm2, vm3
+#   security groups: demo-open (ICMP and SSH from anywhere): vm1, vm2, vm3, vm5, vm6
 #                    demo-blue-only (ICMP and SSH only from demo-blue): vm4
 
-DEMO_VMS=(vm1 vm2 vm3 vm4)
-declare -A VM_NETWORK=([vm1]=demo-blue [vm2]=demo-blue [vm3]=demo-red [vm4]=demo-red)
-declare -A VM_CHASSIS=([vm1]=1 [vm2]=2 [vm3]=1 [vm4]=2)
-declare -A VM_GROUP=([vm1]=demo-open [vm2]=demo-open [vm3]=demo-open [vm4]=demo-blue-only)
-declare -A NETWORK_CIDR=([demo-blue]=10.10.1.0/24 [demo-red]=10.10.2.0/24)
+DEMO_VMS=(vm1 vm2 vm3 vm4 vm5 vm6)
+DEMO_VLAN_ID=100
+declare -A VM_NETWORK=([vm1]=demo-blue [vm2]=demo-blue [vm3]=demo-red [vm4]=demo-red [vm5]=demo-vlan [vm6]=demo-vlan)
+declare -A VM_CHASSIS=([vm1]=1 [vm2]=2 [vm3]=1 [vm4]=2 [vm5]=1 [vm6]=2)
+declare -A VM_GROUP=([vm1]=demo-open [vm2]=demo-open [vm3]=demo-open [vm4]=demo-blue-only [vm5]=demo-open [vm6]=demo-open)
+declare -A NETWORK_CIDR=([demo-blue]=10.10.1.0/24 [demo-red]=10.10.2.0/24 [demo-vlan]=10.10.3.0/24)
+# Networks carried by a physical network (the provider app) rather than the tunnels.
+declare -A NETWORK_PHYSICAL=([demo-vlan]=1)
 # The one ingress rule of each demo group that matters to ping: ICMP from this prefix.
 declare -A GROUP_ICMP_FROM=([demo-open]=0.0.0.0/0 [demo-blue-only]=10.10.1.0/24)
 FIP_VM=vm1
@@ -31,8 +37,10 @@ openstack_batch() {
 create_topology() {
   local vm net group cmds="$RUN/topology.cmds"
   {
-    for net in demo-blue demo-red; do
-      echo "network create $net -f value -c id"
+    echo "network create demo-blue -f value -c id"
+    echo "network create demo-red -f value -c id"
+    echo "network create demo-vlan --provider-network-type vlan --provider-physical-network $PHYSNET --provider-segment $DEMO_VLAN_ID -f value -c id"
+    for net in demo-blue demo-red demo-vlan; do
       echo "subnet create $net-v4 --network $net --subnet-range ${NETWORK_CIDR[$net]} --dns-nameserver 10.10.0.53 -f value -c id"
     done
     echo "network create public --external --provider-network-type flat --provider-physical-network public -f value -c id"
@@ -40,6 +48,7 @@ create_topology() {
     echo "router create demo-router -f value -c id"
     echo "router add subnet demo-router demo-blue-v4"
     echo "router add subnet demo-router demo-red-v4"
+    echo "router add subnet demo-router demo-vlan-v4"
     echo "router set demo-router --external-gateway public"
     for group in demo-open demo-blue-only; do
       echo "security group create $group --description icmp+ssh-from-${GROUP_ICMP_FROM[$group]} -f value -c id"
@@ -110,8 +119,13 @@ expected_ping() {
   else
     src_ip=${VM_IP[$src]}
     app_runs l2 || { echo "fail: the l2 app does not run"; return; }
-    if [ "${VM_CHASSIS[$src]}" != "${VM_CHASSIS[$dst]}" ] && ! app_runs tunneling; then
-      echo "fail: the tunneling app does not run"; return
+    # Across chassis the destination's network carries the packet (the source chassis routes).
+    if [ "${VM_CHASSIS[$src]}" != "${VM_CHASSIS[$dst]}" ]; then
+      if [ -n "${NETWORK_PHYSICAL[${VM_NETWORK[$dst]}]:-}" ]; then
+        app_runs provider || { echo "fail: the provider app (VLAN networks) does not run"; return; }
+      elif ! app_runs tunneling; then
+        echo "fail: the tunneling app does not run"; return
+      fi
     fi
     if [ "${VM_NETWORK[$src]}" != "${VM_NETWORK[$dst]}" ] && ! app_runs l3_proactive && ! app_runs l3_reactive; then
       echo "fail: no l3 app runs"; return
@@ -200,6 +214,7 @@ print_placement() {
     done
   done
   echo "  external network: namespace $(external_ns), gateway $EXTERNAL_GW, reaches br-ex of both chassis"
+  echo "  physical network $PHYSNET (demo-vlan, VLAN $DEMO_VLAN_ID): br-ex of both chassis, through the same namespace's bridge"
 }
 
 print_leases() {

@@ -4,6 +4,10 @@
 #                            br-phy 172.31.255.N  ==veth (underlay)==  br-phy of the other chassis
 #                            br-ex  --veth--  "external" namespace: Linux bridge, 172.24.4.1/24
 #
+# br-ex is the physical fabric too: bridge_mappings maps both physical networks, "public" (the
+# flat external network) and "physnet1" (VLAN networks), to it, and the external namespace's
+# Linux bridge (not VLAN-filtering) carries the tagged frames between the chassis.
+#
 # Each chassis is its own network namespace (a userspace datapath creates taps named after its
 # bridges, so two cannot share one) with its own OVS run directory $RUN/chN. Its controller runs
 # in the host namespace and reaches OVS through unix sockets in that directory.
@@ -19,6 +23,7 @@ OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 UNDERLAY=172.31.255          # exists only inside the chassis namespaces
 EXTERNAL_GW=172.24.4.1       # the "outside world" router: the external subnet's gateway
 EXTERNAL_CIDR=172.24.4.0/24
+PHYSNET=physnet1             # the physical network of the demo's VLAN network, also on br-ex
 
 chassis_ns()  { echo "${TOKEN}c$1"; }
 chassis_dir() { echo "$RUN/ch$1"; }
@@ -149,7 +154,7 @@ tunnel_types = geneve
 local_ip = $(chassis_ip "$i")
 integration_bridge = br-int
 external_bridge = br-ex
-bridge_mappings = public:br-ex
+bridge_mappings = public:br-ex,$PHYSNET:br-ex
 datapath_type = netdev
 ovsdb_connection = unix:$(chassis_dir "$i")/db.sock
 of_listen = unix:$(chassis_dir "$i")/df-of.sock

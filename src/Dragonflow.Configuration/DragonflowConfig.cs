@@ -49,6 +49,8 @@ public sealed class DragonflowConfig(
     public string? MetricsListen => Get(OptionCatalog.Df, "metrics_listen") is { Length: > 0 } v ? v : null;
     public TimeSpan ReportInterval => TimeSpan.FromSeconds(GetInt(OptionCatalog.Df, "report_interval"));
 
+    public IReadOnlyList<string> NetworkVlanRanges => GetList(OptionCatalog.Ml2TypeVlan, "network_vlan_ranges");
+
     public string ApiBind => GetRequired(OptionCatalog.Api, "bind");
     public string AuthStrategy => GetRequired(OptionCatalog.Api, "auth_strategy");
     public string? TokenFile => Get(OptionCatalog.Api, "token_file");

@@ -10,6 +10,7 @@ public static class OptionCatalog
     public const string Api = "api";
     public const string Default = "DEFAULT";
     public const string KeystoneAuthtoken = "keystone_authtoken";
+    public const string Ml2TypeVlan = "ml2_type_vlan";
 
     static readonly Dictionary<string, string> DbDriverAliases = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -46,7 +47,7 @@ public static class OptionCatalog
         new(Df, "publisher_port", OptionKind.Integer, "8866", "Port of this server's publisher socket (0 = any free port).", Min: 0, Max: 65535),
         new(Df, "publisher_bind_address", OptionKind.String, "127.0.0.1", "Address the publisher socket binds ('*' = all)."),
         new(Df, "publisher_timeout", OptionKind.Integer, "300", "Seconds after which a silent publisher is considered gone.", Min: 1),
-        new(Df, "apps_list", OptionKind.List, "l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling", "Controller apps to run."),
+        new(Df, "apps_list", OptionKind.List, "l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling,provider", "Controller apps to run."),
         new(Df, "tunnel_types", OptionKind.List, "geneve", "Tunnel encapsulations to offer (geneve, vxlan)."),
         new(Df, "local_ip", OptionKind.IpAddress, "127.0.0.1", "This chassis' tunnel endpoint address."),
         new(Df, "management_ip", OptionKind.IpAddress, "127.0.0.1", "Address other services use to reach this node."),
@@ -59,6 +60,9 @@ public static class OptionCatalog
         new(Df, "metrics_listen", OptionKind.Endpoint, null,
             "host:port where the controller serves Prometheus metrics at /metrics (port 0 = any free port, logged at start; unset = no listener; the server serves /metrics on its API port)."),
         new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
+
+        new(Ml2TypeVlan, "network_vlan_ranges", OptionKind.List, "",
+            "physical_network:min:max entries: a VLAN network created without provider:segmentation_id takes its id from its physical network's range."),
 
         new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
         new(Api, "auth_strategy", OptionKind.Choice, "noauth",

@@ -50,6 +50,9 @@ public sealed class ControllerReport
     /// <summary>Ports plugged into the integration bridge for an lport.</summary>
     public int LocalPorts { get; set; }
 
+    /// <summary>Plugged ports the controller cannot serve (they stay DOWN), with the reason.</summary>
+    public Dictionary<string, string> PortsDown { get; set; } = [];
+
     /// <summary>Seconds since the Unix epoch when the controller started.</summary>
     public double StartedAt { get; set; }
 

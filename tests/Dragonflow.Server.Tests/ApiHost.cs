@@ -31,7 +31,7 @@ sealed class ApiHost : IAsyncDisposable
 
     /// <summary>Starts a server on a new temp DB, or on <paramref name="dbPath"/> to share one DB between servers.</summary>
     public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null, Dragonflow.Server.Auth.StaticTokens? tokens = null,
-        Dragonflow.Server.Auth.KeystoneSettings? keystone = null)
+        Dragonflow.Server.Auth.KeystoneSettings? keystone = null, IReadOnlyList<string>? vlanRanges = null)
     {
         var scratch = dbPath is null ? new ScratchDirectory("df-api-") : null;
         dbPath ??= scratch!.File("nb.db");
@@ -40,6 +40,7 @@ sealed class ApiHost : IAsyncDisposable
         {
             Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan", Tokens = tokens, Keystone = keystone,
             AuthStrategy = keystone is not null ? "keystone" : tokens is not null ? "token" : "noauth",
+            NetworkVlanRanges = vlanRanges ?? [],
         });
         await server.StartAsync();
         return new ApiHost(scratch, nb, server, dbPath);

@@ -60,8 +60,18 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
         foreach (var c in Chassis)
             foreach (var p in c.Ports)
                 ports.Add(c.Id, p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), c.State == "up" ? p.Status : $"{p.Status} (chassis {c.State})");
-        foreach (var p in UnboundPorts) ports.Add("(unbound)", p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), p.Status);
+        foreach (var p in UnboundPorts) ports.Add("(unbound)", p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), WithReason(p));
         return string.Join("\n\n", chassis.ToString(), publishers.ToString(), ports.ToString());
+    }
+
+    /// <summary>The port's status, with why a chassis it is plugged into cannot serve it (that chassis' report).</summary>
+    private string WithReason(PortStatus p)
+    {
+        foreach (var c in Chassis)
+        {
+            if (c.Controller?.PortsDown.GetValueOrDefault(p.Id) is { } reason) return $"{p.Status} on {c.Id}: {reason}";
+        }
+        return p.Status;
     }
 
     /// <summary>A fresh heartbeat proves NB reachable; an error since the start is shown with its age.</summary>

@@ -42,6 +42,7 @@ static class ServerVerb
                 Tokens = tokens,
                 Keystone = keystone,
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
+                NetworkVlanRanges = config.NetworkVlanRanges,
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging
                 .AddDragonflowConsole(config)

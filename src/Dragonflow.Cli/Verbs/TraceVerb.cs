@@ -154,6 +154,29 @@ static class TraceVerb
                 ?? throw new TraceUnavailableException(reason + " (give --dst-mac to trace anyway)");
         }, ct);
         hops.Add(current);
+        while (hops.Count < 3 && current.Physical is { } physical && current.FinalFlow is { } onWire)
+        {
+            // Over the physical network: the next chassis' br-int takes the frame from its own patch of the same name.
+            var next = physical.Chassis!;
+            if (!remotes.TryGetValue(next, out var target))
+            {
+                notes.Add($"the packet continues on chassis {next}: run trace there, or give --chassis-ovs {next}=OVSDB,UNIXCTL to follow it");
+                break;
+            }
+            try
+            {
+                current = await TraceOnChassisAsync(nb, config, next, target, bridge =>
+                    bridge.NeededPort(physical.Patch) is { } ofport
+                        ? OpenFlowPath.PhysicalNextHopFlow(onWire, ofport, physical)
+                        : throw new TraceUnavailableException($"chassis {next} has no patch {physical.Patch} to a physical bridge"), ct);
+            }
+            catch (TraceUnavailableException e)
+            {
+                notes.Add($"not followed onto chassis {next}: {e.Message}");
+                break;
+            }
+            hops.Add(current);
+        }
         while (hops.Count < 3 && current.Tunnel is { } tunnel && current.FinalFlow is { } final)
         {
             if (tunnel.Chassis is not { } next || !remotes.TryGetValue(next, out var target))

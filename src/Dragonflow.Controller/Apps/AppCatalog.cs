@@ -23,6 +23,7 @@ public static class AppCatalog
         ["portsec"] = c => new PortSecurity.PortSecurityApp(c),
         ["dnat"] = c => new Dnat.DnatApp(c),
         ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
+        ["provider"] = c => new Provider.ProviderApp(c),
     };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);

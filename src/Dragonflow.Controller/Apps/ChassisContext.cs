@@ -28,6 +28,9 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
     /// <summary>[df] bridge_mappings: physical_network:bridge pairs.</summary>
     public IReadOnlyList<string> BridgeMappings { get; init; } = ["public:br-ex"];
 
+    /// <summary>Local ports an app cannot serve here, with the reason; such a port is not bound ACTIVE.</summary>
+    public PortFaults PortFaults { get; init; } = new();
+
     /// <summary>A monotonic clock for rate limits; tests replace it to make time deterministic.</summary>
     public Func<TimeSpan> Clock { get; set; } = () => TimeSpan.FromTicks(System.Diagnostics.Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency);
 

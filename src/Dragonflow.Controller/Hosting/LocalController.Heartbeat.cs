@@ -74,6 +74,7 @@ public sealed partial class LocalController
             Apps = [.. _apps.Select(a => a.Id.Name)],
             IntegrationBridge = _options.IntegrationBridge,
             LocalPorts = _bridge.LocalPorts.Count,
+            PortsDown = new Dictionary<string, string>(_faults.All, StringComparer.Ordinal),
             StartedAt = _startedAt,
             LastNbError = _lastNbError,
             LastNbErrorAt = _lastNbErrorAt,

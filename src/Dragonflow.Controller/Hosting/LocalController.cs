@@ -40,6 +40,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly NbCache _nb = new();
     private readonly BridgePorts _bridge = new();
+    private readonly PortFaults _faults = new();
     private readonly List<Task> _background = [];
     private readonly ControllerMetrics _metrics;
     private MetricsListener? _metricsListener;
@@ -130,11 +131,17 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             ExternalBridge = o.ExternalBridge,
             BridgeMappings = o.BridgeMappings,
+            PortFaults = _faults,
         };
         _apps = AppCatalog.Create(o.Apps, context);
         _router = new ChangeRouter(_nb, _apps);
         _sync = new NbSync(_api, _nb, _router, () => _processed, Post, _metrics, _log);
-        _bindings = new PortBindings(o.Host, _api, _nb, _bridge, Post, _metrics, _log);
+        _bindings = new PortBindings(o.Host, _api, _nb, _bridge, _faults, Post, _metrics, _log);
+        _faults.Changed += id =>
+        {
+            _bindings.Check(id);
+            KickHeartbeat();
+        };
         _bindings.FlowsInstalled += id => PortFlowsInstalled?.Invoke(id);
         _router.PortRecomputed += _bindings.Check;
         _plumbing = new ChassisPlumbing(o, _bridge, _apps.SelectMany(a => a.Needs).Distinct().ToList());

@@ -11,10 +11,10 @@ namespace Dragonflow.Controller.Hosting;
 /// The port binding state machine. An interface whose iface-id names an lport makes the port
 /// local; once the installer's barrier says its flows are on the switch, the port is bound to
 /// this chassis in NB (chassis, binding_host_id) with status ACTIVE. A port bound here that is
-/// no longer plugged is released (DOWN). One write per port at a time; the result comes back
+/// no longer plugged, or that an app cannot serve here (<see cref="PortFaults"/>), is released (DOWN). One write per port at a time; the result comes back
 /// to the event loop as <see cref="BindingWritten"/>. Used only from the event loop.
 /// </summary>
-internal sealed class PortBindings(string host, NbApi api, NbCache nb, BridgePorts bridge, Action<WorkItem> post,
+internal sealed class PortBindings(string host, NbApi api, NbCache nb, BridgePorts bridge, PortFaults faults, Action<WorkItem> post,
     ControllerMetrics metrics, ILogger log)
 {
     private readonly HashSet<string> _toActivate = new(StringComparer.Ordinal);
@@ -31,7 +31,12 @@ internal sealed class PortBindings(string host, NbApi api, NbCache nb, BridgePor
         _toActivate.Remove(portId);
         _toRelease.Remove(portId);
         if (!nb.Ports.TryGetValue(portId, out var port)) return;
-        if (bridge.IsLocal(portId))
+        if (bridge.IsLocal(portId) && faults.Has(portId))
+        {
+            // Plugged, but an app cannot serve it here (the reason is in the chassis report).
+            if (port.Chassis == host) _toRelease.Add(portId);
+        }
+        else if (bridge.IsLocal(portId))
         {
             if (port.Chassis != host || port.BindingHostId != host || port.Status != PortStatuses.Active) _toActivate.Add(portId);
         }

@@ -48,4 +48,11 @@ public static class Registers
 
     /// <summary>reg7: the key of the port a packet goes to.</summary>
     public const int DestinationPort = 7;
+
+    /// <summary>
+    /// reg7 = 0 (no port has key 0) in table 64, with a network's metadata: the network's
+    /// uplink to its physical network (flat and VLAN networks), where broadcast and unknown
+    /// unicast leave.
+    /// </summary>
+    public const uint PhysicalUplink = 0;
 }

@@ -15,7 +15,7 @@ sealed class CorePlugin
         Reservations = new Reservations(nb, Log);
         Addresses = new AddressAllocator(Reservations);
         Macs = new MacAllocator(Reservations);
-        Segments = new SegmentAllocator(Reservations, nb);
+        Segments = new SegmentAllocator(Reservations, nb, new VlanRanges(options.NetworkVlanRanges));
         PortDevices = new PortDeviceIndex(nb, Reservations);
     }
 

@@ -19,4 +19,7 @@ public sealed record ServerOptions
 
     /// <summary>provider:network_type of networks created without one (the first of tunnel_types).</summary>
     public string DefaultNetworkType { get; init; } = "vxlan";
+
+    /// <summary>[ml2_type_vlan] network_vlan_ranges: "physnet:min:max" entries; VLAN ids allocated per physical network.</summary>
+    public IReadOnlyList<string> NetworkVlanRanges { get; init; } = [];
 }

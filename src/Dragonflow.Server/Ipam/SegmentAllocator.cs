@@ -8,8 +8,32 @@ namespace Dragonflow.Server.Ipam;
 /// claimed too, so it never collides with a requested one. A claim's scope is its network, so
 /// the claims of a network whose create failed can be found without knowing their ids.
 /// </summary>
-sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbApi nb)
+sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbApi nb, VlanRanges vlanRanges)
 {
+    /// <summary>
+    /// The ids handed out automatically for <paramref name="type"/> on <paramref name="physnet"/>:
+    /// a tunnel type's whole range; for VLAN the configured range of the physical network, or
+    /// null (the request must name its id).
+    /// </summary>
+    public (int Min, int Max)? AllocationRange(string type, string? physnet) =>
+        type == "vlan" ? (physnet is null ? null : vlanRanges.Of(physnet)) : RangeOf(type);
+
+    /// <summary>
+    /// A flat network takes its whole physical network: a second one there is refused
+    /// (Neutron's FlatNetworkInUse).
+    /// </summary>
+    public async Task ClaimFlatAsync(string physnet, string networkId)
+    {
+        if (!await reservations.TryClaimAsync(Reservations.SegmentTable, FlatKey(physnet), networkId, networkId))
+            throw NeutronErrors.Conflict("FlatNetworkInUse",
+                $"Unable to create the flat network. Physical network {physnet} is in use.");
+    }
+
+    public Task ReleaseFlatAsync(string physnet, string networkId) =>
+        reservations.ReleaseAsync(Reservations.SegmentTable, FlatKey(physnet), networkId);
+
+    static string FlatKey(string physnet) => $"flat_{physnet}";
+
     public static (int Min, int Max)? RangeOf(string networkType) => networkType switch
     {
         "vxlan" or "geneve" or "gre" => (1, 16_777_215),
@@ -30,7 +54,7 @@ sealed class SegmentAllocator(Reservations reservations, Dragonflow.NorthDb.NbAp
 
     public async Task<int> AllocateAsync(string type, string? physnet, string networkId)
     {
-        var (min, max) = RangeOf(type) ?? throw new ArgumentException(type);
+        var (min, max) = AllocationRange(type, physnet) ?? throw new ArgumentException(type);
         while (true)
         {
             var n = await nb.Driver.AllocateUniqueKeyAsync($"segment_{type}{(physnet is null ? "" : "_" + physnet)}");

@@ -112,6 +112,8 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         {
             throw NeutronErrors.InvalidInput($"segmentation_id not allowed for {type} provider network");
         }
+        if (type == "vlan" && requested is null && Plugin.Segments.AllocationRange(type, physnet) is null)
+            throw NeutronErrors.InvalidInput($"segmentation_id required for VLAN provider network: physical network {physnet} has no VLAN range to allocate from");
         var mtu = body.Int("mtu", 68, 65535);
         net.NetworkType = type;
         net.PhysicalNetwork = type is "vlan" or "flat" ? physnet : null;
@@ -133,6 +135,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
                     net.SegmentationId = await Plugin.Segments.AllocateAsync(type, segmentPhysnet, net.Id);
                 }
             }
+            if (type == "flat") await Plugin.Segments.ClaimFlatAsync(physnet!, net.Id);
             net.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalSwitch>();
             var created = await Plugin.Nb.CreateAsync(net);
             // Neutron keeps shared and router:external as policies for everyone.
@@ -148,6 +151,8 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             await NetworkRbac.UndoAllOfAsync(Plugin, net.Id);
             if (net.SegmentationId is { } s)
                 await Plugin.Segments.ReleaseAsync(type, segmentPhysnet, s, net.Id);
+            if (type == "flat")
+                await Plugin.Segments.ReleaseFlatAsync(physnet!, net.Id);
             if (e is NbBackendUnavailableException)
                 await Plugin.Segments.ReleaseAllOfAsync(net.Id); // a claim whose answer was lost
             throw;
@@ -217,6 +222,8 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             await NetworkRbac.UndoAllOfAsync(plugin, net.Id);
             if (net.SegmentationId is { } s && net.NetworkType is { } type && SegmentAllocatorRange(type) is not null)
                 await segments.ReleaseAsync(type, type == "vlan" ? net.PhysicalNetwork : null, s, net.Id);
+            if (net.NetworkType == "flat" && net.PhysicalNetwork is { } physnet)
+                await segments.ReleaseFlatAsync(physnet, net.Id);
         });
     }
 }

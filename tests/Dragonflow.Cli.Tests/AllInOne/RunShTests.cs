@@ -25,29 +25,33 @@ public sealed partial class RunShTests(RunShCheckout checkout)
         var token = Token(output);
 
         Assert.Contains("run.sh --once: everything as expected", output);
-        foreach (var name in new[] { "demo-blue", "demo-red", "public", "demo-router", "demo-open", "demo-blue-only", "172.24.4.0/24" })
+        foreach (var name in new[] { "demo-blue", "demo-red", "demo-vlan", "public", "demo-router", "demo-open", "demo-blue-only", "172.24.4.0/24" })
             Assert.Contains(name, output);
 
         // Each VM leased the address of its Neutron port on its network, with the router as gateway.
         var leases = LeaseLine().Matches(output).ToDictionary(m => m.Groups["vm"].Value, m => m.Groups["ip"].Value);
-        Assert.Equal(["vm1", "vm2", "vm3", "vm4"], leases.Keys.Order());
+        Assert.Equal(["vm1", "vm2", "vm3", "vm4", "vm5", "vm6"], leases.Keys.Order());
         Assert.StartsWith("10.10.1.", leases["vm1"]);
         Assert.StartsWith("10.10.1.", leases["vm2"]);
         Assert.StartsWith("10.10.2.", leases["vm3"]);
         Assert.StartsWith("10.10.2.", leases["vm4"]);
+        Assert.StartsWith("10.10.3.", leases["vm5"]); // demo-vlan: DHCP on a VLAN network
+        Assert.StartsWith("10.10.3.", leases["vm6"]);
 
-        // The matrix, checked here independently of run.sh's own verdict: l2, l3 and tunnels
-        // connect every pair; vm4's group admits ICMP only from demo-blue, which blocks vm3 once
-        // the sg app runs; the floating IP answers once the dnat app runs.
+        // The matrix, checked here independently of run.sh's own verdict: l2, l3, tunnels and the
+        // VLAN (vm5, vm6 on demo-vlan) connect every pair; vm4's group admits ICMP only from
+        // demo-blue, which blocks vm3, vm5 and vm6 once the sg app runs; the floating IP answers
+        // once the dnat app runs.
         var apps = AppsLine().Match(output);
         Assert.True(apps.Success, output);
         var running = apps.Groups["apps"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var matrix = Matrix(output);
-        foreach (var src in new[] { "vm1", "vm2", "vm3", "vm4" })
+        string[] vms = ["vm1", "vm2", "vm3", "vm4", "vm5", "vm6"];
+        foreach (var src in vms)
         {
-            foreach (var dst in new[] { "vm1", "vm2", "vm3", "vm4" }.Where(d => d != src))
+            foreach (var dst in vms.Where(d => d != src))
             {
-                var expected = src == "vm3" && dst == "vm4" && running.Contains("sg") ? "no*" : "ok";
+                var expected = src is not ("vm1" or "vm2") && dst == "vm4" && running.Contains("sg") ? "no*" : "ok";
                 Assert.True(matrix[src][dst] == expected, $"{src} -> {dst}: {matrix[src][dst]}, expected {expected}\n{output}");
             }
         }
@@ -126,9 +130,9 @@ public sealed partial class RunShTests(RunShCheckout checkout)
         var lines = output.Split('\n');
         var header = Array.FindIndex(lines, l => l.TrimStart().StartsWith(@"from \ to", StringComparison.Ordinal));
         Assert.True(header >= 0, "no ping matrix in the output:\n" + output);
-        var columns = new[] { "vm1", "vm2", "vm3", "vm4", "fip" };
+        var columns = new[] { "vm1", "vm2", "vm3", "vm4", "vm5", "vm6", "fip" };
         var rows = new Dictionary<string, Dictionary<string, string>>();
-        foreach (var line in lines.Skip(header + 1).Take(5))
+        foreach (var line in lines.Skip(header + 1).Take(columns.Length))
         {
             var cells = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var source = cells[0];
@@ -136,16 +140,16 @@ public sealed partial class RunShTests(RunShCheckout checkout)
             // A VM's row has a cell per VM ("." for itself); the external row has dots for the VMs and one for the floating IP.
             rows[source] = source == "external"
                 ? new() { ["fip"] = values[^1] }
-                : columns.Take(4).Select((c, i) => (c, values[i])).ToDictionary(x => x.c, x => x.Item2);
+                : columns.SkipLast(1).Select((c, i) => (c, values[i])).ToDictionary(x => x.c, x => x.Item2);
         }
-        Assert.Equal(["external", "vm1", "vm2", "vm3", "vm4"], rows.Keys.Order());
+        Assert.Equal(["external", "vm1", "vm2", "vm3", "vm4", "vm5", "vm6"], rows.Keys.Order());
         return rows;
     }
 
     [GeneratedRegex(@"namespaces (?<token>df-[0-9a-f]{4})c1, ")]
     private static partial Regex NamespacesLine();
 
-    [GeneratedRegex(@"^\s+(?<vm>vm\d)\s+(?<ip>10\.10\.[12]\.\d+)/24\s+10\.10\.[12]\.1\s", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s+(?<vm>vm\d)\s+(?<ip>10\.10\.[123]\.\d+)/24\s+10\.10\.[123]\.1\s", RegexOptions.Multiline)]
     private static partial Regex LeaseLine();
 
     [GeneratedRegex(@"apps that run: (?<apps>[a-z0-9_ ]+)")]

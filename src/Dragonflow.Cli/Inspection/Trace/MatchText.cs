@@ -8,7 +8,8 @@ namespace Dragonflow.Cli.Inspection.Trace;
 /// A match as a set of canonical tokens, so that a match as Open vSwitch prints it (in
 /// ofproto/trace) can be compared with one of our <see cref="Match"/> objects: protocol
 /// shorthands (ip, arp, tcp, ...) stand for dl_type/nw_proto, tcp_dst/udp_dst read as tp_dst,
-/// ct_state flags are sorted.
+/// ct_state flags are sorted, a VLAN as OVS prints it (dl_vlan=N, or vlan_tci=0x0000/0x1fff
+/// for no tag) reads as the OpenFlow vlan_vid it matches.
 /// </summary>
 public static class MatchText
 {
@@ -28,6 +29,12 @@ public static class MatchText
         ["tcp6"] = (EtherTypes.Ipv6, IpProtocols.Tcp), ["udp6"] = (EtherTypes.Ipv6, IpProtocols.Udp),
         ["icmp6"] = (EtherTypes.Ipv6, IpProtocols.Icmpv6), ["sctp6"] = (EtherTypes.Ipv6, IpProtocols.Sctp),
     };
+
+    /// <summary>OFPVID_PRESENT: the bit of vlan_vid that says a tag is there.</summary>
+    private const int VidPresent = 0x1000;
+
+    /// <summary>How OVS prints a match on "no VLAN tag" (vlan_vid = OFPVID_NONE).</summary>
+    private const string UntaggedTci = "0x0000/0x1fff";
 
     /// <summary>Tokens of a match as OVS prints it, e.g. <c>tcp,reg6=0x2,nw_dst=10.0.0.0/24,tp_dst=22</c>.</summary>
     public static IReadOnlySet<string> Parse(string text)
@@ -59,6 +66,9 @@ public static class MatchText
     {
         name = Aliases.GetValueOrDefault(name, name).ToLowerInvariant();
         value = value.Trim().ToLowerInvariant();
+        if (name == "dl_vlan" && ushort.TryParse(value, CultureInfo.InvariantCulture, out var vid))
+            return "vlan_vid=" + (VidPresent | vid).ToString(CultureInfo.InvariantCulture);
+        if (name == "vlan_tci" && value == UntaggedTci) return "vlan_vid=0";
         if (name == "ct_state")
             value = string.Concat(System.Text.RegularExpressions.Regex.Matches(value, "[+-][a-z]+").Select(m => m.Value).Order(StringComparer.Ordinal));
         else if (value.StartsWith("0x", StringComparison.Ordinal) && !value.Contains('/') && ulong.TryParse(value[2..], NumberStyles.HexNumber, null, out var hex))

@@ -23,12 +23,22 @@ public sealed record OpenFlowResult(string Chassis, string Bridge, string Flow, 
     /// <summary>Set when the packet left through a tunnel to one other chassis (the next hop to trace).</summary>
     public TunnelHop? Tunnel { get; init; }
 
+    /// <summary>Set when the packet left through the patch to a physical bridge towards one port on one other chassis (the next hop to trace).</summary>
+    public PhysicalHop? Physical { get; init; }
+
     /// <summary>The packet as it left the bridge (ofproto/trace's final flow).</summary>
     public string? FinalFlow { get; init; }
 }
 
 /// <summary>A tunnel output: to which chassis (null if no chassis has that address), its type and key.</summary>
 public sealed record TunnelHop(string? Chassis, string Type, string Destination, ulong Vni);
+
+/// <summary>
+/// An output to a physical network (a flat or VLAN network, by the provider app): br-int's patch
+/// to the physical bridge, the VLAN id the frame was tagged with (null: untagged), and the
+/// chassis of the destination port (null when the frame went to the network's uplink, to every chassis).
+/// </summary>
+public sealed record PhysicalHop(string? Chassis, string Patch, ushort? Vlan);
 
 /// <summary>
 /// The OpenFlow half of `dragonflow trace`: the packet as it leaves the source port, traced with
@@ -47,6 +57,15 @@ public static partial class OpenFlowPath
 
     [GeneratedRegex(@"set_field:(?<id>0x[0-9a-f]+)->tun_id")]
     private static partial Regex TunnelKey();
+
+    [GeneratedRegex(@"^set_field:(?<vid>\d+)->vlan_vid$")]
+    private static partial Regex VlanTag();
+
+    [GeneratedRegex(@"(?:^|,)reg7=0x(?<key>[0-9a-f]+)(?:,|$)")]
+    private static partial Regex DestinationPortKey();
+
+    /// <summary>OFPVID_PRESENT: the bit of vlan_vid that says a tag is there.</summary>
+    private const int VidPresent = 0x1000;
 
     [GeneratedRegex(@"^(?:set_field:|mod_nw_src:)(?<ip>[0-9.]+)(?:->(?:ip_src|nw_src))?$")]
     private static partial Regex SourceRewrite();
@@ -111,14 +130,17 @@ public static partial class OpenFlowPath
 
         var outcomes = new List<string>();
         var tunnels = new List<TunnelHop>();
+        var physical = new List<PhysicalHop>();
         var forwarded = false;
         string? tunDst = null, tunId = null;
+        ushort? vlan = null;
         foreach (var f in flows.Where(f => f.Bridge is null))
         {
             foreach (var action in f.Actions)
             {
                 if (TunnelDestination().Match(action) is { Success: true } td) tunDst = td.Groups["ip"].Value;
                 if (TunnelKey().Match(action) is { Success: true } tk) tunId = tk.Groups["id"].Value;
+                if (VlanTag().Match(action) is { Success: true } vt) vlan = (ushort)(int.Parse(vt.Groups["vid"].Value, CultureInfo.InvariantCulture) & ~VidPresent);
                 if (action.StartsWith("CONTROLLER", StringComparison.OrdinalIgnoreCase) || action.StartsWith("controller(", StringComparison.Ordinal))
                     outcomes.Add($"sent to the controller from table {f.Table} ({f.TableName}) by {f.App}");
                 if (action is "IN_PORT" or "in_port" or "output:IN_PORT")
@@ -131,6 +153,14 @@ public static partial class OpenFlowPath
                 forwarded = true;
                 if (bridge.LocalPorts.FirstOrDefault(kv => kv.Value == port).Key is { } lport)
                     outcomes.Add($"delivered to {owners.Describe(FlowOwner.Port(lport))} (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}");
+                else if (bridge.NeededPortAt(port) is { } patch && f.App == Dragonflow.Controller.Apps.Provider.ProviderApp.AppId.Name)
+                {
+                    var to = DestinationChassis(nb, trace.FinalFlows.LastOrDefault());
+                    physical.Add(new PhysicalHop(to, patch, vlan));
+                    outcomes.Add($"sent to the physical network through {patch} (ofport {port}), {(vlan is { } id ? $"tagged VLAN {id}" : "untagged")}"
+                        + (f.Owner is null ? "" : $" for {f.Owner}") + (to is null ? ", to every chassis of the network" : $", towards chassis {to}")
+                        + $" by table {f.Table} ({f.TableName}), {f.App}");
+                }
                 else if (bridge.NeededPortAt(port) is not null)
                 {
                     var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
@@ -173,6 +203,7 @@ public static partial class OpenFlowPath
         return new OpenFlowResult(chassis, bridgeName, flow, flows, trace.DatapathActions, forwarded, verdict)
         {
             Tunnel = tunnels.Count == 1 && forwarded && outcomes.Count == 1 ? tunnels[0] : null,
+            Physical = physical.Count == 1 && physical[0].Chassis is not null && forwarded && outcomes.Count == 1 ? physical[0] : null,
             FinalFlow = trace.FinalFlows.LastOrDefault(),
         };
     }
@@ -203,6 +234,32 @@ public static partial class OpenFlowPath
             if (eq < 0 ? ProtocolWords.Contains(token) : HeaderFields.Contains(token[..eq])) parts.Add(token);
         }
         return string.Join(",", parts);
+    }
+
+    /// <summary>
+    /// The ofproto/trace flow of the packet as the next chassis' br-int gets it from its patch to
+    /// the physical bridge: with the VLAN tag it carried on the wire (the physical bridges switch
+    /// it unchanged), the same header fields.
+    /// </summary>
+    public static string PhysicalNextHopFlow(string finalFlow, uint patchOfport, PhysicalHop hop)
+    {
+        var parts = new List<string> { "in_port=" + patchOfport.ToString(CultureInfo.InvariantCulture) };
+        if (hop.Vlan is { } id) parts.Add("dl_vlan=" + id.ToString(CultureInfo.InvariantCulture));
+        foreach (var token in finalFlow.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = token.IndexOf('=');
+            if (eq < 0 ? ProtocolWords.Contains(token) : HeaderFields.Contains(token[..eq])) parts.Add(token);
+        }
+        return string.Join(",", parts);
+    }
+
+    /// <summary>The chassis of the port a final flow's reg7 names; null for none (reg7 = 0 is a network's uplink) or an unbound port.</summary>
+    private static string? DestinationChassis(NbSnapshot nb, string? finalFlow)
+    {
+        if (finalFlow is null || DestinationPortKey().Match(finalFlow) is not { Success: true } m) return null;
+        var key = Convert.ToInt64(m.Groups["key"].Value, 16);
+        if (key == 0) return null;
+        return nb.Ports.Values.FirstOrDefault(p => p.UniqueKey == key)?.Chassis is { Length: > 0 } c ? c : null;
     }
 
     /// <summary>br-int's ports as the controller sees them, from the chassis' OVSDB interfaces.</summary>

@@ -10,7 +10,8 @@ namespace Dragonflow.Controller.Apps.L2;
 /// in table 10 for every known IPv4 address of a network, the L2 lookup in table 17 (unicast
 /// by MAC; broadcast/multicast fanned out to the local ports and once to every other chassis
 /// holding ports of the network — so the flow grows with local ports and chassis, never with
-/// the network's size), local egress 64 → 72 → 78 → output. Tables 1, 3 and 6 (port
+/// the network's size; a flat or VLAN network's flood goes once to its physical uplink instead,
+/// reg7 = <see cref="Registers.PhysicalUplink"/> in table 64), local egress 64 → 72 → 78 → output. Tables 1, 3 and 6 (port
 /// security, security groups) pass through until those apps exist.
 ///
 /// Owners: <see cref="FlowOwner.Pipeline"/> (chassis-wide flows), the port (its flows), the
@@ -124,9 +125,18 @@ public sealed class L2App(ChassisContext context) : ControllerApp(context)
             Clear(owner); // no VM here sends on this network
             return;
         }
-        foreach (var chassis in Context.Nb.ChassisOfNetwork(networkId).Order(StringComparer.Ordinal))
+        if (Provider.PhysicalSegment.IsPhysical(network))
         {
-            if (chassis != Context.Host && TunnelRoute.To(Context, chassis, keys.Segment) is { } route) actions.AddRange(route);
+            // Once to the physical network (the provider app's uplink in table 64), which reaches every chassis.
+            actions.Add(new SetField(MatchField.Register(Registers.DestinationPort, Registers.PhysicalUplink)));
+            actions.Add(Resubmit.ToTable(Tables.Egress));
+        }
+        else
+        {
+            foreach (var chassis in Context.Nb.ChassisOfNetwork(networkId).Order(StringComparer.Ordinal))
+            {
+                if (chassis != Context.Host && TunnelRoute.To(Context, chassis, keys.Segment) is { } route) actions.AddRange(route);
+            }
         }
         Set(owner,
         [

@@ -12,6 +12,8 @@ namespace Dragonflow.Controller.Apps.Tunneling;
 /// sets reg7 and goes to 72; broadcast/multicast is delivered to the network's local ports
 /// only (never back into a tunnel, so no loops). A chassis that registers later is reached
 /// as soon as its record arrives: the tunnel ports are flow-based, nothing to create.
+/// Flat and VLAN networks are not carried here: the provider app sends them over their
+/// physical network.
 ///
 /// Owners: the port and the network.
 /// </summary>
@@ -41,7 +43,7 @@ public sealed class TunnelingApp(ChassisContext context) : ControllerApp(context
 
     public override void OnPortChanged(string portId)
     {
-        if (PortView.Resolve(Context, portId) is not { } p)
+        if (PortView.Resolve(Context, portId) is not { } p || Provider.PhysicalSegment.IsPhysical(p.Network))
         {
             Clear(FlowOwner.Port(portId));
             return;
@@ -71,7 +73,8 @@ public sealed class TunnelingApp(ChassisContext context) : ControllerApp(context
     public override void OnNetworkChanged(string networkId)
     {
         var owner = FlowOwner.Network(networkId);
-        if (!Context.Nb.Networks.TryGetValue(networkId, out var network) || PortView.NetworkKeys(network) is not { } keys)
+        if (!Context.Nb.Networks.TryGetValue(networkId, out var network) || Provider.PhysicalSegment.IsPhysical(network) ||
+            PortView.NetworkKeys(network) is not { } keys)
         {
             Clear(owner);
             return;

@@ -6,7 +6,7 @@ namespace Dragonflow.Cli.Verbs.Bench;
 /// <summary>
 /// A <c>dragonflow</c> process a bench starts, as deployed (this same executable: dotnet +
 /// dragonflow.dll, or the apphost). Its output is drained so it never blocks on a full pipe, and
-/// its lines can be waited for. Disposing kills it if it still runs.
+/// its lines can be waited for. Disposing kills it if it still runs, and so does this process' exit.
 /// </summary>
 sealed class BenchChild : IAsyncDisposable
 {
@@ -16,7 +16,24 @@ sealed class BenchChild : IAsyncDisposable
     readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     readonly Queue<string> _tail = new();
 
-    BenchChild(Process process) => _process = process;
+    BenchChild(Process process)
+    {
+        _process = process;
+        // A bench ended by SIGTERM runs no finally blocks: the child goes with it all the same.
+        AppDomain.CurrentDomain.ProcessExit += KillOnExit;
+    }
+
+    void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // already reaped
+        }
+    }
 
     public int Pid => _process.Id;
 
@@ -69,6 +86,7 @@ sealed class BenchChild : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         if (!_process.HasExited)
         {
             _process.Kill();

@@ -55,8 +55,6 @@ static class ConvergenceBench
                 return ExitCodes.Usage;
             }
             var results = new List<(int Ports, double P50, double P99)>();
-            Console.WriteLine("production shape: this process writes NB (key allocation included), a dragonflow controller process brings the port up;"
-                + " active = the port ACTIVE as NB subscribers see it (written after the barrier), flow_seen = its first flow reported by ovs-ofctl monitor");
             var failed = await SandboxRun.GuardAsync(async () =>
             {
                 foreach (var count in counts)

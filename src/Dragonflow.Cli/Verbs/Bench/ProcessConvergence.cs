@@ -37,6 +37,8 @@ static class ProcessConvergence
             $"of_listen = {sandbox.ControllerTarget}", "nb_db_class = sqlite", $"nb_db_path = {nb.NbDbPath}",
             "pub_sub_driver = zmq", "publisher_bind_address = 127.0.0.1", "publisher_port = 0", ""), ct);
 
+        Console.WriteLine("production shape: this process writes NB (key allocation included), a dragonflow controller process brings the port up;"
+            + " active = the port ACTIVE as NB subscribers see it (written after the barrier), flow_seen = its first flow reported by ovs-ofctl monitor");
         using var statuses = new ActiveWatch(nb, api, loggerFactory);
         await using var controller = BenchChild.Start("controller", "--config", config);
         Console.WriteLine($"controller process: pid={controller.Pid}");

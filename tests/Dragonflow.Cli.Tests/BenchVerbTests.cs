@@ -42,6 +42,7 @@ public sealed partial class BenchVerbTests
         }
         Assert.False(Directory.Exists(sandbox.Groups["dir"].Value), $"{sandbox.Groups["dir"].Value} was left behind");
         Assert.False(Directory.Exists(Path.Combine("/sys/class/net", sandbox.Groups["bridge"].Value)), "the bridge's tap device was left behind");
+        Assert.False(File.Exists(Path.Combine("/run/netns", sandbox.Groups["bridge"].Value)), "vswitchd's network namespace was left behind");
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed class MissingOvsTests : IDisposable
     [InlineData("ovsdb-tool", "bench openflow --flows 10")]
     [InlineData("ovsdb-tool", "bench convergence --ports 0 --samples 1")]
     [InlineData("ovsdb-tool", "bench memory --networks 1 --ports 0")]
+    [InlineData("ovsdb-tool", "bench idle --seconds 1")]
     [InlineData("ovs-appctl", "trace --from p1 --to 10.0.0.2")]
     public async Task A_verb_that_needs_ovs_names_the_missing_tool_in_one_line_and_exits_2(string tool, string commandLine)
     {
@@ -40,12 +41,25 @@ public sealed class MissingOvsTests : IDisposable
     [Fact]
     public async Task A_tool_that_is_on_path_but_cannot_start_is_one_line_and_exit_2_too()
     {
-        foreach (var tool in new[] { "ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl" })
+        foreach (var tool in OvsTools)
             _path.AddUnstartable(tool);
+        _path.AddReal("ip");
         var (exitCode, stdout, stderr) = await Cli("bench", "openflow", "--flows", "10");
         var line = AssertOneLineError(exitCode, stdout, stderr);
         Assert.Contains("cannot start ovsdb-tool (No such file or directory)", line);
     }
+
+    [Fact]
+    public async Task A_private_switch_without_iproute2_is_one_line_and_exit_2()
+    {
+        foreach (var tool in OvsTools)
+            _path.AddUnstartable(tool);
+        var (exitCode, stdout, stderr) = await Cli("bench", "openflow", "--flows", "10");
+        var line = AssertOneLineError(exitCode, stdout, stderr);
+        Assert.Contains("iproute2 is not installed (ip not found on PATH)", line);
+    }
+
+    static readonly string[] OvsTools = ["ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl"];
 
     [Fact]
     public async Task A_logical_trace_needs_no_ovs()

@@ -25,13 +25,19 @@ sealed class PathWithoutOvs : IDisposable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
+    /// <summary>A link to the real <paramref name="program"/> of this process' PATH.</summary>
+    public void AddReal(string program) => File.CreateSymbolicLink(Path.Combine(_dir, program), OnPath(program));
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>The dotnet executable itself (not a link to it), as found on this process' PATH.</summary>
     static string RealDotnet()
     {
-        var onPath = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "dotnet")).First(File.Exists);
+        var onPath = OnPath("dotnet");
         return new FileInfo(onPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? onPath;
     }
+
+    static string OnPath(string program) =>
+        (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, program)).First(File.Exists);
 }

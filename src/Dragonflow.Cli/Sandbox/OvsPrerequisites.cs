@@ -16,13 +16,22 @@ static class OvsPrerequisites
     /// <summary>Throws unless every program is an executable file in a PATH directory, where Process.Start finds it.</summary>
     public static void RequirePrograms(params IEnumerable<string> programs)
     {
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
         foreach (var program in programs)
         {
-            if (!directories.Any(d => IsExecutable(Path.Combine(d, program))))
+            if (!OnPath(program))
                 throw new MissingPrerequisiteException($"Open vSwitch is not installed ({program} not found on PATH); {HowToInstall}");
         }
     }
+
+    /// <summary>iproute2's <c>ip</c>, for the network namespace a private ovs-vswitchd runs in.</summary>
+    public static void RequireIp()
+    {
+        if (!OnPath("ip"))
+            throw new MissingPrerequisiteException("iproute2 is not installed (ip not found on PATH); install it with scripts/install-deps.sh or apt-get install iproute2");
+    }
+
+    static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => IsExecutable(Path.Combine(d, program)));
 
     public static void RequireFile(string path)
     {

@@ -6,21 +6,25 @@ namespace Dragonflow.Cli.Sandbox;
 /// <summary>
 /// A throwaway Open vSwitch for tools that need a real switch (<c>dragonflow bench</c>): its own
 /// ovsdb-server and ovs-vswitchd in a temporary run directory (database, sockets, pidfiles,
-/// unixctl sockets and logs all inside it; never the system instance), in the host network
-/// namespace. It holds one userspace bridge at a time. Dispose stops both daemons by the pids
-/// they recorded and removes the directory; should the process exit before that (Ctrl-C), a
-/// process-exit hook kills them by pid. Before anything is created, the OVS programs and schema
+/// unixctl sockets and logs all inside it; never the system instance). ovs-vswitchd runs in a
+/// network namespace of its own (named like the bridge): the userspace datapath makes an
+/// <c>ovs-netdev</c> device and a tap device per bridge, which would collide with any other
+/// userspace OVS in the host namespace (a running <c>./run.sh</c>, say). It holds one userspace
+/// bridge at a time. Dispose stops both daemons by the pids they recorded and removes the
+/// namespace and the directory; should the process exit before that (Ctrl-C), a process-exit
+/// hook does the same. Before anything is created, the OVS programs and schema
 /// it needs and root (the userspace datapath opens /dev/net/tun) are checked for.
 /// </summary>
 sealed partial class SandboxSwitch : IAsyncDisposable
 {
     private const string Schema = "/usr/share/openvswitch/vswitch.ovsschema";
-    private const string OvsdbTool = "ovsdb-tool", OvsdbServer = "ovsdb-server", Vswitchd = "ovs-vswitchd", Vsctl = "ovs-vsctl", Ofctl = "ovs-ofctl";
+    private const string OvsdbTool = "ovsdb-tool", OvsdbServer = "ovsdb-server", Vswitchd = "ovs-vswitchd", Vsctl = "ovs-vsctl", Ofctl = "ovs-ofctl", Ip = "ip";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, string> _environment;
     private SandboxDaemon? _ovsdb;
     private SandboxDaemon? _vswitchd;
     private int _disposed;
+    private bool _namespaceMade;
 
     private SandboxSwitch(string runDirectory)
     {
@@ -35,6 +39,9 @@ sealed partial class SandboxSwitch : IAsyncDisposable
 
     public string RunDirectory { get; }
     public string Bridge { get; }
+
+    /// <summary>The network namespace ovs-vswitchd runs in (named like the bridge).</summary>
+    public string Namespace => Bridge;
     public string DbSocket => Path.Combine(RunDirectory, "db.sock");
     public int? OvsdbPid => _ovsdb?.Pid;
     public int? VswitchdPid => _vswitchd?.Pid;
@@ -47,6 +54,7 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         OvsPrerequisites.RequirePrograms(OvsdbTool, OvsdbServer, Vswitchd, Vsctl, Ofctl);
+        OvsPrerequisites.RequireIp();
         OvsPrerequisites.RequireFile(Schema);
         OvsPrerequisites.RequireRoot($"a private {Vswitchd} (its userspace bridge opens /dev/net/tun)");
         // Under /tmp, kept short: unix socket paths are limited to 107 bytes.
@@ -57,6 +65,9 @@ sealed partial class SandboxSwitch : IAsyncDisposable
             await sandbox.ToolAsync(OvsdbTool, ["create", db, Schema], cancellationToken);
             sandbox._ovsdb = await sandbox.StartDaemonAsync(OvsdbServer, "ovsdb", [db, $"--remote=punix:{sandbox.DbSocket}"], cancellationToken);
             await sandbox.VsctlAsync(["--no-wait", "init"], cancellationToken);
+            await sandbox.ToolAsync(Ip, ["netns", "add", sandbox.Namespace], cancellationToken);
+            sandbox._namespaceMade = true;
+            await sandbox.ToolAsync(Ip, ["-n", sandbox.Namespace, "link", "set", "lo", "up"], cancellationToken);
             sandbox._vswitchd = await sandbox.StartDaemonAsync(Vswitchd, "vswitchd", [$"unix:{sandbox.DbSocket}"], cancellationToken);
             return sandbox;
         }
@@ -70,7 +81,9 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     private async Task<SandboxDaemon> StartDaemonAsync(string program, string name, string[] args, CancellationToken cancellationToken)
     {
         var pidFile = Path.Combine(RunDirectory, name + ".pid");
-        await ToolAsync(program, [.. args, $"--pidfile={pidFile}", $"--unixctl={Path.Combine(RunDirectory, name + ".ctl")}",
+        // vswitchd in the sandbox's namespace; the others need none (unix sockets only).
+        string[] command = program == Vswitchd ? [Ip, "netns", "exec", Namespace, program] : [program];
+        await ToolAsync(command[0], [.. command[1..], .. args, $"--pidfile={pidFile}", $"--unixctl={Path.Combine(RunDirectory, name + ".ctl")}",
             $"--log-file={Path.Combine(RunDirectory, name + ".log")}", "-vconsole:off", "-vfile:info", "--detach", "--no-chdir"],
             cancellationToken);
         return await SandboxDaemon.FromPidFileAsync(program, pidFile);
@@ -133,7 +146,7 @@ sealed partial class SandboxSwitch : IAsyncDisposable
         // Exiting before Dispose ran (Ctrl-C while it was still busy): no time for grace.
         _vswitchd?.Kill();
         _ovsdb?.Kill();
-        RemoveBridgeDevice();
+        RemoveNamespace();
         RemoveRunDirectory();
     }
 
@@ -142,8 +155,7 @@ sealed partial class SandboxSwitch : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         try
         {
-            // The userspace datapath's tap device for the bridge persists in the host namespace
-            // after vswitchd exits; deleting the bridge first lets vswitchd remove it.
+            // Deleting the bridge first lets vswitchd remove its tap device itself.
             if (_vswitchd?.IsRunning == true && _ovsdb?.IsRunning == true)
             {
                 try
@@ -159,7 +171,7 @@ sealed partial class SandboxSwitch : IAsyncDisposable
             }
             _vswitchd?.Stop(TimeSpan.FromSeconds(3));
             _ovsdb?.Stop(TimeSpan.FromSeconds(3));
-            RemoveBridgeDevice();
+            RemoveNamespace();
         }
         finally
         {
@@ -168,23 +180,24 @@ sealed partial class SandboxSwitch : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes the bridge's tap device by its (unique) name, should it have outlived vswitchd.</summary>
-    private void RemoveBridgeDevice()
+    /// <summary>Deletes vswitchd's network namespace, with whatever devices it still holds.</summary>
+    private void RemoveNamespace()
     {
-        if (!Directory.Exists(Path.Combine("/sys/class/net", Bridge))) return;
+        if (!_namespaceMade) return;
         try
         {
-            using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip", ["link", "del", Bridge])
+            using var ip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Ip, ["netns", "del", Namespace])
             {
                 RedirectStandardError = true,
                 UseShellExecute = false,
             });
             ip?.WaitForExit(5000);
+            _namespaceMade = false;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            // Cleanup (also on process exit) must not throw: the device is reported, not removed.
-            Console.Error.WriteLine($"warning: cannot remove device {Bridge}: ip: {e.Message}");
+            // Cleanup (also on process exit) must not throw: the namespace is reported, not removed.
+            Console.Error.WriteLine($"warning: cannot remove network namespace {Namespace}: ip: {e.Message}");
         }
     }
 

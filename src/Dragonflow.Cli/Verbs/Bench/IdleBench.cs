@@ -6,7 +6,7 @@ using Dragonflow.Cli.Sandbox;
 namespace Dragonflow.Cli.Verbs.Bench;
 
 /// <summary>
-/// <c>dragonflow bench idle [--seconds 60] [--settle 10]</c>: what an idle controller and an idle
+/// <c>dragonflow bench idle [--seconds 60] [--settle 30]</c>: what an idle controller and an idle
 /// API server cost their host. Both run as processes, as deployed (sqlite NB, ZeroMQ pub/sub, the
 /// controller on a private <see cref="SandboxSwitch"/>); a network, a subnet and two ports are
 /// created through the API so that both have done real work; after the settle time nothing
@@ -22,7 +22,7 @@ static class IdleBench
     public static Command Create()
     {
         var seconds = new Option<int>("--seconds") { Description = "Length of the idle window measured.", DefaultValueFactory = _ => 60 };
-        var settle = new Option<int>("--settle") { Description = "Seconds left to the processes after the last write, before measuring.", DefaultValueFactory = _ => 10 };
+        var settle = new Option<int>("--settle") { Description = "Seconds left to the processes after the last write, before measuring.", DefaultValueFactory = _ => 30 };
         var command = new Command("idle", "CPU, wake-ups and RSS of an idle controller and an idle API server, each a process of its own.") { seconds, settle };
         command.SetAction(async (parse, cancellationToken) =>
         {

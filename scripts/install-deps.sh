@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   openvswitch-switch openvswitch-common   # the switch: ovsdb-server, ovs-vswitchd, ovs-ofctl
   iproute2 iputils-ping ethtool curl      # namespaces, veths, ping, checksum offload, HTTP checks
+  tcpdump                                 # captures on the test fabric (802.1Q tags on the wire)
   udhcpc isc-dhcp-client                  # real DHCP clients inside VM namespaces
   etcd-server redis-server zookeeperd     # distributed NB backends
   python3-openstackclient                 # the real openstack CLI

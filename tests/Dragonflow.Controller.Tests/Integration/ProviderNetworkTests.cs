@@ -21,6 +21,8 @@ public sealed class ProviderNetworkTests(ITestOutputHelper output)
     private const string Physnet = "physnet1";
     private const string PhysicalBridge = "br-phys1";
     private static readonly TimeSpan PingDeadline = TimeSpan.FromSeconds(15);
+    // tcpdump gets a moment to attach before the traffic, and ends after the deadline with what it saw.
+    private static readonly TimeSpan CaptureStart = TimeSpan.FromSeconds(1), CaptureDeadline = TimeSpan.FromSeconds(15);
 
     [Fact]
     public async Task Vms_on_a_vlan_and_a_flat_network_talk_across_chassis_over_the_physical_network_tagged_and_untagged()
@@ -57,6 +59,18 @@ public sealed class ProviderNetworkTests(ITestOutputHelper output)
             Assert.True(fabric.Namespace.Exec("ping", ["-c", "1", "-W", "2", "10.0.0.2"], timeout: TimeSpan.FromSeconds(10)).Succeeded, "host on the VLAN -> VM");
 
             // On the wire: the VLAN network's frames carry its id, the flat network's none.
+            var tagged = fabric.CaptureAsync(a.Ovs, "vlan 100 and icmp", 2, CaptureDeadline);
+            await Task.Delay(CaptureStart);
+            vm1.Namespace.Exec("ping", "-c", "3", "-i", "0.2", "10.0.0.2");
+            var vlanFrames = await tagged;
+            output.WriteLine(vlanFrames.StdOut);
+            Assert.Equal(2, vlanFrames.StdOut.Split('\n').Count(l => l.Contains("ethertype 802.1Q") && l.Contains("vlan 100,") && l.Contains("ICMP")));
+            var untagged = fabric.CaptureAsync(a.Ovs, "icmp", 2, CaptureDeadline);
+            await Task.Delay(CaptureStart);
+            fm1.Namespace.Exec("ping", "-c", "3", "-i", "0.2", "10.9.0.2");
+            var flatFrames = await untagged;
+            output.WriteLine(flatFrames.StdOut);
+            Assert.Equal(2, flatFrames.StdOut.Split('\n').Count(l => l.Contains("ethertype IPv4") && !l.Contains("802.1Q") && l.Contains("10.9.0.")));
             Assert.Equal([100], fabric.VlansSeenFrom(v1.Macs[0]));
             Assert.Equal([100], fabric.VlansSeenFrom(v2.Macs[0]));
             Assert.Equal([PhysicalFabric.UntaggedVlan], fabric.VlansSeenFrom(f1.Macs[0]));

@@ -20,6 +20,8 @@ public sealed class PhysicalFabric : IDisposable
     public const int UntaggedVlan = 0;
 
     private readonly SandboxNames _names;
+    // The fabric's end of each chassis' uplink, by the chassis' namespace.
+    private readonly Dictionary<string, string> _uplinks = new(StringComparer.Ordinal);
 
     private PhysicalFabric(SandboxNames names, OvsChassis ovs)
     {
@@ -61,6 +63,7 @@ public sealed class PhysicalFabric : IDisposable
         chassis.Namespace.ExecChecked("ip", "link", "set", chassisEnd, "up");
         chassis.Vsctl("--may-exist", "add-br", bridge, "--", "set", "bridge", bridge, "datapath_type=netdev");
         chassis.Vsctl("add-port", bridge, chassisEnd);
+        _uplinks[chassis.Namespace.Name] = fabricEnd;
         return chassisEnd;
     }
 
@@ -82,6 +85,17 @@ public sealed class PhysicalFabric : IDisposable
     }
 
     /// <summary>The VLANs in which the fabric switch has seen frames from <paramref name="mac"/> (its MAC learning table).</summary>
+    /// <summary>
+    /// Captures up to <paramref name="count"/> frames matching <paramref name="filter"/> (tcpdump's
+    /// syntax) on the fabric's end of <paramref name="chassis"/>' uplink, each printed with its
+    /// link-level header (<c>-e</c>: an 802.1Q tag shows as "vlan N"). Start it, give tcpdump a
+    /// moment to listen, make the traffic, then await it; it ends after <paramref name="timeout"/>
+    /// with what it saw.
+    /// </summary>
+    public Task<ProcessResult> CaptureAsync(OvsChassis chassis, string filter, int count, TimeSpan timeout) =>
+        Namespace.ExecAsync("tcpdump", ["-l", "-e", "-nn", "-i", _uplinks[chassis.Namespace.Name],
+            "-c", count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. filter.Split(' ')], timeout);
+
     public IReadOnlySet<int> VlansSeenFrom(string mac)
     {
         // fdb/show: " port  VLAN  MAC                Age"

@@ -32,6 +32,15 @@ public sealed partial class ConvergenceBenchTests
             Assert.True(Ms(run, "fp50") > 0 && Ms(run, "fp50") <= Ms(run, "fp99"), run.Value);
             Assert.True(Ms(run, "flows") >= 1, run.Value);
         }
+        // Which app wrote them: the per-app figures add up to the total.
+        var byApp = lines.Where(l => l.StartsWith("flows_per_port by app: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, byApp.Count);
+        foreach (var (line, run) in byApp.Zip(shaped))
+        {
+            var perApp = line["flows_per_port by app: ".Length..].Split(' ').Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
+            Assert.Contains("l2", perApp.Keys);
+            Assert.Equal(Ms(run, "flows"), perApp.Values.Sum(), 0.05 * perApp.Count + 0.05);
+        }
         var controllers = lines.Select(l => ControllerProcessLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(2, controllers.Count);
         Assert.All(controllers, pid => Assert.False(ProcessProbe.IsAlive(pid, "dotnet") || ProcessProbe.IsAlive(pid, "dragonflow"), $"controller pid {pid} still runs"));

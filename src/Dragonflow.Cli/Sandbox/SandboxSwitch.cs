@@ -124,6 +124,16 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     [GeneratedRegex(@"flow_count=(\d+)")]
     private static partial Regex FlowCount();
 
+    /// <summary>The cookie of every flow in the bridge (ovs-ofctl dump-flows).</summary>
+    public async Task<IReadOnlyList<ulong>> CookiesAsync(CancellationToken cancellationToken)
+    {
+        var reply = await OfctlAsync(["dump-flows", Bridge], ToolTimeout, cancellationToken);
+        return CookieField().Matches(reply).Select(m => ulong.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToList();
+    }
+
+    [GeneratedRegex(@"cookie=0x([0-9a-f]+)")]
+    private static partial Regex CookieField();
+
     private Task<string> ToolAsync(string program, IEnumerable<string> args, CancellationToken cancellationToken) =>
         OvsTool.RunAsync(program, args, _environment, ToolTimeout, cancellationToken);
 

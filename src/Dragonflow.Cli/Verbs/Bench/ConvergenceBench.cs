@@ -124,6 +124,8 @@ static class ConvergenceBench
             };
             var shaped = await ProcessConvergence.RunAsync(sandbox, nb, api, net, samples, loggerFactory, SampleTimeout, ct);
             Console.WriteLine(Line($"ports_in_nb={existing} samples={samples} active p50={shaped.ActiveP50:F2} ms p99={shaped.ActiveP99:F2} ms flow_seen p50={shaped.FlowP50:F2} ms p99={shaped.FlowP99:F2} ms flows_per_port={shaped.FlowsPerPort:F1}"));
+            Console.WriteLine("flows_per_port by app: " + string.Join(" ", shaped.FlowsPerPortByApp.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => Line($"{kv.Key}={kv.Value:F1}"))));
 
             var start = Stopwatch.StartNew();
             var controller = await LocalController.StartAsync(options, loggerFactory, ct);

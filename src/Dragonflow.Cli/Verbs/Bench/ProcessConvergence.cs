@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Dragonflow.Cli.Sandbox;
+using Dragonflow.Controller.Flows;
 using Dragonflow.Model;
 using Dragonflow.NorthDb;
 using Dragonflow.NorthDb.PubSub;
@@ -25,7 +26,8 @@ static class ProcessConvergence
     // Time for the controller's OVSDB monitor to report a plugged interface before its port is written.
     static readonly TimeSpan PlugSettle = TimeSpan.FromMilliseconds(100);
 
-    public sealed record Result(double ActiveP50, double ActiveP99, double FlowP50, double FlowP99, double FlowsPerPort);
+    public sealed record Result(double ActiveP50, double ActiveP99, double FlowP50, double FlowP99, double FlowsPerPort,
+        IReadOnlyDictionary<string, double> FlowsPerPortByApp);
 
     public static async Task<Result> RunAsync(SandboxSwitch sandbox, NbOptions nb, NbApi api, LogicalSwitch net, int samples,
         ILoggerFactory loggerFactory, TimeSpan timeout, CancellationToken ct)
@@ -50,19 +52,21 @@ static class ProcessConvergence
         var active = new List<double>();
         var flow = new List<double>();
         var created = new List<string>();
-        long flowsBefore = 0;
+        IReadOnlyList<ulong> cookiesBefore = [];
         try
         {
             for (var i = 0; i < samples + WarmUp; i++)
             {
-                if (i == WarmUp) flowsBefore = await sandbox.CountFlowsAsync(ct);
+                if (i == WarmUp) cookiesBefore = await sandbox.CookiesAsync(ct);
                 var (a, f) = await PortUpAsync(sandbox, api, statuses, monitor, net, i, i < WarmUp ? TimeSpan.FromSeconds(30) : timeout, created, ct);
                 if (i < WarmUp) continue;
                 active.Add(a);
                 flow.Add(f);
             }
-            var flowsPerPort = (double)(await sandbox.CountFlowsAsync(ct) - flowsBefore) / samples;
-            return new Result(Percentile(active, 0.5), Percentile(active, 0.99), Percentile(flow, 0.5), Percentile(flow, 0.99), flowsPerPort);
+            var cookiesAfter = await sandbox.CookiesAsync(ct);
+            var byApp = ByApp(cookiesAfter).ToDictionary(kv => kv.Key, kv => (double)(kv.Value - ByApp(cookiesBefore).GetValueOrDefault(kv.Key)) / samples);
+            return new Result(Percentile(active, 0.5), Percentile(active, 0.99), Percentile(flow, 0.5), Percentile(flow, 0.99),
+                (double)(cookiesAfter.Count - cookiesBefore.Count) / samples, byApp);
         }
         catch (TimeoutException)
         {
@@ -105,6 +109,10 @@ static class ProcessConvergence
         await ConvergenceBench.Within(flowSeen, timeout, $"no flow to {mac} was reported by the flow monitor" + (monitor.HasExited ? " (ovs-ofctl monitor exited)" : ""), ct);
         return (Stopwatch.GetElapsedTime(start, isActive.Result).TotalMilliseconds, Stopwatch.GetElapsedTime(start, flowSeen.Result).TotalMilliseconds);
     }
+
+    /// <summary>Flows per app, the app read from the cookie's top byte.</summary>
+    static Dictionary<string, int> ByApp(IReadOnlyList<ulong> cookies) =>
+        cookies.GroupBy(c => Inspection.Trace.FlowOwners.AppName(FlowCookie.App(c))).ToDictionary(g => g.Key, g => g.Count());
 
     static double Percentile(List<double> values, double p)
     {

@@ -109,6 +109,14 @@ sealed partial class SandboxSwitch : IAsyncDisposable
     public Task<string> OfctlAsync(IEnumerable<string> args, TimeSpan timeout, CancellationToken cancellationToken) =>
         OvsTool.RunAsync(Ofctl, ["-O", "OpenFlow13", .. args], _environment, timeout, cancellationToken);
 
+    /// <summary>
+    /// The ovs-vsctl commands that plug a "VM interface" carrying <paramref name="ifaceId"/>: a patch
+    /// port pair <paramref name="a"/>-<paramref name="b"/> on the bridge (an ofport, no kernel device).
+    /// </summary>
+    public string[] PlugCommands(string a, string b, string ifaceId) =>
+        ["--", "add-port", Bridge, a, "--", "set", "Interface", a, "type=patch", $"options:peer={b}", $"external_ids:iface-id={ifaceId}",
+         "--", "add-port", Bridge, b, "--", "set", "Interface", b, "type=patch", $"options:peer={a}"];
+
     /// <summary>An OpenFlow flow monitor on the bridge (ovs-ofctl monitor), for when flows appear.</summary>
     public FlowMonitor MonitorFlows() => FlowMonitor.Start(Ofctl, Bridge, _environment);
 

@@ -209,10 +209,8 @@ static class ConvergenceBench
         controller.PortFlowsInstalled += OnInstalled;
         try
         {
-            // A patch port pair: the first carries the iface-id; patch ports need no kernel device.
             string a = $"pa{i}", b = $"pb{i}";
-            await sandbox.VsctlAsync(["--", "add-port", sandbox.Bridge, a, "--", "set", "Interface", a, "type=patch", $"options:peer={b}",
-                $"external_ids:iface-id={id}", "--", "add-port", sandbox.Bridge, b, "--", "set", "Interface", b, "type=patch", $"options:peer={a}"], ct);
+            await sandbox.VsctlAsync(sandbox.PlugCommands(a, b, id), ct);
             await Within(plugged.Task, timeout, $"the controller did not see the interface for {id}", ct);
             var key = await api.AllocateUniqueKeyAsync<LogicalPort>(ct);
             var port = new LogicalPort

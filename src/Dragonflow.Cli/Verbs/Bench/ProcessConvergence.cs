@@ -89,9 +89,8 @@ static class ProcessConvergence
         var id = $"proc-{i}";
         var mac = $"fa:16:3e:30:{i >> 8 & 0xff:x2}:{i & 0xff:x2}";
         string a = $"qa{i}", b = $"qb{i}";
-        // ovs-vsctl returns once vswitchd has the interface (an ofport); patch ports need no kernel device.
-        await sandbox.VsctlAsync(["--", "add-port", sandbox.Bridge, a, "--", "set", "Interface", a, "type=patch", $"options:peer={b}",
-            $"external_ids:iface-id={id}", "--", "add-port", sandbox.Bridge, b, "--", "set", "Interface", b, "type=patch", $"options:peer={a}"], ct);
+        // ovs-vsctl returns once vswitchd has the interface (an ofport).
+        await sandbox.VsctlAsync(sandbox.PlugCommands(a, b, id), ct);
         await Task.Delay(PlugSettle, ct);
         var isActive = statuses.ActiveAt(id);
         var flowSeen = monitor.FirstFlowTo(mac);

@@ -48,8 +48,7 @@ static partial class RestartBench
                         UniqueKey = await api.AllocateUniqueKeyAsync<LogicalPort>(ct),
                     }, ct);
                     string a = $"pa{i}", b = $"pb{i}";
-                    vsctl.AddRange(["--", "add-port", sandbox.Bridge, a, "--", "set", "Interface", a, "type=patch", $"options:peer={b}",
-                        $"external_ids:iface-id={id}", "--", "add-port", sandbox.Bridge, b, "--", "set", "Interface", b, "type=patch", $"options:peer={a}"]);
+                    vsctl.AddRange(sandbox.PlugCommands(a, b, id));
                 }
                 await sandbox.VsctlAsync(vsctl, ct);
             }

@@ -12,6 +12,9 @@ public static class OptionCatalog
     public const string KeystoneAuthtoken = "keystone_authtoken";
     public const string Ml2TypeVlan = "ml2_type_vlan";
 
+    /// <summary>The controller apps of <c>[df] apps_list</c> by default.</summary>
+    public static readonly IReadOnlyList<string> DefaultAppsList = ["l2", "l3_proactive", "dhcp", "dnat", "sg", "portsec", "aging", "tunneling", "provider"];
+
     static readonly Dictionary<string, string> DbDriverAliases = new(StringComparer.OrdinalIgnoreCase)
     {
         ["dragonflow.db.drivers.etcd_db_driver.EtcdDbDriver"] = "etcd",
@@ -47,7 +50,7 @@ public static class OptionCatalog
         new(Df, "publisher_port", OptionKind.Integer, "8866", "Port of this server's publisher socket (0 = any free port).", Min: 0, Max: 65535),
         new(Df, "publisher_bind_address", OptionKind.String, "127.0.0.1", "Address the publisher socket binds ('*' = all)."),
         new(Df, "publisher_timeout", OptionKind.Integer, "300", "Seconds after which a silent publisher is considered gone.", Min: 1),
-        new(Df, "apps_list", OptionKind.List, "l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling,provider", "Controller apps to run."),
+        new(Df, "apps_list", OptionKind.List, string.Join(',', DefaultAppsList), "Controller apps to run."),
         new(Df, "tunnel_types", OptionKind.List, "geneve", "Tunnel encapsulations to offer (geneve, vxlan)."),
         new(Df, "local_ip", OptionKind.IpAddress, "127.0.0.1", "This chassis' tunnel endpoint address."),
         new(Df, "management_ip", OptionKind.IpAddress, "127.0.0.1", "Address other services use to reach this node."),

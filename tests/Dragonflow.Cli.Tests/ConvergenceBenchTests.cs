@@ -40,6 +40,9 @@ public sealed partial class ConvergenceBenchTests
             var perApp = line["flows_per_port by app: ".Length..].Split(' ').Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
             Assert.Contains("l2", perApp.Keys);
             Assert.Equal(Ms(run, "flows"), perApp.Values.Sum(), 0.05 * perApp.Count + 0.05);
+            // The pipeline page's offline count is what the real switch got.
+            var offline = Dragonflow.Cli.Inspection.PortFlowCount.ForNewPort(Dragonflow.Configuration.OptionCatalog.DefaultAppsList);
+            Assert.Equal(offline.ToDictionary(f => f.App, f => (double)f.Flows), perApp);
         }
         var controllers = lines.Select(l => ControllerProcessLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(2, controllers.Count);

@@ -37,6 +37,15 @@ public static class PipelineMarkdown
             md.Append($"\nNext: {(table.Next.Count == 0 ? "none" : string.Join(", ", table.Next))}.\n");
         }
 
+        md.Append("\n## Flows a new port adds\n\n")
+          .Append("One more VM port on a chassis (a Geneve network with a subnet, no router, no security group, port security on), ")
+          .Append("by app, computed by running the apps offline (`bench convergence` measures the same on a real switch):\n\n");
+        foreach (var apps in PortFlowCount.Reported)
+        {
+            var flows = PortFlowCount.ForNewPort(apps);
+            md.Append($"- `{string.Join(',', apps)}`: {flows.Sum(f => f.Flows)} ({string.Join(", ", flows.Select(f => $"{f.App} {f.Flows}"))})\n");
+        }
+
         md.Append("\n## Bands by app\n");
         foreach (var app in map.Apps)
         {

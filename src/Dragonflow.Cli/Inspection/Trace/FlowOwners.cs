@@ -75,6 +75,10 @@ public sealed class FlowOwners : IFlowTable
 
     public int Count => _byOwner.Values.Sum(f => f.Count);
 
+    /// <summary>Flows per app (by cookie id).</summary>
+    public IReadOnlyDictionary<byte, int> CountByApp() =>
+        _byOwner.GroupBy(kv => kv.Key.App).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value.Count));
+
     /// <summary>The owners of a traced flow, and whether they were found by recomputation or inferred from the match.</summary>
     public (IReadOnlyList<FlowOwner> Owners, bool Exact)? Find(TracedFlow flow)
     {

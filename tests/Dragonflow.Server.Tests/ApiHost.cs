@@ -118,7 +118,7 @@ sealed class ApiHost : IAsyncDisposable
     public async Task<string> SnapshotAsync(params string[] except)
     {
         var sb = new StringBuilder();
-        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy" }.Except(except))
+        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy", "subnetpool", "address_scope" }.Except(except))
             foreach (var e in await Nb.Driver.ListAsync(table))
                 sb.Append(e.Key).Append('=').Append(e.Value).Append('\n');
         return sb.ToString();

@@ -26,6 +26,8 @@ static class Extensions
         new("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool"),
         new("address-scope", "Address scope", "Address scopes extension."),
         new("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."),
+        new("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
+        new("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

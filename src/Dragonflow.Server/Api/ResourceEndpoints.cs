@@ -125,7 +125,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         var path = $"/v2.0/{Collection}";
         app.MapGet(path, async (HttpContext ctx) =>
         {
-            var query = new ListQuery(ctx.Request.Query);
+            var query = new ListQuery(ctx.Request, Noun);
             var caller = Caller.Of(ctx, defaultProject);
             await BeforeListAsync(caller);
             var visible = caller.IsAdmin ? null : await ListFilterAsync(caller);

@@ -66,9 +66,12 @@ sealed class ApiHost : IAsyncDisposable
     /// One request. With noauth, <paramref name="project"/> and <paramref name="roles"/> become
     /// X-Project-Id and X-Roles (a project without roles is a member); with tokens, <paramref name="token"/> is X-Auth-Token.
     /// </summary>
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null, string? roles = null)
+    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null, string? roles = null,
+        Dictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        foreach (var (name, value) in headers ?? [])
+            request.Headers.TryAddWithoutValidation(name, value);
         if (token is not null)
             request.Headers.Add("X-Auth-Token", token);
         if (body is not null)

@@ -17,7 +17,12 @@ namespace Dragonflow.Server.Api;
 /// </summary>
 sealed class ListQuery
 {
-    static readonly HashSet<string> Reserved = ["fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse", "tags", "tags-any", "not-tags", "not-tags-any"];
+    static readonly HashSet<string> Reserved = ["fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse", "tags", "tags-any", "not-tags", "not-tags-any", ChangedSince];
+
+    /// <summary>standard-attr-timestamp's filter: items updated at or after the time given.</summary>
+    const string ChangedSince = "changed_since";
+
+    readonly DateTimeOffset? _changedSince;
 
     readonly List<(string Name, StringValues Values)> _filters = [];
     readonly HashSet<string>? _fields;
@@ -44,6 +49,7 @@ sealed class ListQuery
                 _filters.Add((name, values));
         }
         _fields = Fields(query);
+        _changedSince = Since(query[ChangedSince].FirstOrDefault());
     }
 
     /// <summary>fields=a&amp;fields=b or fields=a,b; id is always shown, as Neutron does for lists.</summary>
@@ -184,8 +190,22 @@ sealed class ListQuery
             : throw NeutronErrors.BadRequest($"Limit must be an integer 0 or greater and not '{text}'");
     }
 
+    static DateTimeOffset? Since(string? text)
+    {
+        if (text is null)
+            return null;
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+            ? t
+            : throw NeutronErrors.InvalidInput("The input changed_since must be in the following format: YYYY-MM-DDTHH:MM:SS");
+    }
+
     bool Matches(JsonObject item)
     {
+        if (_changedSince is { } since
+            && !(DateTimeOffset.TryParse((string?)item["updated_at"], System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var updated) && updated >= since))
+            return false;
         foreach (var (name, values) in _filters)
         {
             if (!item.TryGetPropertyValue(name, out var actual))

@@ -28,6 +28,8 @@ static class Extensions
         new("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."),
         new("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
         new("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
+        new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+        new("empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value"),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

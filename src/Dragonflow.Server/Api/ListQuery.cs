@@ -34,7 +34,9 @@ sealed class ListQuery
     readonly bool _pageReverse;
 
     /// <param name="noun">Neutron's name of the resource in a marker's NotFound, e.g. Network.</param>
-    public ListQuery(HttpRequest request, string noun)
+    /// <param name="sample">A view of the resource: filters and sort keys are checked against its
+    /// attributes before any item is read, so an empty list refuses them too (filter-validation).</param>
+    public ListQuery(HttpRequest request, string noun, JsonObject sample)
     {
         var query = request.Query;
         _request = request;
@@ -50,6 +52,10 @@ sealed class ListQuery
         }
         _fields = Fields(query);
         _changedSince = Since(query[ChangedSince].FirstOrDefault());
+        foreach (var (name, _) in _filters)
+            if (!sample.ContainsKey(name))
+                throw NeutronErrors.BadRequest($"[{name}] is invalid attribute for filtering");
+        _order.Check(sample);
     }
 
     /// <summary>fields=a&amp;fields=b or fields=a,b; id is always shown, as Neutron does for lists.</summary>
@@ -115,8 +121,6 @@ sealed class ListQuery
         if (!_order.Requested && !paged)
             return (source.Where(i => Matches(tree(i))).ToList(), null);
         var all = source.ToList();
-        if (all.Count > 0)
-            _order.Check(tree(all[0]));
         var comparer = Comparer<TItem>.Create((a, b) => _order.Compare(tree(a), tree(b)));
         all.Sort(comparer);
         // The marker is an item the caller sees; the page starts next to it (before it with page_reverse).

@@ -30,6 +30,7 @@ static class Extensions
         new("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
         new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
         new("empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value"),
+        new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

@@ -24,4 +24,6 @@ namespace Dragonflow.Model;
 [JsonSerializable(typeof(UniqueKeyCounter))]
 [JsonSerializable(typeof(IpamClaim))]
 [JsonSerializable(typeof(RbacPolicy))]
+[JsonSerializable(typeof(SubnetPool))]
+[JsonSerializable(typeof(AddressScope))]
 public sealed partial class NbJsonContext : JsonSerializerContext;

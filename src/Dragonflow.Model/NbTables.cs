@@ -26,6 +26,8 @@ public static class NbTables
         public const string NetworkPortClaim = "ipam_netport";
         public const string PortDeviceIndex = "index_port_device";
         public const string RbacPolicy = "rbac_policy";
+        public const string SubnetPool = "subnetpool";
+        public const string AddressScope = "address_scope";
     }
 
     public static readonly NbTable<LogicalSwitch> Lswitch = new(Names.Lswitch, NbJsonContext.Default.LogicalSwitch);
@@ -47,10 +49,16 @@ public static class NbTables
     /// <summary>Neutron's RBAC policies (network sharing); read by the API server only.</summary>
     public static readonly NbTable<RbacPolicy> RbacPolicy = new(Names.RbacPolicy, NbJsonContext.Default.RbacPolicy);
 
+    /// <summary>Neutron's subnet pools with the CIDRs they handed out; read by the API server only.</summary>
+    public static readonly NbTable<SubnetPool> SubnetPool = new(Names.SubnetPool, NbJsonContext.Default.SubnetPool);
+
+    /// <summary>Neutron's address scopes; read by the API server only.</summary>
+    public static readonly NbTable<AddressScope> AddressScope = new(Names.AddressScope, NbJsonContext.Default.AddressScope);
+
     /// <summary>Every table, in a stable order (the order of the <c>db tables</c> verb).</summary>
     public static IReadOnlyList<NbTable> All { get; } =
         [Lswitch, Lsubnet, Lport, Lrouter, FloatingIp, Lsecgroup, Chassis, Publisher, UniqueKey,
-         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex, RbacPolicy];
+         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex, RbacPolicy, SubnetPool, AddressScope];
 
     private static readonly Dictionary<string, NbTable> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
     // The claim tables share one type; Of<IpamClaim>() names the first of them.

@@ -66,9 +66,12 @@ sealed class ApiHost : IAsyncDisposable
     /// One request. With noauth, <paramref name="project"/> and <paramref name="roles"/> become
     /// X-Project-Id and X-Roles (a project without roles is a member); with tokens, <paramref name="token"/> is X-Auth-Token.
     /// </summary>
-    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null, string? roles = null)
+    public async Task<Reply> SendAsync(HttpMethod method, string path, string? body = null, string? project = null, string? token = null, string? roles = null,
+        Dictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        foreach (var (name, value) in headers ?? [])
+            request.Headers.TryAddWithoutValidation(name, value);
         if (token is not null)
             request.Headers.Add("X-Auth-Token", token);
         if (body is not null)
@@ -118,7 +121,7 @@ sealed class ApiHost : IAsyncDisposable
     public async Task<string> SnapshotAsync(params string[] except)
     {
         var sb = new StringBuilder();
-        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy" }.Except(except))
+        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy", "subnetpool", "address_scope" }.Except(except))
             foreach (var e in await Nb.Driver.ListAsync(table))
                 sb.Append(e.Key).Append('=').Append(e.Value).Append('\n');
         return sb.ToString();

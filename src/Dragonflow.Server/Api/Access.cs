@@ -26,6 +26,10 @@ static class Access
             case LogicalPort port:
                 // get_port: or the caller's project owns the port's network.
                 return (await plugin.Nb.TryGetAsync<LogicalSwitch>(port.Lswitch))?.Topic is { } owner && caller.InProject(owner);
+            case SubnetPool pool:
+                return pool.Shared; // get_subnetpool: or the pool is shared
+            case AddressScope scope:
+                return scope.Shared;
             default:
                 return false;
         }

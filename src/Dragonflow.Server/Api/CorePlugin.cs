@@ -17,6 +17,7 @@ sealed class CorePlugin
         Macs = new MacAllocator(Reservations);
         Segments = new SegmentAllocator(Reservations, nb, new VlanRanges(options.NetworkVlanRanges));
         PortDevices = new PortDeviceIndex(nb, Reservations);
+        PoolClaims = new SubnetPoolClaims(nb);
     }
 
     public PortDeviceIndex PortDevices { get; }
@@ -28,6 +29,7 @@ sealed class CorePlugin
     public ServerOptions Options { get; }
     public Reservations Reservations { get; }
     public AddressAllocator Addresses { get; }
+    public SubnetPoolClaims PoolClaims { get; }
     public MacAllocator Macs { get; }
     public SegmentAllocator Segments { get; }
 

@@ -23,6 +23,14 @@ static class Extensions
         // enable_snat in external_gateway_info (names as neutron-lib's l3_ext_gw_mode definition).
         new("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
         new("rbac-policies", "RBAC Policies", "Allows creation and modification of policies that control tenant access to resources."),
+        new("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool"),
+        new("address-scope", "Address scope", "Address scopes extension."),
+        new("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."),
+        new("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
+        new("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
+        new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+        new("empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value"),
+        new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

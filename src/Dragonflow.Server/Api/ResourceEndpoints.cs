@@ -95,6 +95,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     /// <summary>Work a list needs first (the default security group of the caller's project).</summary>
     protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
 
+    /// <summary>The view of an empty item: the attributes a list may filter and sort on.</summary>
+    JsonObject? _sample;
+
     ViewCache<T>? _views;
     ViewCache<T>? _nonAdminViews;
 
@@ -125,7 +128,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         var path = $"/v2.0/{Collection}";
         app.MapGet(path, async (HttpContext ctx) =>
         {
-            var query = new ListQuery(ctx.Request.Query);
+            var query = new ListQuery(ctx.Request, Noun, _sample ??= View(new T()));
             var caller = Caller.Of(ctx, defaultProject);
             await BeforeListAsync(caller);
             var visible = caller.IsAdmin ? null : await ListFilterAsync(caller);

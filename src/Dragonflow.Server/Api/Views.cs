@@ -11,6 +11,14 @@ static class Views
 
     static JsonArray Strings(IEnumerable<string> items) => new(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
 
+    /// <summary>A view holding the attributes every standard resource shows.</summary>
+    public static JsonObject Standard(NeutronResource r)
+    {
+        var o = new JsonObject();
+        Common(o, r);
+        return o;
+    }
+
     static void Common(JsonObject o, NeutronResource r)
     {
         o["id"] = r.Id;

@@ -60,6 +60,8 @@ public sealed class NeutronServer : IAsyncDisposable
         var groups = new SecurityGroupEndpoints(plugin);
         var rules = new SecurityGroupRuleEndpoints(plugin);
         var rbac = new RbacPolicyEndpoints(plugin);
+        var subnetPools = new SubnetPoolEndpoints(plugin);
+        var addressScopes = new AddressScopeEndpoints(plugin);
         networks.Map(app, options.DefaultProject);
         subnets.Map(app, options.DefaultProject);
         ports.Map(app, options.DefaultProject);
@@ -68,9 +70,11 @@ public sealed class NeutronServer : IAsyncDisposable
         groups.Map(app, options.DefaultProject);
         rules.Map(app, options.DefaultProject);
         rbac.Map(app, options.DefaultProject);
+        subnetPools.Map(app, options.DefaultProject);
+        addressScopes.Map(app, options.DefaultProject);
         DiscoveryEndpoints.Map(app,
             [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection,
-             RbacPolicyEndpoints.Collection],
+             RbacPolicyEndpoints.Collection, subnetPools.Collection, addressScopes.Collection],
             Extensions.All);
         return new NeutronServer(app, authenticator as IDisposable);
     }

@@ -117,7 +117,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         var mtu = body.Int("mtu", 68, 65535);
         net.NetworkType = type;
         net.PhysicalNetwork = type is "vlan" or "flat" ? physnet : null;
-        net.Mtu = mtu ?? DefaultMtu(type);
+        net.Mtu = CheckMtu(mtu, type) ?? DefaultMtu(type);
 
         // Everything is valid: claim, then write; undo the claims if the write fails.
         var segmentPhysnet = type == "vlan" ? physnet : null;
@@ -169,6 +169,10 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         _ => 1500,
     };
 
+    /// <summary>As ML2: no MTU above what the network type carries (net-mtu-writable).</summary>
+    static int? CheckMtu(int? mtu, string type) =>
+        mtu > DefaultMtu(type) ? throw NeutronErrors.InvalidInput($"Requested MTU is too big, maximum is {DefaultMtu(type)}") : mtu;
+
     protected override async Task<LogicalSwitch> UpdateAsync(Caller caller, LogicalSwitch net, Input body)
     {
         body.Only(Attributes);
@@ -177,7 +181,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         UpdateCommon(net, body);
         if (body.Bool("admin_state_up") is { } up) net.AdminStateUp = up;
         if (body.Bool("port_security_enabled") is { } ps) net.PortSecurityEnabled = ps;
-        if (body.Int("mtu", 68, 65535) is { } mtu) net.Mtu = mtu;
+        if (CheckMtu(body.Int("mtu", 68, 65535), net.NetworkType ?? "") is { } mtu) net.Mtu = mtu;
         var shared = body.Bool("shared");
         var external = body.Bool("router:external");
         var grants = await NetworkGrants.LoadAsync(Plugin.Nb);

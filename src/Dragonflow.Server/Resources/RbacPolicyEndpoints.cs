@@ -41,10 +41,10 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
         var path = $"/v2.0/{Collection}";
         app.MapGet(path, async (HttpContext ctx) =>
         {
-            var query = new ListQuery(ctx.Request.Query);
+            var query = new ListQuery(ctx.Request, "RbacPolicy", View(new RbacPolicy()));
             var caller = Caller.Of(ctx, defaultProject);
             var policies = (await plugin.Nb.ListAsync<RbacPolicy>()).Items.Where(p => caller.Reads(p.Topic));
-            return Results.Json(new JsonObject { [BodyCollection] = query.Apply(policies.Select(View)) });
+            return Results.Json(query.Body(BodyCollection, policies.Select(View)));
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
         {

@@ -26,11 +26,11 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         var path = $"/v2.0/{Collection}";
         app.MapGet(path, async (HttpContext ctx) =>
         {
-            var query = new ListQuery(ctx.Request.Query);
+            var query = new ListQuery(ctx.Request, "Security group rule", Views.Rule(new SecurityGroup(), new SecurityGroupRule()));
             var caller = Caller.Of(ctx, defaultProject);
             var groups = (await plugin.Nb.ListAsync<SecurityGroup>()).Items;
             var rules = groups.SelectMany(g => g.Rules.Where(r => Reads(caller, g, r)).Select(r => Views.Rule(g, r)));
-            return Results.Json(new JsonObject { [BodyCollection] = query.Apply(rules) });
+            return Results.Json(query.Body(BodyCollection, rules));
         });
         app.MapGet(path + "/{id}", async (HttpContext ctx, string id) =>
         {

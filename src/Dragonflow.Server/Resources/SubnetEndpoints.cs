@@ -23,7 +23,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
     [
         .. CommonAttributes, "network_id", "cidr", "ip_version", "gateway_ip", "enable_dhcp", "dns_nameservers",
         "host_routes", "allocation_pools", "ipv6_ra_mode", "ipv6_address_mode", "subnetpool_id", "segment_id",
-        "service_types", "use_default_subnetpool", "dns_publish_fixed_ip",
+        "service_types", "use_default_subnetpool", "dns_publish_fixed_ip", "prefixlen",
     ];
 
     static readonly string[] Ipv6Modes = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"];
@@ -62,16 +62,20 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         var subnet = new LogicalSubnet();
         FillCommon(subnet, caller, body);
         var networkId = body.RequiredString("network_id");
-        if (body.String("subnetpool_id") is not null || body.Bool("use_default_subnetpool") == true)
-            throw NeutronErrors.BadRequest("Subnet pools are not supported: give a cidr");
-        var cidrText = body.RequiredString("cidr", 64);
-        if (!SubnetCidr.TryParse(cidrText, out var cidr, out var error))
-            throw NeutronErrors.InvalidInput(error);
         var ipVersion = body.Int("ip_version") ?? throw NeutronErrors.BadRequest("Failed to parse request. Required attribute 'ip_version' not specified");
         if (ipVersion is not (4 or 6))
             throw NeutronErrors.InvalidInput($"{ipVersion} is not in [4, 6]");
-        if (ipVersion != cidr!.IpVersion)
-            throw NeutronErrors.InvalidInput($"Cidr {cidrText} and ip_version {ipVersion} are not compatible");
+        var poolId = await PoolOfAsync(caller, body, ipVersion);
+        var cidrText = poolId is null ? body.RequiredString("cidr", 64) : body.String("cidr", 64);
+        SubnetCidr? cidr = null;
+        if (cidrText is not null)
+        {
+            if (!SubnetCidr.TryParse(cidrText, out cidr, out var error))
+                throw NeutronErrors.InvalidInput(error);
+            if (ipVersion != cidr!.IpVersion)
+                throw NeutronErrors.InvalidInput($"Cidr {cidrText} and ip_version {ipVersion} are not compatible");
+        }
+        var prefixlen = body.Int("prefixlen", 0, PoolPrefixes.MaxBits(ipVersion));
         _ = body.StringList("service_types");
         _ = body.Bool("dns_publish_fixed_ip");
         if (body.String("segment_id") is not null)
@@ -79,6 +83,52 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
         subnet.Lswitch = networkId;
         subnet.IpVersion = ipVersion;
+        if (poolId is null)
+            return await CreateWithCidrAsync(caller, body, subnet, cidr!);
+        // The CIDR is the pool's: claimed first, given back if the create fails after.
+        var network = await Access.FindAsync<LogicalSwitch>(Plugin, caller, networkId, "Network");
+        Access.Require(MayUseNetwork(caller, network), Rule("create"));
+        cidr = await Plugin.PoolClaims.ClaimAsync(poolId, subnet.Id, subnet.Topic, cidr, prefixlen);
+        subnet.SubnetpoolId = poolId;
+        try
+        {
+            return await CreateWithCidrAsync(caller, body, subnet, cidr);
+        }
+        catch
+        {
+            var claims = Plugin.PoolClaims;
+            await Plugin.Reservations.Undo.RunAsync(() => claims.ReleaseAsync(poolId, subnet.Id));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The pool a subnet takes its CIDR from (subnetpool_id, or the default pool of its IP
+    /// version with use_default_subnetpool), if the caller sees it; null for none.
+    /// </summary>
+    async Task<string?> PoolOfAsync(Caller caller, Input body, int ipVersion)
+    {
+        var id = body.String("subnetpool_id");
+        if (body.Bool("use_default_subnetpool") == true)
+        {
+            if (id is not null)
+                throw NeutronErrors.BadRequest("subnetpool_id and use_default_subnetpool cannot both be specified");
+            var pool = (await Plugin.Nb.ListAsync<SubnetPool>()).Items.FirstOrDefault(p => p.IsDefault && p.IpVersion == ipVersion)
+                ?? throw NeutronErrors.BadRequest($"No default subnetpool found for IPv{ipVersion}");
+            return pool.Id;
+        }
+        if (string.IsNullOrEmpty(id))
+            return null;
+        var found = await Access.FindAsync<SubnetPool>(Plugin, caller, id, "SubnetPool");
+        if (found.IpVersion != ipVersion)
+            throw NeutronErrors.BadRequest($"Cannot allocate IPv{ipVersion} subnet from IPv{found.IpVersion} subnet pool");
+        return found.Id;
+    }
+
+    async Task<LogicalSubnet> CreateWithCidrAsync(Caller caller, Input body, LogicalSubnet subnet, SubnetCidr cidr)
+    {
+        var networkId = subnet.Lswitch;
+        var ipVersion = subnet.IpVersion;
         subnet.Cidr = cidr.ToString();
         subnet.EnableDhcp = body.Bool("enable_dhcp") ?? true;
         var gateway = body.Has("gateway_ip") ? Gateway(body, cidr) : cidr.DefaultGateway;
@@ -300,7 +350,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     protected override async Task<LogicalSubnet> UpdateAsync(Caller caller, LogicalSubnet subnet, Input body)
     {
-        body.Only(Attributes).ReadOnly("network_id", "cidr", "ip_version", "subnetpool_id", "segment_id", "ipv6_ra_mode", "ipv6_address_mode");
+        body.Only(Attributes).ReadOnly("network_id", "cidr", "ip_version", "subnetpool_id", "prefixlen", "use_default_subnetpool", "segment_id", "ipv6_ra_mode", "ipv6_address_mode");
         UpdateCommon(subnet, body);
         SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _);
         var gateway = body.Has("gateway_ip") ? Gateway(body, cidr!) : subnet.GatewayIp is null ? null : IPAddress.Parse(subnet.GatewayIp);
@@ -352,5 +402,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
                 await plugin.Addresses.ReleaseAsync(subnet.Id, dhcp, DhcpOwner);
             plugin.Addresses.Forget(subnet.Id);
             await DetachAsync(plugin, subnet);
+            if (subnet.SubnetpoolId is { } pool)
+                await plugin.PoolClaims.ReleaseAsync(pool, subnet.Id);
         });
 }

@@ -51,9 +51,12 @@ start_time() {
 
 server_pid=""
 server_start=""
+tempest_pid=""
 stop_all() {
   local rc=$?
   trap - EXIT INT TERM
+  # tempest run leads its own process group (setsid below): its stestr workers go with it.
+  [ -n "$tempest_pid" ] && kill -TERM -- "-$tempest_pid" 2>/dev/null
   if [ -n "$server_pid" ] && [ "$(start_time "$server_pid" || true)" = "$server_start" ]; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 50); do
@@ -156,7 +159,6 @@ for s in nova cinder glance swift heat ceilometer aodh panko sahara ironic trove
 done
 cat > "$workspace/etc/tempest.conf" <<CONF
 [DEFAULT]
-log_dir = $workspace/logs
 log_file = tempest.log
 debug = true
 
@@ -216,7 +218,11 @@ summary=()
 run_suite() {
   local name=$1 filter=$2
   log "running $name (concurrency $concurrency)"
-  tempest run --concurrency "$concurrency" --regex "$filter" >"$run_dir/$name.log" 2>&1 || status=1
+  # In the background so that a TERM to this script runs the trap at once, not after the run.
+  setsid tempest run --concurrency "$concurrency" --regex "$filter" </dev/null >"$run_dir/$name.log" 2>&1 &
+  tempest_pid=$!
+  wait "$tempest_pid" || status=1
+  tempest_pid=""
   stestr last --subunit 2>/dev/null | subunit2csv >"$run_dir/$name.csv" || true
   summary+=("$(/usr/bin/python3 - "$name" "$run_dir/$name.csv" <<'PY'
 import csv, sys
@@ -243,5 +249,5 @@ else
   run_suite neutron-tempest-plugin-api "^${suites[1]}"
 fi
 printf '%s\n' "${summary[@]}"
-echo "run directory: $run_dir (server.log, keystone/, tempest/logs/tempest.log, *.log, *.csv)"
+echo "run directory: $run_dir (server.log, keystone/, tempest/tempest.log, *.log, *.csv)"
 exit $status

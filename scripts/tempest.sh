@@ -227,16 +227,16 @@ run_suite() {
   summary+=("$(/usr/bin/python3 - "$name" "$run_dir/$name.csv" <<'PY'
 import csv, sys
 name, path = sys.argv[1], sys.argv[2]
-counts = {"success": 0, "fail": 0, "skip": 0}
+counts = {"success": 0, "failure": 0, "skip": 0}
 failed = []
 with open(path) as f:
     for row in csv.DictReader(f):
         status = row["status"]
         if status in counts:
             counts[status] += 1
-        if status == "fail":
+        if status == "failure":
             failed.append(row["test"])
-print(f"{name}: passed {counts['success']}, failed {counts['fail']}, skipped {counts['skip']}")
+print(f"{name}: passed {counts['success']}, failed {counts['failure']}, skipped {counts['skip']}")
 for t in failed:
     print(f"  FAILED {t}")
 PY

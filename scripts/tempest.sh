@@ -151,7 +151,9 @@ net subnet create --network "$public_id" --subnet-range "$public_cidr" --no-dhcp
 
 # --- the tempest workspace ---
 workspace=$run_dir/tempest
-[ -d "$workspace" ] || tempest init --workspace-path "$run_dir/workspace.yaml" "$workspace" >>"$run_dir/tempest-init.log" 2>&1
+# From the run directory: tempest writes a tempest.log into the directory it runs in.
+[ -d "$workspace" ] || (cd "$run_dir" && tempest init --workspace-path "$run_dir/workspace.yaml" "$workspace") \
+  >>"$run_dir/tempest-init.log" 2>&1
 services_off=""
 for s in nova cinder glance swift heat ceilometer aodh panko sahara ironic trove zaqar designate \
   octavia barbican manila mistral watcher horizon placement; do

@@ -2,6 +2,7 @@
 # Installs the Debian packages Dragonflow's sandbox and tests use, if any is missing.
 # Services that the packages would start (OVS, etcd, redis, zookeeper, keystone, mariadb) are
 # kept stopped: the sandbox and the tests start their own instances in their own directories.
+# Usage: scripts/install-deps.sh [EXTRA_PACKAGE...]   (extra packages, e.g. scripts/tempest.sh's)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,7 @@ PACKAGES=(
   keystone mariadb-server python3-pymysql # Keystone for auth_strategy = keystone, on its own MariaDB
   uwsgi-core uwsgi-plugin-python3         # serves Keystone's WSGI app (scripts/keystone/up.sh)
 )
+PACKAGES+=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -115,6 +115,19 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         fip.Status = PortStatuses.Active;
     }
 
+    /// <summary>
+    /// As Neutron does when a port is deleted: every floating IP associated with it is left
+    /// unassociated (no port, fixed IP or router) instead of pointing at a port that is gone.
+    /// </summary>
+    public static async Task DisassociatePortAsync(CorePlugin plugin, string portId)
+    {
+        foreach (var fip in (await plugin.Nb.ListAsync<FloatingIp>()).Items.Where(f => f.Lport == portId))
+        {
+            Disassociate(fip);
+            await plugin.Nb.UpdateAsync(fip);
+        }
+    }
+
     static void Disassociate(FloatingIp fip)
     {
         fip.Lport = null;

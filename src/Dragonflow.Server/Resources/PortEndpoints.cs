@@ -397,6 +397,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         if (port.DeviceOwner is DeviceOwners.RouterInterface or DeviceOwners.RouterGateway or DeviceOwners.FloatingIp)
             throw NeutronErrors.InUse("ServicePortInUse",
                 $"Port {port.Id} cannot be deleted directly via the port API: has device owner {port.DeviceOwner}.");
+        await FloatingIpEndpoints.DisassociatePortAsync(Plugin, port.Id);
         await RemovePortAsync(Plugin, port);
     }
 

@@ -41,6 +41,9 @@ sealed class SecurityGroupEndpoints(CorePlugin plugin) : ResourceEndpoints<Secur
     protected override async Task<SecurityGroup> UpdateAsync(Caller caller, SecurityGroup group, Input body)
     {
         body.Only(Attributes);
+        // Another group may not take the name "default" (Neutron's name validator, also on update).
+        if (group.Id != DefaultSecurityGroup.IdFor(group.Topic ?? "") && body.String("name") == "default")
+            throw NeutronErrors.Conflict("SecurityGroupDefaultAlreadyExists", "Default security group already exists.");
         UpdateCommon(group, body);
         if (group.Id == DefaultSecurityGroup.IdFor(group.Topic ?? "") && group.Name != "default")
             throw NeutronErrors.Conflict("SecurityGroupCannotUpdateDefault", "Updating default security group not allowed.");

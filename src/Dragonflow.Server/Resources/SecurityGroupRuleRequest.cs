@@ -16,6 +16,16 @@ static class SecurityGroupRuleRequest
         "port_range_min", "port_range_max", "remote_ip_prefix", "remote_group_id", "remote_address_group_id",
     ];
 
+    const int PortMax = 65535;
+    const int IcmpFieldMax = 255;
+
+    /// <summary>A port bound as Neutron converts it: a number outside 0..65535 is "Invalid value for port".</summary>
+    static int? PortValue(Input body, string name)
+    {
+        var value = body.Int(name);
+        return value is < 0 or > PortMax ? throw SecurityGroupRuleErrors.InvalidPortValue(value.Value) : value;
+    }
+
     static string OwnProject(Caller caller, string project)
     {
         Access.RequireOwnProject(caller, project);
@@ -45,24 +55,27 @@ static class SecurityGroupRuleRequest
             else
                 throw NeutronErrors.BadRequest($"Security group rule protocol {p} not supported. Only protocol values [{string.Join(", ", IpProtocols.Names.Append(IpProtocols.Any))}] and integer representations [0 to 255] are supported.");
         }
-        var min = body.Int("port_range_min", 0, 65535);
-        var max = body.Int("port_range_max", 0, 65535);
+        var min = PortValue(body, "port_range_min");
+        var max = PortValue(body, "port_range_max");
         if ((min is not null || max is not null) && protocol is null)
             throw NeutronErrors.BadRequest("Must also specify protocol if port range is given.");
         byte? number = IpProtocols.TryParse(protocol, out var parsed) ? parsed : null;
         if (number is { } withPorts && IpProtocols.HasPorts(withPorts))
         {
-            if (min is not null && max is not null && min > max)
-                throw NeutronErrors.BadRequest("For TCP/UDP protocols, port_range_min must be <= port_range_max");
             if (min == 0 || max == 0)
-                throw NeutronErrors.BadRequest("Invalid value for port 0");
+                throw SecurityGroupRuleErrors.InvalidPortValue(0);
+            // One end without the other is no range (Neutron: both or neither).
+            if ((min is not null || max is not null) && !(min is not null && max is not null && min <= max))
+                throw SecurityGroupRuleErrors.InvalidPortRange();
         }
         else if (number is { } icmp && IpProtocols.IsIcmp(icmp))
         {
-            if (min is > 255 || max is > 255)
-                throw NeutronErrors.BadRequest($"Invalid value for ICMP field (type or code): {Math.Max(min ?? 0, max ?? 0)}");
-            if (min is null && max is not null)
-                throw NeutronErrors.BadRequest("ICMP code (port-range-max) is provided but ICMP type (port-range-min) is missing.");
+            if (min is > IcmpFieldMax)
+                throw SecurityGroupRuleErrors.InvalidIcmpValue("type", "port_range_min", min.Value);
+            if (max is > IcmpFieldMax)
+                throw SecurityGroupRuleErrors.InvalidIcmpValue("code", "port_range_max", max.Value);
+            if (min is null && max is { } code)
+                throw SecurityGroupRuleErrors.MissingIcmpType(code);
         }
         string? prefix = null;
         if (body.String("remote_ip_prefix", 64) is { Length: > 0 } prefixText) // "" is none, as in Neutron

@@ -7,13 +7,7 @@ set -uo pipefail
 dir=${1:?ledger directory}
 [ -d "$dir" ] || exit 0
 
-start_time() {
-  local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  rest=${stat##*) }
-  set -- $rest
-  echo "${20}"
-}
+. "$(dirname "$(readlink -f "$0")")/lib/process.sh"
 
 for entry in "$dir"/pid-*; do
   [ -e "$entry" ] || continue

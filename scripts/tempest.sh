@@ -40,14 +40,7 @@ run_dir=$(cd "$run_dir" && pwd)
 keystone_dir=$run_dir/keystone
 log "run directory $run_dir"
 
-# Field 22 of /proc/PID/stat tells a process from a later one given the same pid.
-start_time() {
-  local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  rest=${stat##*) }
-  set -- $rest
-  echo "${20}"
-}
+. "$here/scripts/lib/process.sh"
 
 server_pid=""
 server_start=""
@@ -57,14 +50,7 @@ stop_all() {
   trap - EXIT INT TERM
   # tempest run leads its own process group (setsid below): its stestr workers go with it.
   [ -n "$tempest_pid" ] && kill -TERM -- "-$tempest_pid" 2>/dev/null
-  if [ -n "$server_pid" ] && [ "$(start_time "$server_pid" || true)" = "$server_start" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      [ "$(start_time "$server_pid" || true)" = "$server_start" ] || break
-      sleep 0.2
-    done
-    [ "$(start_time "$server_pid" || true)" = "$server_start" ] && kill -KILL "$server_pid" 2>/dev/null
-  fi
+  [ -n "$server_pid" ] && stop_pid "$server_pid" "$server_start" 10 "dragonflow server"
   [ -d "$keystone_dir" ] && "$here/scripts/keystone/down.sh" "$keystone_dir" || true
   log "logs in $run_dir"
   exit "$rc"
@@ -73,9 +59,6 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # --- Keystone, and the admin's environment for the openstack CLI ---
 keystone_url=$(KEYSTONE_ADMIN_PASSWORD=$admin_password "$here/scripts/keystone/up.sh" "$keystone_dir" | tail -n1)

@@ -28,14 +28,7 @@ for tool in mariadbd mariadb-install-db mariadb keystone-manage uwsgi; do
 done
 [ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || fail "uwsgi's python3 plugin is missing; run scripts/install-deps.sh"
 
-# Field 22 of /proc/PID/stat tells a process from a later one given the same pid.
-start_time() {
-  local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  rest=${stat##*) }
-  set -- $rest
-  echo "${20}"
-}
+. "$(dirname "$(readlink -f "$0")")/../lib/process.sh"
 
 # Records a started process: DIR/NAME.pid holds "PID START_TIME".
 record() {
@@ -50,13 +43,10 @@ record() {
 
 # True if DIR/NAME.pid names a process that still runs (not exited, not a zombie).
 running() {
-  local pid start stat rest
+  local pid start
   [ -e "$dir/$1.pid" ] || return 1
   read -r pid start < "$dir/$1.pid"
-  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-  rest=${stat##*) }
-  set -- $rest
-  [ "$1" != Z ] && [ "${20}" = "$start" ]
+  alive "$pid" "$start"
 }
 
 # Waits up to $2 seconds for the command "$3..." to succeed while process $1 lives.
@@ -71,9 +61,6 @@ wait_for() {
   fail "$name not ready after $seconds s; see $dir/$name.log"
 }
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 sql() { mariadb --no-defaults --socket="$socket" -uroot "$@"; }
 

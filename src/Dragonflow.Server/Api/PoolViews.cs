@@ -10,7 +10,7 @@ static class PoolViews
     {
         var o = Views.Standard(p);
         o["ip_version"] = p.IpVersion;
-        o["prefixes"] = new JsonArray(p.Prefixes.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
+        o["prefixes"] = Views.Strings(p.Prefixes);
         o["default_prefixlen"] = p.DefaultPrefixlen;
         o["min_prefixlen"] = p.MinPrefixlen;
         o["max_prefixlen"] = p.MaxPrefixlen;

@@ -147,6 +147,10 @@ public sealed class VswitchDatabaseTests(ChassisFixture fixture) : IClassFixture
         Assert.Equal(uuids[4], await Db.EnsurePortAsync(internalPort with { Bridge = "br-q" }));
         Assert.Equal(new[] { "int0", "patch-p" }, Chassis.Vsctl("list-ports", "br-q").Split('\n'));
         Assert.DoesNotContain("int0", Chassis.Vsctl("list-ports", "br-p"));
+        // A bridge's interfaces are its own: ofports are numbered per bridge.
+        Assert.Equal(new[] { "br-q", "int0", "patch-p" }, (await Db.GetInterfacesAsync("br-q")).Select(i => i.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "br-p", "patch-q", "tun-geneve", "tun-vxlan" }, (await Db.GetInterfacesAsync("br-p")).Select(i => i.Name).Order(StringComparer.Ordinal));
+        Assert.Empty(await Db.GetInterfacesAsync("br-none"));
 
         Assert.True(await Db.DeletePortAsync("tun-vxlan"));
         Assert.False(await Db.DeletePortAsync("tun-vxlan"));

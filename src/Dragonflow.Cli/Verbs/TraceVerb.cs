@@ -217,7 +217,7 @@ static class TraceVerb
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             await using var client = await OvsdbClient.ConnectAsync(target.Ovsdb, cancellationToken: timeout.Token);
-            interfaces = await new OpenVSwitchDatabase(client).GetInterfacesAsync(timeout.Token);
+            interfaces = await new OpenVSwitchDatabase(client).GetInterfacesAsync(bridgeName, timeout.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or OvsdbException or IOException or System.Net.Sockets.SocketException)
         {

@@ -290,6 +290,23 @@ public sealed class OpenVSwitchDatabase(OvsdbClient client)
     }
 
     /// <summary>
+    /// The interfaces of <paramref name="bridge"/>'s ports only: each bridge numbers its ofports
+    /// on its own, so an ofport means something only with its bridge. Read in one transaction.
+    /// </summary>
+    public async Task<IReadOnlyList<OvsInterface>> GetInterfacesAsync(string bridge, CancellationToken cancellationToken = default)
+    {
+        var r = await Client.TransactAsync(Database, new[]
+        {
+            Operation.Select("Bridge", new[] { Condition.Equal("name", bridge) }, new[] { "ports" }),
+            Operation.Select("Port", Condition.All, new[] { "_uuid", "interfaces" }),
+            Operation.Select("Interface", Condition.All, new[] { "_uuid" }.Concat(OvsInterface.Columns)),
+        }, cancellationToken);
+        var ports = r[0].Rows.SelectMany(b => b.GetUuids("ports")).ToHashSet();
+        var interfaces = r[1].Rows.Where(p => ports.Contains(p.Uuid!.Value)).SelectMany(p => p.GetUuids("interfaces")).ToHashSet();
+        return r[2].Rows.Where(i => interfaces.Contains(i.Uuid!.Value)).Select(row => OvsInterface.FromRow(row.Uuid!.Value, row)).ToArray();
+    }
+
+    /// <summary>
     /// Interface events built on a monitor: first every existing interface as Added (source
     /// Initial), then changes as they happen; after a reconnect, the differences found (source
     /// Resync). The monitor ends when the enumeration does.

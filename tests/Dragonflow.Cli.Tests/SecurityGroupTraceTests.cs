@@ -22,7 +22,7 @@ public sealed class SecurityGroupTraceTests
             set_field:0x1->metadata
             set_field:0x2->reg7
             goto_table:72
-        72. ip,reg7=0x2, priority 100, cookie 0x700000000000001
+        72. ip, priority 100, cookie 0x700000000000001
             ct(table=77,zone=OXM_OF_METADATA[0..15])
             drop
              -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 77.
@@ -45,7 +45,7 @@ public sealed class SecurityGroupTraceTests
         """;
 
     const string Dropped = Head + """
-        77. ip,reg7=0x2, priority 50, cookie 0x700000000000001
+        77. ip, priority 50, cookie 0x700000000000001
             drop
 
         Final flow: unchanged
@@ -101,14 +101,15 @@ public sealed class SecurityGroupTraceTests
     }
 
     [Fact]
-    public void A_packet_no_rule_admits_is_dropped_by_the_ports_drop_in_table_77_naming_its_groups()
+    public void A_packet_no_rule_admits_is_dropped_by_the_chassis_wide_drop_in_table_77_naming_the_port_and_its_groups()
     {
         var result = Explain(Dropped);
         Assert.False(result.Forwarded);
-        Assert.Equal("dropped at table 77 (INGRESS_SECURITY_GROUP) by sg: the flow of lport vm2 (10.0.0.2) ends the pipeline without output (drop): " +
-            "no ingress rule of lsecgroup sg-server (server) admits the packet (the port's default drop)", result.Verdict);
+        // The drop and the conntrack flow are chassis-wide: the port comes from the packet's reg7.
+        Assert.Equal("dropped at table 77 (INGRESS_SECURITY_GROUP) by sg: the flow of pipeline (chassis-wide) ends the pipeline without output (drop): " +
+            "lport vm2 (10.0.0.2): no ingress rule of lsecgroup sg-server (server) admits the packet (the security groups' default drop)", result.Verdict);
         var conntrack = Assert.Single(result.Flows, f => f.Table == 72);
-        Assert.Equal(("sg", "lport vm2 (10.0.0.2)", true), (conntrack.App, conntrack.Owner, conntrack.OwnerExact));
+        Assert.Equal(("sg", "pipeline (chassis-wide)", true), (conntrack.App, conntrack.Owner, conntrack.OwnerExact));
     }
 
     [Fact]

@@ -41,10 +41,12 @@ public static class PipelineMarkdown
           .Append("One more VM port on a chassis (a Geneve network with a subnet, no router, no security group, port security on), ")
           .Append("by app, computed by running the apps offline (`bench convergence` measures the same on a real switch):\n\n");
         foreach (var apps in PortFlowCount.Reported)
-        {
-            var flows = PortFlowCount.ForNewPort(apps);
-            md.Append($"- `{string.Join(',', apps)}`: {flows.Sum(f => f.Flows)} ({string.Join(", ", flows.Select(f => $"{f.App} {f.Flows}"))})\n");
-        }
+            md.Append($"- `{string.Join(',', apps)}`: {Counted(PortFlowCount.ForNewPort(apps))}\n");
+        md.Append("\nWith the default apps, the same port in a security group like Neutron's default one (egress open, ingress from the group): ")
+          .Append(Counted(PortFlowCount.ForNewPort(Dragonflow.Configuration.OptionCatalog.DefaultAppsList, PortShape.InSecurityGroup)))
+          .Append("; with port security off: ")
+          .Append(Counted(PortFlowCount.ForNewPort(Dragonflow.Configuration.OptionCatalog.DefaultAppsList, PortShape.WithoutPortSecurity)))
+          .Append(".\n");
 
         md.Append("\n## Bands by app\n");
         foreach (var app in map.Apps)
@@ -55,4 +57,7 @@ public static class PipelineMarkdown
         }
         return md.ToString();
     }
+
+    private static string Counted(IReadOnlyList<(string App, int Flows)> flows) =>
+        $"{flows.Sum(f => f.Flows)} ({string.Join(", ", flows.Select(f => $"{f.App} {f.Flows}"))})";
 }

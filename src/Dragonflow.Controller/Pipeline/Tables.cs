@@ -9,6 +9,7 @@ public static class Tables
 {
     public const byte IngressClassification = 0;
     public const byte EgressPortSecurity = 1;
+    public const byte EgressSourceAddress = 2;
     public const byte EgressConntrack = 3;
     public const byte EgressSecurityGroup = 6;
     public const byte ServicesClassification = 9;

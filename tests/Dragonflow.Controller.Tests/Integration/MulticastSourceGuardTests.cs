@@ -2,6 +2,7 @@ using Dragonflow.Cli.Inspection.Trace;
 using Dragonflow.Controller.Apps.L2;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Flows;
+using Dragonflow.Controller.Pipeline;
 using Dragonflow.Controller.Routing;
 using Dragonflow.Controller.Tests.Flows;
 using Dragonflow.Controller.Tests.Unit.Example;
@@ -53,7 +54,7 @@ public sealed class MulticastSourceGuardTests(ChassisFixture fixture) : IClassFi
 
         var dropped = Trace(ovs, bridge, $"in_port=7,dl_src=01:00:5e:00:00:01,dl_dst={MacB},dl_type=0x88cc");
         var last = dropped.Flows[^1];
-        Assert.Equal((1, (ushort?)50), (last.Table, last.Priority));
+        Assert.Equal((Tables.EgressPortSecurity, (ushort?)MulticastSourceGuardApp.Bands.MulticastSource.Priority), (last.Table, last.Priority));
         Assert.Equal(MulticastSourceGuardApp.AppId.Value, FlowCookie.App(last.Cookie!.Value));
         Assert.Equal("drop", dropped.DatapathActions[^1]);
 

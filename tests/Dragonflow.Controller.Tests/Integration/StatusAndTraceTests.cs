@@ -11,6 +11,9 @@ namespace Dragonflow.Controller.Tests.Integration;
 /// </summary>
 public sealed class StatusAndTraceTests(ITestOutputHelper output)
 {
+    /// <summary>How trace names the owner of a chassis-wide flow.</summary>
+    private const string ChassisWide = "pipeline (chassis-wide)";
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     private static async Task<ChassisUnderTest> AddChassisAsync(ControllerSandbox s, TimeSpan reportInterval)
@@ -289,10 +292,11 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.Equal([a.Host, b.Host], sshHops.Select(h => (string?)h!["chassis"]));
             var egress = sshHops[0]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
             Assert.Contains(egress, f => (int)f["table"]! == 1 && (string?)f["app"] == "portsec" && ((string?)f["owner"] ?? "").Contains(p1.Id));
-            Assert.Contains(egress, f => (int)f["table"]! == 3 && (string?)f["app"] == "sg" && ((string?)f["owner"] ?? "").Contains(p1.Id));
+            Assert.Contains(egress, f => (int)f["table"]! == 2 && (string?)f["app"] == "portsec" && ((string?)f["owner"] ?? "").Contains(p1.Id));
+            Assert.Contains(egress, f => (int)f["table"]! == 3 && (string?)f["app"] == "sg" && (string?)f["owner"] == ChassisWide);
             Assert.Contains(egress, f => (int)f["table"]! == 6 && (string?)f["app"] == "sg" && (string?)f["owner"] == $"lsecgroup {client.Id} (client)" && (bool)f["owner_exact"]!);
             var ingress = sshHops[1]!["flows"]!.AsArray().OfType<JsonObject>().ToList();
-            Assert.Contains(ingress, f => (int)f["table"]! == 72 && (string?)f["app"] == "sg" && ((string?)f["owner"] ?? "").Contains(p2.Id));
+            Assert.Contains(ingress, f => (int)f["table"]! == 72 && (string?)f["app"] == "sg" && (string?)f["owner"] == ChassisWide);
             Assert.Contains(ingress, f => (int)f["table"]! == 77 && (string?)f["app"] == "sg" && (string?)f["owner"] == $"lsecgroup {server.Id} (server)" && (bool)f["owner_exact"]! &&
                 f["notes"]!.AsArray().Any(n => ((string?)n ?? "").Contains($"the port is in lsecgroup {server.Id} (server) and one of its ingress rules matched")));
             Assert.StartsWith($"delivered to lport {p2.Id}", (string)sshJson["verdict"]!);
@@ -301,8 +305,8 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             var telnet = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--proto", "tcp", "--dport", "23", .. ovs]);
             Assert.Equal(0, telnet.Exit);
             Assert.Contains($"logical verdict: dropped at ingress security group (lport {p2.Id}): no ingress rule of group(s) server ({server.Id}) permits tcp/23 from 10.0.0.1", telnet.Stdout);
-            Assert.Contains($"verdict: dropped at table 77 (INGRESS_SECURITY_GROUP) by sg: the flow of lport {p2.Id} (10.0.0.2) ends the pipeline without output (drop): " +
-                $"no ingress rule of lsecgroup {server.Id} (server) admits the packet (the port's default drop)", telnet.Stdout);
+            Assert.Contains($"verdict: dropped at table 77 (INGRESS_SECURITY_GROUP) by sg: the flow of {ChassisWide} ends the pipeline without output (drop): " +
+                $"lport {p2.Id} (10.0.0.2): no ingress rule of lsecgroup {server.Id} (server) admits the packet (the security groups' default drop)", telnet.Stdout);
             Assert.Contains($"(via chassis {a.Host} -> {b.Host})", telnet.Stdout);
             Assert.DoesNotContain("warning: the switch disagrees", telnet.Stdout);
 
@@ -317,11 +321,11 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             var ping = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", .. ovs]);
             Assert.Equal(0, ping.Exit);
             Assert.Contains($"logical verdict: dropped at egress security group (lport {p1.Id}): no egress rule of group(s) client ({client.Id}) permits icmp type 8 to 10.0.0.2", ping.Stdout);
-            Assert.Contains($"verdict: dropped at table 6 (EGRESS_SECURITY_GROUP) by sg: the flow of lport {p1.Id} (10.0.0.1) ends the pipeline without output (drop): " +
-                $"no egress rule of lsecgroup {client.Id} (client) admits the packet (the port's default drop) (on chassis {a.Host})", ping.Stdout);
+            Assert.Contains($"verdict: dropped at table 6 (EGRESS_SECURITY_GROUP) by sg: the flow of {ChassisWide} ends the pipeline without output (drop): " +
+                $"lport {p1.Id} (10.0.0.1): no egress rule of lsecgroup {client.Id} (client) admits the packet (the security groups' default drop) (on chassis {a.Host})", ping.Stdout);
             Assert.DoesNotContain("warning: the switch disagrees", ping.Stdout);
 
-            // A spoofed source: portsec drops it in table 1, as the logical path says.
+            // A spoofed source: portsec drops it in table 2 (the MAC is the port's, the address is not), as the logical path says.
             var spoofed = await CliAsync(["trace", "--from", p1.Id, "--to", "10.0.0.2", "--src", "10.0.0.99", "--proto", "tcp", "--dport", "22", "-f", "json", .. ovs]);
             Assert.Equal(0, spoofed.Exit);
             var spoofedJson = (JsonObject)JsonNode.Parse(spoofed.Stdout)!;
@@ -329,7 +333,8 @@ public sealed class StatusAndTraceTests(ITestOutputHelper output)
             Assert.False((bool)spoofedJson["disagree"]!, spoofed.Stdout);
             Assert.StartsWith("dropped at port security", (string)spoofedJson["logical"]!["verdict"]!);
             Assert.Contains("10.0.0.99 is neither a fixed IP nor an allowed address pair", (string)spoofedJson["logical"]!["verdict"]!);
-            Assert.StartsWith($"dropped at table 1 (EGRESS_PORT_SECURITY) by portsec: the flow of lport {p1.Id}", (string)spoofedJson["verdict"]!);
+            Assert.Equal($"dropped at table 2 (EGRESS_SOURCE_ADDRESS) by portsec: the flow of {ChassisWide} ends the pipeline without output (drop): " +
+                $"lport {p1.Id} (10.0.0.1): the source address is none of the port's for that MAC (on chassis {a.Host})", (string)spoofedJson["verdict"]!);
             Assert.Single(spoofedJson["open_flow"]!.AsArray());
             Assert.Empty(spoofedJson["notes"]!.AsArray()); // the VM resolves 10.0.0.2 whatever source it forges
         }

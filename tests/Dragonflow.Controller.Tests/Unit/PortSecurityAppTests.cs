@@ -14,9 +14,9 @@ using Microsoft.Extensions.Logging;
 namespace Dragonflow.Controller.Tests.Unit;
 
 /// <summary>
-/// The portsec app as a pure function: cache state in, table-1 flows out, judged by where a
-/// packet goes (the highest-priority flow whose match covers its fields, as a switch picks it),
-/// together with l2's priority-1 pass.
+/// The portsec app as a pure function: cache state in, flows of tables 1 and 2 out, judged by
+/// where a packet goes (table by table, the highest-priority flow whose match covers its fields,
+/// as a switch picks it), together with l2's priority-1 pass.
 /// </summary>
 public sealed class PortSecurityAppTests
 {
@@ -38,6 +38,7 @@ public sealed class PortSecurityAppTests
         _flows.Register(_app.Contract);
         _flows.Register(_l2.Contract);
         _l2.Start();
+        _app.Start();
         _nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 5, SegmentationId = 100, Version = 1 });
         SetPort(1, p => { });
         _bridge.SetInterface("tap1", "p1", 7);
@@ -101,15 +102,22 @@ public sealed class PortSecurityAppTests
         return b;
     }
 
-    /// <summary>True when table 1 sends the packet on (to table 3); false when it drops it.</summary>
+    /// <summary>True when tables 1 and 2 send the packet on (to table 3); false when they drop it.</summary>
     private bool Passes(Dictionary<OxmField, byte[]> packet)
     {
-        var table = _flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")).Concat(_flows.Get(L2App.AppId, FlowOwner.Pipeline))
-            .Where(f => f.Table == Tables.EgressPortSecurity);
-        var winner = table.Where(f => Covers(f.Match, packet)).OrderByDescending(f => f.Priority).FirstOrDefault();
-        Assert.NotNull(winner); // l2's priority-1 flow matches everything
-        var gotos = winner.Instructions.Instructions.OfType<GotoTable>().ToList();
-        return gotos.Count == 1 && gotos[0].Table == Tables.EgressConntrack;
+        var flows = _flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")).Concat(_flows.Get(PortSecurityApp.AppId, FlowOwner.Pipeline))
+            .Concat(_flows.Get(L2App.AppId, FlowOwner.Pipeline)).ToList();
+        var table = Tables.EgressPortSecurity;
+        while (true)
+        {
+            var winner = flows.Where(f => f.Table == table && Covers(f.Match, packet)).OrderByDescending(f => f.Priority).FirstOrDefault();
+            Assert.NotNull(winner); // l2's priority-1 flow matches everything in table 1, portsec's drop in table 2
+            var gotos = winner.Instructions.Instructions.OfType<GotoTable>().ToList();
+            if (gotos.Count != 1) return false;
+            if (gotos[0].Table == Tables.EgressConntrack) return true;
+            Assert.Equal(Tables.EgressSourceAddress, gotos[0].Table);
+            table = gotos[0].Table;
+        }
     }
 
     private static bool Covers(Match match, Dictionary<OxmField, byte[]> packet)
@@ -213,10 +221,10 @@ public sealed class PortSecurityAppTests
     }
 
     [Fact]
-    public void Disabling_port_security_removes_the_ports_flows_and_l2s_pass_applies()
+    public void Disabling_port_security_leaves_the_port_one_flow_that_lets_everything_through()
     {
         SetPort(2, p => p.PortSecurityEnabled = false);
-        Assert.Empty(_flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")));
+        Assert.Single(_flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p1")));
         Assert.True(Passes(Ipv4("fa:16:3e:00:00:08", "10.9.9.9")));
         SetPort(3, p => p.PortSecurityEnabled = true);
         Assert.False(Passes(Ipv4("fa:16:3e:00:00:08", "10.9.9.9")));
@@ -228,7 +236,8 @@ public sealed class PortSecurityAppTests
         _nb.Put(new LogicalPort { Id = "p2", Lswitch = "net1", UniqueKey = 10, Macs = ["fa:16:3e:00:00:0a"], Chassis = "there", Version = 1 });
         _app.OnPortChanged("p2");
         Assert.Empty(_flows.Get(PortSecurityApp.AppId, FlowOwner.Port("p2")));
-        Assert.True(Passes(Frame("fa:16:3e:00:00:0a", 0x88cc, key: 10)), "key 10 is not this port's");
+        // Only local ports reach table 1; a key the app was not told of is dropped, not passed.
+        Assert.False(Passes(Frame("fa:16:3e:00:00:0a", 0x88cc, key: 10)), "key 10 is no local port's");
 
         _bridge.RemoveInterface("tap1");
         _app.OnPortChanged("p1");
@@ -236,11 +245,11 @@ public sealed class PortSecurityAppTests
     }
 
     [Fact]
-    public void Portsec_is_a_known_app_with_cookie_id_8_writing_only_table_1()
+    public void Portsec_is_a_known_app_with_cookie_id_8_writing_only_tables_1_and_2()
     {
         var apps = AppCatalog.Create(["l2", "portsec"], _context);
         var app = Assert.IsType<PortSecurityApp>(apps[1]);
         Assert.Equal(8, app.Id.Value);
-        Assert.Equal([Tables.EgressPortSecurity], app.Contract.Tables);
+        Assert.Equal([Tables.EgressPortSecurity, Tables.EgressSourceAddress], app.Contract.Tables.Order());
     }
 }

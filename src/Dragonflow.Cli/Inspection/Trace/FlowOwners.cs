@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dragonflow.Controller.Apps;
 using Dragonflow.Controller.Apps.Dnat;
+using Dragonflow.Controller.Apps.PortSecurity;
 using Dragonflow.Controller.Apps.SecurityGroups;
 using Dragonflow.Controller.Pipeline;
 using Dragonflow.Controller.Routing;
@@ -117,27 +118,47 @@ public sealed class FlowOwners : IFlowTable
 
     /// <summary>
     /// What a flow means when its match alone does not say: a security group conjunction (the
-    /// port is a member and a rule of the group matched), or the port's security group drop
-    /// (no rule of its groups admits the packet). Null for other flows.
+    /// port is a member and a rule of the group matched), or the security group drop (no rule of
+    /// the port's groups admits the packet; the drop is chassis-wide, so the port comes from the
+    /// registers of <paramref name="packet"/>, the packet as the flow's section saw it). Null for
+    /// other flows.
     /// </summary>
-    public string? Explain(TracedFlow flow, IReadOnlyList<FlowOwner>? owners)
+    public string? Explain(TracedFlow flow, IReadOnlyList<FlowOwner>? owners, string? packet = null)
     {
         if (flow.Cookie is { } nat && FlowCookie.App(nat) == DnatApp.AppId.Value)
             return ExplainNat(flow);
+        if (flow.Cookie is { } ps && FlowCookie.App(ps) == PortSecurityApp.AppId.Value && flow.Actions is ["drop"])
+            return ExplainPortSecurityDrop(flow, packet);
         if (flow.IsMiss || flow.Cookie is not { } cookie || FlowCookie.App(cookie) != SecurityGroupApp.AppId.Value) return null;
         if (flow.Table != Tables.EgressSecurityGroup && flow.Table != Tables.IngressSecurityGroup) return null;
         var direction = flow.Table == Tables.IngressSecurityGroup ? "ingress" : "egress";
         var group = owners?.FirstOrDefault(o => o.Table == NbTables.Lsecgroup);
         if (MatchText.Parse(flow.Match).Any(t => t.StartsWith("conj_id=", StringComparison.Ordinal)) && group is { } g)
             return $"{WhyPrefix}the port is in {Describe(g)} and one of its {direction} rules matched: the connection is admitted";
-        if (owners?.FirstOrDefault(o => o.Table == NbTables.Lport) is { } owner && _nb.Ports.TryGetValue(owner.Id, out var port) && flow.Actions is ["drop"])
+        var portOwner = owners?.Any(o => o.Table == NbTables.Lport) == true ? owners.First(o => o.Table == NbTables.Lport)
+            : (packet is null ? null : PortOfPacket(packet, direction == "ingress" ? "reg7" : "reg6"));
+        if (portOwner is { } owner && _nb.Ports.TryGetValue(owner.Id, out var port) && flow.Actions is ["drop"])
         {
             var groups = port.SecurityGroups.Count == 0 ? "the port has no security group"
                 : "no " + direction + " rule of " + string.Join(", ", port.SecurityGroups.Select(id => Describe(FlowOwner.SecurityGroup(id)))) + " admits the packet";
-            return $"{WhyPrefix}{groups} (the port's default drop)";
+            return $"{WhyPrefix}{Describe(owner)}: {groups} (the security groups' default drop)";
         }
         return null;
     }
+
+    /// <summary>A portsec drop (chassis-wide): the sending port, from the packet's reg6, and what it may not send.</summary>
+    private string? ExplainPortSecurityDrop(TracedFlow flow, string? packet)
+    {
+        var why = MatchText.Parse(flow.Match).Contains("icmpv6_type=" + PortSecurityFlows.RouterAdvertisement.ToString(CultureInfo.InvariantCulture))
+            ? "a router advertisement, which a VM never sends"
+            : flow.Table == Tables.EgressPortSecurity ? "the source MAC is none of the port's" : "the source address is none of the port's for that MAC";
+        var port = packet is null ? null : PortOfPacket(packet, "reg6");
+        return $"{WhyPrefix}{(port is { } p ? Describe(p) + ": " : "")}{why}";
+    }
+
+    /// <summary>The port a packet's register (reg6: where it came from, reg7: where it goes) names.</summary>
+    private FlowOwner? PortOfPacket(string packet, string register) =>
+        Infer(string.Join(",", MatchText.Parse(packet).Where(t => t.StartsWith(register + "=", StringComparison.Ordinal))));
 
     /// <summary>A dnat flow that rewrites an address to or from a floating IP: which one, and which way.</summary>
     private string? ExplainNat(TracedFlow flow)

@@ -122,7 +122,8 @@ public static partial class OpenFlowPath
                 return new AnnotatedFlow(f.Table, f.Bridge, f.Priority, f.Cookie is { } other ? "0x" + other.ToString("x", CultureInfo.InvariantCulture) : null,
                     "-", null, false, f.Match, f.Actions, f.Notes) { Bridge = f.Bridge };
             var owner = owners.Find(f);
-            var notes = owners.Explain(f, owner?.Owners) is { } why ? [why, .. f.Notes] : f.Notes;
+            var packet = f.Section >= 1 && f.Section <= trace.FinalFlows.Count ? trace.FinalFlows[f.Section - 1] : null; // sections count from 1
+            var notes = owners.Explain(f, owner?.Owners, packet) is { } why ? [why, .. f.Notes] : f.Notes;
             return new AnnotatedFlow(f.Table, Dragonflow.Controller.Pipeline.PipelineSpec.NameOf(f.Table), f.Priority, f.Cookie is { } c ? "0x" + c.ToString("x", CultureInfo.InvariantCulture) : null,
                 f.Cookie is { } ck ? FlowOwners.AppName(FlowCookie.App(ck)) : "-", owner is { } o ? owners.Describe(o.Owners) : null, owner?.Exact ?? false,
                 f.Match, f.Actions, notes);

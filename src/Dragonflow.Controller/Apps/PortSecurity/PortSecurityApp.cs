@@ -5,14 +5,15 @@ using Microsoft.Extensions.Logging;
 namespace Dragonflow.Controller.Apps.PortSecurity;
 
 /// <summary>
-/// portsec: anti-spoofing (table EGRESS_PORT_SECURITY). A local port with port_security_enabled may
-/// only send from its own MAC and fixed IPs, plus its allowed address pairs (IP or CIDR, with
-/// the pair's MAC or the port's); what it needs before it has an address (DHCP from 0.0.0.0,
-/// ARP probes, IPv6 link-local, DAD and router solicitation) is let through too, everything
-/// else is dropped. A port with port_security_enabled=false gets no flows here, so l2's
-/// priority-1 pass in table 1 applies. An address pair that does not parse is logged and skipped.
+/// portsec: anti-spoofing (tables EGRESS_PORT_SECURITY and EGRESS_SOURCE_ADDRESS, flows in
+/// <see cref="PortSecurityFlows"/>). A local port with port_security_enabled may only send from
+/// its own MAC and fixed IPs, plus its allowed address pairs (IP or CIDR, with the pair's MAC or
+/// the port's); what it needs before it has an address (DHCP from 0.0.0.0, ARP probes, IPv6
+/// link-local, DAD and router solicitation) is let through too, everything else is dropped. A
+/// port with port_security_enabled=false gets one flow that lets everything through. An address
+/// pair that does not parse is logged and skipped.
 ///
-/// Owners: the port.
+/// Owners: <see cref="FlowOwner.Pipeline"/> (the chassis-wide flows) and the port.
 /// </summary>
 public sealed class PortSecurityApp(ChassisContext context) : ControllerApp(context)
 {
@@ -22,14 +23,16 @@ public sealed class PortSecurityApp(ChassisContext context) : ControllerApp(cont
 
     public override AppEvents Handles => AppEvents.Port;
 
+    public override void Start() => Set(FlowOwner.Pipeline, PortSecurityFlows.Pipeline());
+
     public override void OnPortChanged(string portId)
     {
-        if (!Context.IsLocal(portId) || PortView.Resolve(Context, portId) is not { } p || !p.Port.PortSecurityEnabled)
+        if (!Context.IsLocal(portId) || PortView.Resolve(Context, portId) is not { } p)
         {
             Clear(FlowOwner.Port(portId));
             return;
         }
-        Set(FlowOwner.Port(portId), PortSecurityFlows.For(p.Key, p.Mac, Sources(p)));
+        Set(FlowOwner.Port(portId), p.Port.PortSecurityEnabled ? PortSecurityFlows.For(p.Key, p.Mac, Sources(p)) : [PortSecurityFlows.Unprotected(p.Key)]);
     }
 
     /// <summary>The port's fixed IPs with its MAC, then its allowed address pairs.</summary>

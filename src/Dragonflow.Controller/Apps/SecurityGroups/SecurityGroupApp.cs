@@ -10,8 +10,8 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// Security groups on conntrack (<c>sg</c>; flows in <see cref="SecurityGroupFlows"/>). Each
 /// local port with port security gets its conntrack and membership flows; each group used by a
 /// local port gets its conj_id flows and one flow per rule match (merged across groups by
-/// <see cref="RuleFlowIndex"/>). A port with <c>port_security_enabled=false</c> gets nothing, so
-/// the L2 defaults (3 → 6 → 9, 72 → 78) let all its traffic through.
+/// <see cref="RuleFlowIndex"/>). A port with <c>port_security_enabled=false</c> gets one flow
+/// each way past conntrack and the rules.
 ///
 /// Stateless groups (<c>stateful=false</c>) skip conntrack: their ports are not tracked (and
 /// lose the sender's conntrack state on the way in), their conjunctions do not commit, so
@@ -121,7 +121,8 @@ public sealed class SecurityGroupApp(ChassisContext context) : ControllerApp(con
         var view = Context.IsLocal(portId) ? PortView.Resolve(Context, portId) : null;
         if (view is null || !view.Port.PortSecurityEnabled)
         {
-            Clear(FlowOwner.Port(portId));
+            if (view is null) Clear(FlowOwner.Port(portId));
+            else Set(FlowOwner.Port(portId), SecurityGroupFlows.Unprotected(view.Key));
             SetLocalGroups(portId, []);
             return;
         }

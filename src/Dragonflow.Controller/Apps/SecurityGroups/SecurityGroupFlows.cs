@@ -10,17 +10,21 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// starts, in the conntrack zone of its network (metadata[0..15]):
 ///
 /// <list type="bullet">
-/// <item>tables 3/72, per local port with port security: IP and IPv6 go through conntrack and
-/// come back in 6/77; chassis-wide, the DHCP and neighbour discovery a port needs skip it
-/// (goto 9/78);</item>
+/// <item>tables 3/72, chassis-wide: IP and IPv6 go through conntrack and come back in 6/77;
+/// DHCP and neighbour discovery skip it (goto 9/78); a port without port security skips it too,
+/// and a port whose groups are all stateless is not tracked (one flow per port and direction
+/// each);</item>
 /// <item>tables 6/77, band "connection state": invalid is dropped; replies (established, reply
 /// direction) and related packets pass;</item>
 /// <item>everything else from the originator — new packets and the later ones of a connection
 /// alike — is a conjunction per group: clause 1 "the port is in the group" (one flow per port),
 /// clause 2 "a rule of the group matches" (one flow per rule match); the conj_id flow commits
 /// the connection and goes on. Flows thus grow as ports + rules, never ports × rules;</item>
-/// <item>what no rule allows falls to the port's drop (band "port drop").</item>
+/// <item>what no rule allows falls to the chassis-wide drop of IP and IPv6 (band "drop").</item>
 /// </list>
+///
+/// A port with port security and stateful groups thus adds only its membership clauses. Only
+/// local ports reach these tables (table 0 and table 64 lead here for them alone).
 ///
 /// Why the originator's established packets are checked again instead of passing as +est:
 /// a removed rule, or a member leaving a remote group, then stops the connections it allowed
@@ -31,15 +35,21 @@ namespace Dragonflow.Controller.Apps.SecurityGroups;
 /// </summary>
 public static class SecurityGroupFlows
 {
-    /// <summary>The priority bands of sg: the same four in each direction.</summary>
+    /// <summary>The priority bands of sg: the same in each direction.</summary>
     public static class Bands
     {
         public static IReadOnlyList<PriorityBand> All { get; } = [.. Of(Egress), .. Of(Ingress)];
 
-        /// <summary>DHCP and neighbour discovery skip conntrack, above the ports' conntrack flows.</summary>
+        /// <summary>A port without port security: nothing of sg applies to it.</summary>
+        public static PriorityBand Unprotected(Direction d) => PriorityBand.At(d.ConntrackTable, "port without port security", Priorities.VeryHigh);
+
+        /// <summary>DHCP and neighbour discovery skip conntrack, above the stateless ports and the conntrack flows.</summary>
         public static PriorityBand Skip(Direction d) => PriorityBand.At(d.ConntrackTable, "DHCP and ND skip conntrack", Priorities.High);
 
-        public static PriorityBand Track(Direction d) => PriorityBand.At(d.ConntrackTable, "port conntrack", Priorities.Medium);
+        /// <summary>A port whose groups are all stateless: not tracked, above the chassis-wide conntrack.</summary>
+        public static PriorityBand Untracked(Direction d) => PriorityBand.At(d.ConntrackTable, "stateless port", Priorities.Medium + 50);
+
+        public static PriorityBand Track(Direction d) => PriorityBand.At(d.ConntrackTable, "conntrack", Priorities.Medium);
 
         /// <summary>Just below the top priority (65535): checked before any rule.</summary>
         public static PriorityBand ConnectionState(Direction d) => PriorityBand.At(d.SecurityTable, "connection state", 65534);
@@ -47,9 +57,9 @@ public static class SecurityGroupFlows
         /// <summary>Membership, rule clauses and their conjunctions.</summary>
         public static PriorityBand Rules(Direction d) => PriorityBand.At(d.SecurityTable, "rules", Priorities.Medium);
 
-        public static PriorityBand PortDrop(Direction d) => PriorityBand.At(d.SecurityTable, "port drop", Priorities.Low);
+        public static PriorityBand Drop(Direction d) => PriorityBand.At(d.SecurityTable, "drop", Priorities.Low);
 
-        private static IEnumerable<PriorityBand> Of(Direction d) => [Skip(d), Track(d), ConnectionState(d), Rules(d), PortDrop(d)];
+        private static IEnumerable<PriorityBand> Of(Direction d) => [Unprotected(d), Skip(d), Untracked(d), Track(d), ConnectionState(d), Rules(d), Drop(d)];
     }
 
     /// <summary>The conntrack zone: the network key, which table 0 put in metadata.</summary>
@@ -76,9 +86,9 @@ public static class SecurityGroupFlows
     public static Direction Of(bool ingress) => ingress ? Ingress : Egress;
 
     /// <summary>
-    /// The chassis-wide flows: DHCP and neighbour discovery skip conntrack and the rules (for a
-    /// port without port security this is the path it takes anyway), and the connection state
-    /// flows of tables 6 and 77.
+    /// The chassis-wide flows: IP and IPv6 through conntrack, DHCP and neighbour discovery past
+    /// it and the rules, the connection state flows of tables 6 and 77, and the drop of what no
+    /// rule allowed.
     /// </summary>
     public static IReadOnlyList<DesiredFlow> Pipeline()
     {
@@ -97,6 +107,12 @@ public static class SecurityGroupFlows
                 flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Skip(d).Priority,
                     Match.Of(Ipv6, MatchField.IpProto(58), MatchField.Exact(OxmFields.Icmpv6Type, type)), skip));
             }
+            foreach (var ip in new[] { Ipv4, Ipv6 })
+            {
+                flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Track(d).Priority, Match.Of(ip),
+                    InstructionSet.Apply([new Ct { ZoneSource = Zone, RecircTable = d.SecurityTable }])));
+                flows.Add(new DesiredFlow(d.SecurityTable, Bands.Drop(d).Priority, Match.Of(ip), InstructionSet.Drop));
+            }
             flows.Add(new DesiredFlow(d.SecurityTable, Bands.ConnectionState(d).Priority,
                 Match.Of(MatchField.CtState(CtStateFlags.Tracked | CtStateFlags.Invalid, CtStateFlags.Tracked | CtStateFlags.Invalid)),
                 InstructionSet.Drop));
@@ -111,9 +127,16 @@ public static class SecurityGroupFlows
         return flows;
     }
 
+    /// <summary>A local port with port_security_enabled=false: past conntrack and the rules, both ways.</summary>
+    public static IReadOnlyList<DesiredFlow> Unprotected(uint portKey) =>
+        [.. new[] { Egress, Ingress }.Select(d => new DesiredFlow(d.ConntrackTable, Bands.Unprotected(d).Priority,
+            Match.Of(MatchField.Register(d.PortRegister, portKey)), InstructionSet.Of(Instruction.Goto(d.Next))))];
+
     /// <summary>
-    /// The flows of one local port with port security: conntrack, its membership clause for each group (by conjunction id, i.e. the group's unique key), and the
-    /// drop of whatever no rule allows. With no group, only DHCP and ND (see <see cref="Pipeline"/>) pass.
+    /// The flows of one local port with port security: its membership clause for each group (by
+    /// conjunction id, i.e. the group's unique key) and, when all its groups are stateless, the
+    /// flows that keep it out of conntrack. With no group, only DHCP and ND (see
+    /// <see cref="Pipeline"/>) pass.
     /// </summary>
     public static IReadOnlyList<DesiredFlow> Port(uint portKey, IReadOnlyCollection<uint> groupKeys, bool stateful = true)
     {
@@ -122,21 +145,14 @@ public static class SecurityGroupFlows
         foreach (var d in new[] { Egress, Ingress })
         {
             var port = MatchField.Register(d.PortRegister, portKey);
-            foreach (var ip in new[] { Ipv4, Ipv6 })
+            if (!stateful)
             {
-                if (stateful)
-                {
-                    flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Track(d).Priority, Match.Of(port, ip),
-                        InstructionSet.Apply([new Ct { ZoneSource = Zone, RecircTable = d.SecurityTable }])));
-                }
-                else if (d == Ingress)
-                {
-                    // Stateless: no conntrack; forget what the sender's zone said, or a reply
-                    // would pass as established without this port's rules.
-                    flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Track(d).Priority, Match.Of(port, ip),
-                        InstructionSet.Of(Instruction.Apply(new CtClear()), Instruction.Goto(d.SecurityTable))));
-                }
-                flows.Add(new DesiredFlow(d.SecurityTable, Bands.PortDrop(d).Priority, Match.Of(port, ip), InstructionSet.Drop));
+                // Stateless: no conntrack; on the way in, forget what the sender's zone said, or a
+                // reply would pass as established without this port's rules.
+                flows.Add(new DesiredFlow(d.ConntrackTable, Bands.Untracked(d).Priority, Match.Of(port),
+                    d == Ingress
+                        ? InstructionSet.Of(Instruction.Apply(new CtClear()), Instruction.Goto(d.SecurityTable))
+                        : InstructionSet.Of(Instruction.Goto(d.SecurityTable))));
             }
             if (ordered.Count > 0)
             {

@@ -10,9 +10,10 @@ namespace Dragonflow.Controller.Tests.Unit.Example;
 /// The example app of docs/writing-an-app.md, kept with the tests and not in the product's
 /// <see cref="AppCatalog"/>: no network card sends from a multicast (group) MAC address, so a
 /// frame from a local port whose source MAC has the group bit set is dropped in table
-/// EGRESS_PORT_SECURITY. Its one band lies above l2's pass-through and below portsec's bands,
-/// so it decides only for ports portsec leaves alone (port_security_enabled=false, or portsec
-/// not running); portsec's own flows admit only the port's unicast MACs anyway.
+/// EGRESS_PORT_SECURITY. Its one band lies above l2's pass-through and portsec's pass for a
+/// port without port security, and below portsec's flows of the ports' own MACs: it decides
+/// for ports with port_security_enabled=false (or without portsec), and for a port with port
+/// security it drops what portsec would drop anyway (its own MACs are unicast).
 ///
 /// Owners: the port.
 /// </summary>
@@ -27,8 +28,8 @@ public sealed class MulticastSourceGuardApp(ChassisContext context) : Controller
     /// <summary>The priority bands of the app, table by table.</summary>
     public static class Bands
     {
-        /// <summary>Table 1 at <see cref="Priorities.Low"/> (50): above l2's pass-through (1), below portsec's port drop (100).</summary>
-        public static readonly PriorityBand MulticastSource = PriorityBand.At(Tables.EgressPortSecurity, "multicast source", Priorities.Low);
+        /// <summary>Table 1 at 150: above l2's pass-through (1) and portsec's pass of a port without port security (100), below portsec's own MACs (200).</summary>
+        public static readonly PriorityBand MulticastSource = PriorityBand.At(Tables.EgressPortSecurity, "multicast source", Priorities.Medium + 50);
 
         public static IReadOnlyList<PriorityBand> All { get; } = [MulticastSource];
     }

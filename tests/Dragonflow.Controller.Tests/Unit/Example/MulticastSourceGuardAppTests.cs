@@ -36,6 +36,7 @@ public sealed class MulticastSourceGuardAppTests
         _portsec = new PortSecurityApp(_context);
         foreach (var app in new ControllerApp[] { _l2, _portsec, _app }) _flows.Register(app.Contract);
         _l2.Start();
+        _portsec.Start();
         _nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 5, SegmentationId = 100, Version = 1 });
         SetPort(1, p => p.PortSecurityEnabled = false);
         _bridge.SetInterface("tap1", "p1", 7);
@@ -60,11 +61,16 @@ public sealed class MulticastSourceGuardAppTests
 
     /// <summary>
     /// True when table 1 sends a frame from port key <paramref name="key"/> and MAC <paramref name="src"/>
-    /// on; false when it drops it. The frame is IPv4 from <paramref name="ipv4Src"/>, or LLDP without one.
+    /// on (to portsec's address check or to table 3); false when it drops it. The frame is IPv4 from
+    /// <paramref name="ipv4Src"/>, or LLDP without one.
     /// </summary>
-    private bool Passes(string src, uint key = Key, string? ipv4Src = null)
+    private bool Passes(string src, uint key = Key, string? ipv4Src = null) =>
+        Winner(src, key, ipv4Src).Instructions.Instructions.OfType<GotoTable>().Any(g => g.Table is Tables.EgressSourceAddress or Tables.EgressConntrack);
+
+    /// <summary>The table-1 flow a switch would pick for the frame.</summary>
+    private DesiredFlow Winner(string src, uint key = Key, string? ipv4Src = null)
     {
-        var table = new[] { (L2App.AppId, FlowOwner.Pipeline), (PortSecurityApp.AppId, FlowOwner.Port("p1")), (MulticastSourceGuardApp.AppId, FlowOwner.Port("p1")) }
+        var table = new[] { (L2App.AppId, FlowOwner.Pipeline), (PortSecurityApp.AppId, FlowOwner.Pipeline), (PortSecurityApp.AppId, FlowOwner.Port("p1")), (MulticastSourceGuardApp.AppId, FlowOwner.Port("p1")) }
             .SelectMany(o => _flows.Get(o.Item1, o.Item2))
             .Where(f => f.Table == Tables.EgressPortSecurity);
         var packet = new Dictionary<OxmField, ulong>
@@ -78,8 +84,7 @@ public sealed class MulticastSourceGuardAppTests
             packet[OxmFields.EthType] = 0x0800;
             packet[OxmFields.Ipv4Src] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(ipv4Src).GetAddressBytes());
         }
-        var winner = table.Where(f => Covers(f.Match, packet)).OrderByDescending(f => f.Priority).First();
-        return winner.Instructions.Instructions.OfType<GotoTable>().Any(g => g.Table == Tables.EgressConntrack);
+        return table.Where(f => Covers(f.Match, packet)).OrderByDescending(f => f.Priority).First();
     }
 
     private static bool Covers(Match match, Dictionary<OxmField, ulong> packet)
@@ -112,7 +117,7 @@ public sealed class MulticastSourceGuardAppTests
     public void A_local_port_gets_one_drop_flow_in_table_1_that_keeps_the_contract()
     {
         var flow = Assert.Single(_flows.Get(MulticastSourceGuardApp.AppId, FlowOwner.Port("p1")));
-        Assert.Equal((Tables.EgressPortSecurity, Priorities.Low), (flow.Table, flow.Priority));
+        Assert.Equal((Tables.EgressPortSecurity, MulticastSourceGuardApp.Bands.MulticastSource.Priority), (flow.Table, flow.Priority));
         Assert.Equal(InstructionSet.Drop, flow.Instructions);
         Assert.Null(_app.Contract.Check(flow));
         Assert.Equal(0, _context.RefusedFlows);
@@ -125,16 +130,17 @@ public sealed class MulticastSourceGuardAppTests
         Assert.False(Passes("ff:ff:ff:ff:ff:ff"), "broadcast MAC as source");
         Assert.True(Passes(Mac), "the port's own MAC");
         Assert.True(Passes("fa:16:3e:00:00:08"), "another unicast MAC: port security is off for this port");
-        Assert.True(Passes("01:00:5e:00:00:01", key: 10), "another port's frames are not this port's flow's business");
+        var guard = Assert.Single(_flows.Get(MulticastSourceGuardApp.AppId, FlowOwner.Port("p1")));
+        Assert.NotEqual(guard, Winner("01:00:5e:00:00:01", key: 10)); // another port's frames are not this port's flow's business
     }
 
     [Fact]
-    public void With_port_security_on_portsec_decides_and_the_guard_stays_below_it()
+    public void With_port_security_on_the_ports_own_mac_passes_above_the_guard_and_the_rest_is_dropped()
     {
         SetPort(2, p => p.PortSecurityEnabled = true);
-        Assert.True(Passes(Mac, ipv4Src: "10.0.0.7"), "portsec's allowed source, above the guard");
-        Assert.False(Passes("fa:16:3e:00:00:08", ipv4Src: "10.0.0.7"), "portsec's port drop");
-        Assert.False(Passes("01:00:5e:00:00:01", ipv4Src: "10.0.0.7"), "portsec's port drop, above the guard");
+        Assert.True(Passes(Mac, ipv4Src: "10.0.0.7"), "portsec's own MAC, above the guard");
+        Assert.False(Passes("fa:16:3e:00:00:08", ipv4Src: "10.0.0.7"), "portsec's drop of another MAC");
+        Assert.False(Passes("01:00:5e:00:00:01", ipv4Src: "10.0.0.7"), "the guard's drop: portsec's own MACs are unicast");
         Assert.Single(_flows.Get(MulticastSourceGuardApp.AppId, FlowOwner.Port("p1")));
     }
 

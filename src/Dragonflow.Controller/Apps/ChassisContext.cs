@@ -31,8 +31,12 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
     /// <summary>Local ports an app cannot serve here, with the reason; such a port is not bound ACTIVE.</summary>
     public PortFaults PortFaults { get; init; } = new();
 
-    /// <summary>A monotonic clock for rate limits; tests replace it to make time deterministic.</summary>
-    public Func<TimeSpan> Clock { get; set; } = () => TimeSpan.FromTicks(System.Diagnostics.Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency);
+    /// <summary>
+    /// A monotonic clock (never negative) for rate limits and timers; tests replace it to make time
+    /// deterministic. Time since the timestamp counter's origin, computed without the overflow of
+    /// multiplying a nanosecond timestamp by TimeSpan's ticks per second.
+    /// </summary>
+    public Func<TimeSpan> Clock { get; set; } = () => System.Diagnostics.Stopwatch.GetElapsedTime(0);
 
     /// <summary>How the host sends a frame out of a switch port (null: no switch; the frame is dropped).</summary>
     public Action<uint, byte[]>? PacketOutSender { get; set; }

@@ -67,8 +67,19 @@ public abstract class ControllerApp(ChassisContext context)
 
     public virtual void OnSecurityGroupChanged(string groupId) { }
 
-    /// <summary>The periodic tick; the time is <see cref="ChassisContext.Clock"/>.</summary>
+    /// <summary>The timer's tick (see <see cref="NextTimer"/>); the time is <see cref="ChassisContext.Clock"/>.</summary>
     public virtual void OnTimer() { }
+
+    /// <summary>How often an app that handles <see cref="AppEvents.Timer"/> is ticked unless it says otherwise.</summary>
+    public static readonly TimeSpan DefaultTimerInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// When (on <see cref="ChassisContext.Clock"/>, now being <paramref name="now"/>) an app that
+    /// handles <see cref="AppEvents.Timer"/> next needs <see cref="OnTimer"/>; null: not until an
+    /// event changes that. The host asks again after every batch of events. By default, every
+    /// <see cref="DefaultTimerInterval"/>.
+    /// </summary>
+    public virtual TimeSpan? NextTimer(TimeSpan now) => now + DefaultTimerInterval;
 
     /// <summary>The switch expired one of this app's flows (its idle or hard timeout); it is no longer in the app's desired flows.</summary>
     public virtual void OnFlowExpired(FlowOwner owner, DesiredFlow flow) { }

@@ -38,6 +38,8 @@ public sealed partial class LocalController
                 {
                     _log.LogWarning("flushing to the switch failed: {Error}", e.Message);
                 }
+                // The batch may have given an app something to do later (or sooner).
+                _timer!.Arm(_router!.NextTimer);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -74,6 +76,7 @@ public sealed partial class LocalController
                     _log.LogDebug("packet-in from table {Table} (cookie {Cookie:x}) has no app; dropped", p.Packet.Table, p.Packet.Cookie);
                 break;
             case TimerTick:
+                _timer!.Fired();
                 _router!.Tick();
                 break;
             case FlowExpiredOnSwitch x:

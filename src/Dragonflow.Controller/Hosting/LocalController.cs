@@ -30,9 +30,6 @@ public sealed partial class LocalController : IAsyncDisposable
     /// <summary>How long after connecting to a publisher its subscription is surely established.</summary>
     private static readonly TimeSpan PublisherSettleTime = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How often apps that handle <see cref="AppEvents.Timer"/> get a tick.</summary>
-    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
-
     private readonly ControllerOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _log;
@@ -51,6 +48,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private FlowInstaller? _installer;
     private IReadOnlyList<ControllerApp> _apps = [];
     private ChangeRouter? _router;
+    private AppTimer? _timer;
     private ChassisPlumbing? _plumbing;
     private SwitchSession? _switch;
     private NbSync? _sync;
@@ -134,6 +132,7 @@ public sealed partial class LocalController : IAsyncDisposable
             PortFaults = _faults,
         };
         _apps = AppCatalog.Create(o.Apps, context);
+        _timer = new AppTimer(context.Clock, () => Post(new TimerTick()));
         _router = new ChangeRouter(_nb, _apps);
         _sync = new NbSync(_api, _nb, _router, () => _processed, Post, _metrics, _log);
         _bindings = new PortBindings(o.Host, _api, _nb, _bridge, _faults, Post, _metrics, _log);
@@ -177,8 +176,7 @@ public sealed partial class LocalController : IAsyncDisposable
         _background.Add(Task.Run(() => WatchInterfacesAsync(vswitch, _stop.Token)));
         _background.Add(Task.Run(() => _switch.AcceptAsync(_stop.Token)));
         _background.Add(Task.Run(() => EveryAsync(o.SafetySyncInterval, () => new FullSyncRequested("safety-net interval"), _stop.Token)));
-        if (_apps.Any(a => a.Handles.HasFlag(AppEvents.Timer)))
-            _background.Add(Task.Run(() => EveryAsync(TickInterval, () => new TimerTick(), _stop.Token)));
+        _timer.Arm(_router.NextTimer);
         _loop = Task.Run(() => RunLoopAsync(_stop.Token));
         _background.Add(Task.Run(() => HeartbeatAsync(_stop.Token)));
         _log.LogInformation("controller {Host} started: bridge {Bridge}, OpenFlow {Target}, apps {Apps}",
@@ -279,6 +277,7 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             _log.LogDebug("event loop ended with {Error}", e.Message);
         }
+        _timer?.Dispose();
         _subscriber?.Dispose();
         try
         {

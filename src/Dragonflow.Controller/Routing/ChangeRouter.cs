@@ -67,6 +67,17 @@ public sealed class ChangeRouter(NbCache nb, IReadOnlyList<ControllerApp> apps)
             if (app.Handles.HasFlag(AppEvents.Timer)) app.OnTimer();
     }
 
+    /// <summary>The earliest time an app that handles timers asks to be ticked; null when none asks.</summary>
+    public TimeSpan? NextTimer(TimeSpan now)
+    {
+        TimeSpan? next = null;
+        foreach (var app in Apps)
+        {
+            if (app.Handles.HasFlag(AppEvents.Timer) && app.NextTimer(now) is { } due && (next is null || due < next)) next = due;
+        }
+        return next;
+    }
+
     public void FlowExpired(AppId id, FlowOwner owner, DesiredFlow flow)
     {
         foreach (var app in Apps)

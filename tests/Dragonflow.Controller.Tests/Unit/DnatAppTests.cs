@@ -212,6 +212,20 @@ public sealed class DnatAppTests
     }
 
     [Fact]
+    public void The_app_asks_for_a_tick_only_while_a_gateway_in_use_is_due()
+    {
+        Assert.Null(_app.NextTimer(_now)); // no floating IP: an idle chassis is not woken
+        PutFip(1, "vm1", "10.1.0.10");
+        Assert.Equal(TimeSpan.Zero, _app.NextTimer(_now)); // never asked: at once
+        _app.OnTimer();
+        Assert.Equal(_now + ExternalGateways.RetryInterval, _app.NextTimer(_now));
+        _app.OnPacketIn(new PacketInData(Tables.IngressNat, 0, Patch, 0, 0, ArpReplyFromGateway()));
+        Assert.Equal(_now + ExternalGateways.RefreshInterval, _app.NextTimer(_now)); // known: the refresh
+        PutFip(2, null, null);
+        Assert.Null(_app.NextTimer(_now)); // disassociated: no gateway in use here
+    }
+
+    [Fact]
     public void Replies_from_strangers_and_malformed_packet_ins_are_ignored()
     {
         PutFip(1, "vm1", "10.1.0.10");

@@ -114,6 +114,9 @@ public sealed class DnatApp(ChassisContext context) : ControllerApp(context)
         }
     }
 
+    /// <summary>Only while a gateway in use is due to be asked: an idle chassis without floating IPs is not woken.</summary>
+    public override TimeSpan? NextTimer(TimeSpan now) => _external.Patch is null ? null : _gateways.NextDue(Senders().Keys);
+
     /// <summary>Per gateway in use, the floating IP that asks for it (the same one each time: the first by id).</summary>
     private Dictionary<IPAddress, FloatingIpView> Senders()
     {

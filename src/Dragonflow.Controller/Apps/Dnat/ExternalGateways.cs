@@ -34,13 +34,26 @@ public sealed class ExternalGateways
         var due = new List<IPAddress>();
         foreach (var gateway in inUse)
         {
-            var interval = _macs.ContainsKey(gateway) ? RefreshInterval : RetryInterval;
-            if (_asked.TryGetValue(gateway, out var at) && now - at < interval) continue;
+            if (_asked.TryGetValue(gateway, out var at) && now - at < IntervalOf(gateway)) continue;
             _asked[gateway] = now;
             due.Add(gateway);
         }
         return due;
     }
+
+    /// <summary>When the first of <paramref name="inUse"/> is next due (<see cref="Due"/>); null for none.</summary>
+    public TimeSpan? NextDue(IEnumerable<IPAddress> inUse)
+    {
+        TimeSpan? next = null;
+        foreach (var gateway in inUse)
+        {
+            var due = _asked.TryGetValue(gateway, out var at) ? at + IntervalOf(gateway) : TimeSpan.Zero;
+            if (next is null || due < next) next = due;
+        }
+        return next;
+    }
+
+    private TimeSpan IntervalOf(IPAddress gateway) => _macs.ContainsKey(gateway) ? RefreshInterval : RetryInterval;
 
     /// <summary>Forgets when a gateway was asked, so the next tick asks it (a new sender needs the answer).</summary>
     public void AskSoon(IPAddress gateway) => _asked.Remove(gateway);

@@ -7,7 +7,7 @@ using Dragonflow.Configuration;
 using Prometheus;
 
 // Our own metrics and the process ones; prometheus-net's bridges of every .NET event counter and
-// meter would cost the controller tens of MB (its memory target is 150 MB) for figures nobody asked for.
+// meter would cost the controller tens of MB (its memory target is 100 MB) for figures nobody asked for.
 Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressDebugMetrics = true });
 
 var root = new RootCommand("Dragonflow: a distributed SDN control plane for OpenStack Neutron.");

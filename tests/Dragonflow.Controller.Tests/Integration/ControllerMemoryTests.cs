@@ -10,7 +10,7 @@ namespace Dragonflow.Controller.Tests.Integration;
 public sealed partial class ControllerMemoryTests(ITestOutputHelper output)
 {
     [Fact]
-    // The target (150 MB) is checked by `dragonflow bench memory` on a quiet machine: 127-136 MB
+    // The target (100 MB) is checked by `dragonflow bench memory` on a quiet machine: 127-136 MB
     // there (60 MB at start). Under the parallel test suite the GC runs later and the same
     // process reaches 155 MB, so this test is a regression guard with headroom, not the target.
     public async Task With_10000_ports_on_1000_networks_the_controller_rss_is_printed_and_bounded()

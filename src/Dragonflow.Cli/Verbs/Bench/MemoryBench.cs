@@ -18,7 +18,7 @@ namespace Dragonflow.Cli.Verbs.Bench;
 /// </summary>
 static partial class MemoryBench
 {
-    const int TargetMb = 150;
+    const int TargetMb = 100;
 
     public static Command Create()
     {

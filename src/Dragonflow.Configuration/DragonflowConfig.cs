@@ -47,6 +47,7 @@ public sealed class DragonflowConfig(
     public string OvsdbConnection => GetRequired(OptionCatalog.Df, "ovsdb_connection");
     public string OfListen => GetRequired(OptionCatalog.Df, "of_listen");
     public string? MetricsListen => Get(OptionCatalog.Df, "metrics_listen") is { Length: > 0 } v ? v : null;
+    public string DnsDomain => GetRequired(OptionCatalog.Df, "dns_domain");
     public TimeSpan ReportInterval => TimeSpan.FromSeconds(GetInt(OptionCatalog.Df, "report_interval"));
 
     public IReadOnlyList<string> NetworkVlanRanges => GetList(OptionCatalog.Ml2TypeVlan, "network_vlan_ranges");

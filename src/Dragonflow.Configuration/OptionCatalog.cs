@@ -62,6 +62,7 @@ public static class OptionCatalog
         new(Df, "of_listen", OptionKind.Connection, "tcp:127.0.0.1:6653", "Where the controller listens for OpenFlow connections from the switch."),
         new(Df, "metrics_listen", OptionKind.Endpoint, null,
             "host:port where the controller serves Prometheus metrics at /metrics (port 0 = any free port, logged at start; unset = no listener; the server serves /metrics on its API port)."),
+        new(Df, "dns_domain", OptionKind.String, "openstacklocal", "Domain name the VMs get over DHCP (option 15; empty = none)."),
         new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
 
         new(Ml2TypeVlan, "network_vlan_ranges", OptionKind.List, "",

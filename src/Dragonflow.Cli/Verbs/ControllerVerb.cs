@@ -27,6 +27,7 @@ static class ControllerVerb
                 Apps = config.AppsList,
                 ExternalBridge = config.ExternalBridge,
                 BridgeMappings = config.BridgeMappings,
+                DnsDomain = config.DnsDomain,
                 ReportInterval = config.ReportInterval,
                 Nb = NbConnection.OptionsFrom(config),
                 MetricsListen = config.MetricsListen,

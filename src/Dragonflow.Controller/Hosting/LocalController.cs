@@ -131,6 +131,8 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             ExternalBridge = o.ExternalBridge,
             BridgeMappings = o.BridgeMappings,
+            DnsDomain = o.DnsDomain,
+            MetadataService = o.Apps.Contains(AppCatalog.MetadataService),
             PortFaults = _faults,
         };
         _apps = AppCatalog.Create(o.Apps, context);

@@ -63,6 +63,13 @@ public static class OptionCatalog
         new(Df, "metrics_listen", OptionKind.Endpoint, null,
             "host:port where the controller serves Prometheus metrics at /metrics (port 0 = any free port, logged at start; unset = no listener; the server serves /metrics on its API port)."),
         new(Df, "dns_domain", OptionKind.String, "openstacklocal", "Domain name the VMs get over DHCP (option 15; empty = none)."),
+        new(Df, "nova_metadata_host", OptionKind.String, "127.0.0.1", "Host of Nova's metadata API, where the metadata proxy forwards the VMs' requests."),
+        new(Df, "nova_metadata_port", OptionKind.Integer, "8775", "Port of Nova's metadata API.", Min: 1, Max: 65535),
+        new(Df, "nova_metadata_protocol", OptionKind.Choice, "http", "Protocol of Nova's metadata API.", ["http", "https"]),
+        new(Df, "metadata_proxy_shared_secret", OptionKind.String, "",
+            "Secret shared with Nova ([neutron] metadata_proxy_shared_secret there): the proxy signs X-Instance-ID with it (HMAC-SHA256).", Secret: true),
+        new(Df, "metadata_namespace", OptionKind.String, "",
+            "Network namespace (a name under /var/run/netns) of this chassis' Open vSwitch, where the metadata proxy listens; empty = the controller's own."),
         new(Df, "report_interval", OptionKind.Integer, "10", "Seconds between the controller's heartbeats in its chassis row (down after 3 missed).", Min: 1),
 
         new(Ml2TypeVlan, "network_vlan_ranges", OptionKind.List, "",

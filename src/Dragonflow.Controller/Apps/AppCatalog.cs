@@ -27,6 +27,7 @@ public static class AppCatalog
         ["dnat"] = c => new Dnat.DnatApp(c),
         ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
         ["provider"] = c => new Provider.ProviderApp(c),
+        [MetadataService] = c => new Metadata.MetadataServiceApp(c),
     };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);

@@ -40,6 +40,9 @@ public sealed record ControllerOptions
     /// <summary>[df] dns_domain: the domain name DHCP gives the VMs.</summary>
     public string DnsDomain { get; init; } = Dragonflow.Controller.Apps.Dhcp.DhcpLease.DefaultDomain;
 
+    /// <summary>The metadata proxy (app metadata_service): Nova's metadata API, the shared secret, the namespace of the chassis' OVS.</summary>
+    public Dragonflow.Controller.MetadataService.MetadataProxyOptions Metadata { get; init; } = new();
+
     /// <summary>[df] metrics_listen: host:port of the Prometheus /metrics listener (port 0 = any free one); null = none.</summary>
     public string? MetricsListen { get; init; }
 

@@ -218,4 +218,20 @@ public sealed class MetadataServiceTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains($"with source {asker} naming", verdict);
         Assert.Contains(port.Id, verdict);
     }
+
+    [Fact]
+    public async Task Metadata_answers_again_after_open_vswitch_restarts()
+    {
+        var net = await _s.CreateNetworkAsync(107);
+        var (_, vm) = await VmAsync(net, 70, "instance-r");
+        Assert.Equal("200", Curl(vm).Status);
+
+        // The proxy's interface, its address and the listening socket outlive vswitchd.
+        _a.Ovs.RestartVswitchd();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        (string Body, string Status) answer;
+        while ((answer = Curl(vm)).Status != "200" && DateTime.UtcNow < deadline) await Task.Delay(500);
+        Assert.Equal("200", answer.Status);
+        Assert.Equal("instance-r", Uuid(answer.Body));
+    }
 }

@@ -284,7 +284,8 @@ public sealed partial class LocalController : IAsyncDisposable
         var options = _options.Metadata;
         try
         {
-            var proxy = await MetadataService.MetadataProxy.StartAsync(options, directory, _loggerFactory.CreateLogger("Dragonflow.Controller.MetadataService"), ct);
+            var proxy = await MetadataService.MetadataProxy.StartAsync(options, directory, _loggerFactory.CreateLogger("Dragonflow.Controller.MetadataService"),
+                _metrics.MetadataRequest, ct);
             _log.LogInformation("metadata proxy on {Address}:{Port} in namespace {Namespace}, forwarding to {Nova}",
                 Apps.Metadata.MetadataAddress.Ipv4, Apps.Metadata.MetadataAddress.Port, options.Namespace.Length > 0 ? options.Namespace : "(own)", options.NovaBase);
             return proxy;

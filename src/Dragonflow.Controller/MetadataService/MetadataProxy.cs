@@ -31,12 +31,14 @@ public sealed class MetadataProxy : IAsyncDisposable
     private readonly MetadataDirectory _directory;
     private readonly ILogger _log;
     private readonly HttpClient _nova;
+    private readonly Action<string> _count;
     private WebApplication? _app;
     private long _lastWarningTicks;
     private long _forwarded, _refused, _novaFailures;
 
-    private MetadataProxy(MetadataProxyOptions options, MetadataDirectory directory, ILogger log)
+    private MetadataProxy(MetadataProxyOptions options, MetadataDirectory directory, ILogger log, Action<string> count)
     {
+        _count = count;
         _options = options;
         _directory = directory;
         _log = log;
@@ -57,10 +59,12 @@ public sealed class MetadataProxy : IAsyncDisposable
     public long NovaFailures => Interlocked.Read(ref _novaFailures);
 
     /// <summary>Configures the interface and starts listening in the chassis' namespace.</summary>
-    public static async Task<MetadataProxy> StartAsync(MetadataProxyOptions options, MetadataDirectory directory, ILogger log, CancellationToken ct)
+    /// <param name="count">Told the result of every request (<see cref="MetadataResults"/>), for the controller's metrics.</param>
+    public static async Task<MetadataProxy> StartAsync(MetadataProxyOptions options, MetadataDirectory directory, ILogger log, Action<string> count,
+        CancellationToken ct)
     {
         await ProxyInterface.ConfigureAsync(options.Namespace, ct);
-        var proxy = new MetadataProxy(options, directory, log);
+        var proxy = new MetadataProxy(options, directory, log, count);
         try
         {
             using var socket = NamespaceSocket.Listen(options.Namespace, new IPEndPoint(MetadataAddress.Ipv4, MetadataAddress.Port));
@@ -140,6 +144,7 @@ public sealed class MetadataProxy : IAsyncDisposable
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !http.RequestAborted.IsCancellationRequested)
         {
             Interlocked.Increment(ref _novaFailures);
+            _count(MetadataResults.NovaFailed);
             Warn("Nova's metadata API at {Nova} did not answer port {PortId}: {Error}", _options.NovaBase, instance.PortId, e.Message);
             http.Response.StatusCode = StatusCodes.Status502BadGateway;
             await http.Response.WriteAsync("The metadata service is not available.\n", http.RequestAborted);
@@ -148,6 +153,7 @@ public sealed class MetadataProxy : IAsyncDisposable
         using (answer)
         {
             Interlocked.Increment(ref _forwarded);
+            _count(MetadataResults.Forwarded);
             http.Response.StatusCode = (int)answer.StatusCode;
             if (answer.Content.Headers.ContentType is { } type) http.Response.ContentType = type.ToString();
             await answer.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
@@ -164,6 +170,7 @@ public sealed class MetadataProxy : IAsyncDisposable
     private void Refuse(int? status, string reason)
     {
         Interlocked.Increment(ref _refused);
+        _count(MetadataResults.Refused);
         Warn("metadata request refused ({Status}): {Reason}", status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "400", reason);
     }
 
@@ -188,4 +195,12 @@ public sealed class MetadataProxy : IAsyncDisposable
         }
         _nova.Dispose();
     }
+}
+
+/// <summary>The results a metadata request is counted under.</summary>
+public static class MetadataResults
+{
+    public const string Forwarded = "forwarded";
+    public const string Refused = "refused";
+    public const string NovaFailed = "nova_failed";
 }

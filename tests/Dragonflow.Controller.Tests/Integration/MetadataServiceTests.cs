@@ -164,6 +164,7 @@ public sealed class MetadataServiceTests(ITestOutputHelper output) : IAsyncLifet
         var net = await _s.CreateNetworkAsync(105);
         var (_, vm) = await VmAsync(net, 50, "instance-g");
         var refused = Proxy.Refused;
+        var refusedMetric = Dragonflow.Controller.Observability.ControllerMetrics.MetadataRequests.WithLabels(_a.Host, MetadataResults.Refused).Value;
         var forwarded = _nova.Requests.Count;
 
         foreach (var (garbage, status) in new[]
@@ -182,6 +183,8 @@ public sealed class MetadataServiceTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal("405", deleted);
         await Poll.UntilAsync(() => Proxy.Refused >= refused + 5, TimeSpan.FromSeconds(5), "every refusal counted");
         Assert.Equal(forwarded, _nova.Requests.Count); // none reached Nova
+        Assert.True(Dragonflow.Controller.Observability.ControllerMetrics.MetadataRequests.WithLabels(_a.Host, MetadataResults.Refused).Value >= refusedMetric + 5,
+            "dragonflow_controller_metadata_requests_total{result=refused} counts them");
 
         Assert.Equal("instance-g", Uuid(Curl(vm).Body));
         Assert.True(_a.Log.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "metadata request refused"), "refusals are logged");

@@ -30,7 +30,7 @@ public sealed class MetadataServiceTests(ITestOutputHelper output) : IAsyncLifet
         _a = await _s.AddChassisAsync(startController: false);
         _a.Options = _a.Options with
         {
-            Apps = ["l2", "tunneling", "dhcp", "portsec", "metadata_service", "aging"],
+            Apps = ["l2", "tunneling", "dhcp", "l3_proactive", "portsec", "metadata_service", "aging"],
             Metadata = new MetadataProxyOptions { NovaPort = _nova.Port, SharedSecret = Secret, Namespace = _a.Ovs.Namespace.Name },
         };
         await _a.StartControllerAsync();
@@ -236,5 +236,32 @@ public sealed class MetadataServiceTests(ITestOutputHelper output) : IAsyncLifet
         while ((answer = Curl(vm)).Status != "200" && DateTime.UtcNow < deadline) await Task.Delay(500);
         Assert.Equal("200", answer.Status);
         Assert.Equal("instance-r", Uuid(answer.Body));
+    }
+
+    [Fact]
+    public async Task A_vm_behind_a_router_reaches_metadata_through_its_default_route_without_a_host_route()
+    {
+        var (net, subnet) = await L3RoutingTests.CreateNetworkAsync(_s, 108, "10.8.0.0/24", "10.8.0.1");
+        subnet = await _s.Api.UpdateAsync<LogicalSubnet>(subnet.Id, x => x.DhcpIp = "10.8.0.2");
+        var router = await _s.Api.CreateAsync(new LogicalRouter
+        {
+            Id = "router-" + Guid.NewGuid().ToString("n")[..8], Topic = "tenant1", Name = "r1", UniqueKey = await _s.Api.AllocateUniqueKeyAsync<LogicalRouter>(),
+        });
+        await L3RoutingTests.AddInterfaceAsync(_s, router.Id, net, subnet, "fa:16:3e:80:00:01");
+        var port = await L3RoutingTests.CreatePortAsync(_s, net, subnet, "fa:16:3e:80:00:0a", "10.8.0.10");
+        await _s.Api.UpdateAsync<LogicalPort>(port.Id, p => p.DeviceId = "instance-routed");
+        _nova.AddInstance("instance-routed", port.Topic!, "10.8.0.10");
+        var vm = _s.Ovs.AddVm(_a.Ovs, new VmOptions { Mac = port.Macs[0], IfaceId = port.Id });
+        await _s.WaitForStatusAsync(port.Id, "ACTIVE", _a.Host);
+
+        var lease = _clients.Udhcpc(vm);
+        Assert.True(lease.Succeeded, lease.ToString());
+        Assert.DoesNotContain("169.254.169.254", _clients.UdhcpcEnv(vm, "bound").GetValueOrDefault("staticroutes", ""));
+        Assert.Contains("via 10.8.0.1", vm.Exec("ip", "route", "get", "169.254.169.254").StdOut);
+
+        var (body, status) = Curl(vm);
+        Assert.Equal("200", status);
+        Assert.Equal("instance-routed", Uuid(body));
+        Assert.Contains(("instance-routed", "10.8.0.10", "ok"), _nova.Requests);
     }
 }

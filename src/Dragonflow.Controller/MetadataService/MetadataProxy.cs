@@ -25,6 +25,9 @@ public sealed class MetadataProxy : IAsyncDisposable
     /// <summary>The largest request body accepted (POST of an instance's password is a few hundred bytes).</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>Connections open at once, all VMs of the chassis together (cloud-init asks a few times at boot).</summary>
+    public const int MaxConnections = 1024;
+
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post];
 
     private readonly MetadataProxyOptions _options;
@@ -88,6 +91,7 @@ public sealed class MetadataProxy : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = MaxBodyBytes;
+            k.Limits.MaxConcurrentConnections = MaxConnections;
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             k.ListenHandle(listenHandle);

@@ -28,6 +28,12 @@ public sealed class MetadataProxy : IAsyncDisposable
     /// <summary>Connections open at once, all VMs of the chassis together (cloud-init asks a few times at boot).</summary>
     public const int MaxConnections = 1024;
 
+    /// <summary>A VM's request line and headers: small (Kestrel's default is 32 KiB).</summary>
+    public const int MaxHeaderBytes = 16 * 1024;
+
+    /// <summary>How long a VM may take to send its headers before the connection is dropped.</summary>
+    public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(10);
+
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post];
 
     private readonly MetadataProxyOptions _options;
@@ -92,8 +98,8 @@ public sealed class MetadataProxy : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = MaxBodyBytes;
             k.Limits.MaxConcurrentConnections = MaxConnections;
-            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.MaxRequestHeadersTotalSize = MaxHeaderBytes;
+            k.Limits.RequestHeadersTimeout = HeadersTimeout;
             k.ListenHandle(listenHandle);
         });
         _app = builder.Build();

@@ -47,6 +47,12 @@ public sealed class DragonflowConfig(
     public string OvsdbConnection => GetRequired(OptionCatalog.Df, "ovsdb_connection");
     public string OfListen => GetRequired(OptionCatalog.Df, "of_listen");
     public string? MetricsListen => Get(OptionCatalog.Df, "metrics_listen") is { Length: > 0 } v ? v : null;
+    public string NovaMetadataHost => GetRequired(OptionCatalog.Df, "nova_metadata_host");
+    public int NovaMetadataPort => GetInt(OptionCatalog.Df, "nova_metadata_port");
+    public string NovaMetadataProtocol => GetRequired(OptionCatalog.Df, "nova_metadata_protocol");
+    public string MetadataProxySharedSecret => Get(OptionCatalog.Df, "metadata_proxy_shared_secret") ?? "";
+    public string MetadataNamespace => Get(OptionCatalog.Df, "metadata_namespace") ?? "";
+    public string DnsDomain => GetRequired(OptionCatalog.Df, "dns_domain");
     public TimeSpan ReportInterval => TimeSpan.FromSeconds(GetInt(OptionCatalog.Df, "report_interval"));
 
     public IReadOnlyList<string> NetworkVlanRanges => GetList(OptionCatalog.Ml2TypeVlan, "network_vlan_ranges");

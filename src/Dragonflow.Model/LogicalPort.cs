@@ -37,6 +37,12 @@ public sealed class LogicalPort : NeutronResource
 
     public List<AddressPair> AllowedAddressPairs { get; set; } = [];
 
+    /// <summary>Neutron extra_dhcp_opts: options the port's DHCP answers carry besides the subnet's.</summary>
+    public List<ExtraDhcpOption> ExtraDhcpOpts { get; set; } = [];
+
+    /// <summary>Neutron dns_name: the host name the port's DHCP answers give (option 12); empty = derived from the address.</summary>
+    public string DnsName { get; set; } = "";
+
     /// <summary>Small integer allocated per table; reg6/reg7 in flows.</summary>
     public long UniqueKey { get; set; }
 }

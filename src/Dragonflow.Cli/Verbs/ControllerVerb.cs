@@ -27,6 +27,15 @@ static class ControllerVerb
                 Apps = config.AppsList,
                 ExternalBridge = config.ExternalBridge,
                 BridgeMappings = config.BridgeMappings,
+                DnsDomain = config.DnsDomain,
+                Metadata = new Dragonflow.Controller.MetadataService.MetadataProxyOptions
+                {
+                    NovaHost = config.NovaMetadataHost,
+                    NovaPort = config.NovaMetadataPort,
+                    NovaProtocol = config.NovaMetadataProtocol,
+                    SharedSecret = config.MetadataProxySharedSecret,
+                    Namespace = config.MetadataNamespace,
+                },
                 ReportInterval = config.ReportInterval,
                 Nb = NbConnection.OptionsFrom(config),
                 MetricsListen = config.MetricsListen,

@@ -13,6 +13,9 @@ public static class AppCatalog
 {
     public const string Aging = "aging";
 
+    /// <summary>The metadata service app (upstream's name).</summary>
+    public const string MetadataService = "metadata_service";
+
     private static readonly Dictionary<string, Func<ChassisContext, ControllerApp>> Implemented = new(StringComparer.Ordinal)
     {
         ["l2"] = c => new L2App(c),
@@ -24,6 +27,7 @@ public static class AppCatalog
         ["dnat"] = c => new Dnat.DnatApp(c),
         ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
         ["provider"] = c => new Provider.ProviderApp(c),
+        [MetadataService] = c => new Metadata.MetadataServiceApp(c),
     };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);

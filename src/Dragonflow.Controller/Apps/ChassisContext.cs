@@ -28,6 +28,12 @@ public sealed class ChassisContext(string host, IReadOnlyList<string> tunnelType
     /// <summary>[df] bridge_mappings: physical_network:bridge pairs.</summary>
     public IReadOnlyList<string> BridgeMappings { get; init; } = ["public:br-ex"];
 
+    /// <summary>[df] dns_domain: the domain DHCP hands out (option 15).</summary>
+    public string DnsDomain { get; init; } = Dhcp.DhcpLease.DefaultDomain;
+
+    /// <summary>True when the metadata service runs here (DHCP then routes the metadata address for subnets without a router).</summary>
+    public bool MetadataService { get; init; }
+
     /// <summary>Local ports an app cannot serve here, with the reason; such a port is not bound ACTIVE.</summary>
     public PortFaults PortFaults { get; init; } = new();
 

@@ -37,6 +37,12 @@ public sealed record ControllerOptions
     /// <summary>[df] bridge_mappings: physical_network:bridge pairs; the external networks are on the physical networks mapped to <see cref="ExternalBridge"/>.</summary>
     public IReadOnlyList<string> BridgeMappings { get; init; } = ["public:br-ex"];
 
+    /// <summary>[df] dns_domain: the domain name DHCP gives the VMs.</summary>
+    public string DnsDomain { get; init; } = Dragonflow.Controller.Apps.Dhcp.DhcpLease.DefaultDomain;
+
+    /// <summary>The metadata proxy (app metadata_service): Nova's metadata API, the shared secret, the namespace of the chassis' OVS.</summary>
+    public Dragonflow.Controller.MetadataService.MetadataProxyOptions Metadata { get; init; } = new();
+
     /// <summary>[df] metrics_listen: host:port of the Prometheus /metrics listener (port 0 = any free one); null = none.</summary>
     public string? MetricsListen { get; init; }
 

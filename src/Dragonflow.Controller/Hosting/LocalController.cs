@@ -41,6 +41,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private readonly List<Task> _background = [];
     private readonly ControllerMetrics _metrics;
     private MetricsListener? _metricsListener;
+    private Task<MetadataService.MetadataProxy?>? _metadataProxy;
 
     private NbApi? _api;
     private INbSubscriber? _subscriber;
@@ -129,6 +130,8 @@ public sealed partial class LocalController : IAsyncDisposable
         {
             ExternalBridge = o.ExternalBridge,
             BridgeMappings = o.BridgeMappings,
+            DnsDomain = o.DnsDomain,
+            MetadataService = o.Apps.Contains(AppCatalog.MetadataService),
             PortFaults = _faults,
         };
         _apps = AppCatalog.Create(o.Apps, context);
@@ -172,6 +175,8 @@ public sealed partial class LocalController : IAsyncDisposable
             _metricsListener = await MetricsListener.StartAsync(metricsListen, ct);
             _log.LogInformation("metrics on {MetricsAddress}", _metricsListener.Address);
         }
+        if (_apps.OfType<Apps.Metadata.MetadataServiceApp>().FirstOrDefault() is { } metadata)
+            _metadataProxy = StartMetadataProxyAsync(metadata.Directory, _stop.Token);
 
         _background.Add(Task.Run(() => WatchInterfacesAsync(vswitch, _stop.Token)));
         _background.Add(Task.Run(() => _switch.AcceptAsync(_stop.Token)));
@@ -265,6 +270,31 @@ public sealed partial class LocalController : IAsyncDisposable
         }
     }
 
+    /// <summary>The metadata proxy once it listens (null while starting, when it could not start, or without metadata_service).</summary>
+    public MetadataService.MetadataProxy? MetadataProxy => _metadataProxy is { IsCompletedSuccessfully: true } started ? started.Result : null;
+
+    /// <summary>
+    /// Starts the metadata proxy beside the loop (its interface may take a moment to appear). A
+    /// proxy that cannot start is logged; the rest of the chassis works on without it.
+    /// </summary>
+    private async Task<MetadataService.MetadataProxy?> StartMetadataProxyAsync(Apps.Metadata.MetadataDirectory directory, CancellationToken ct)
+    {
+        var options = _options.Metadata;
+        try
+        {
+            var proxy = await MetadataService.MetadataProxy.StartAsync(options, directory, _loggerFactory.CreateLogger("Dragonflow.Controller.MetadataService"),
+                _metrics.MetadataRequest, ct);
+            _log.LogInformation("metadata proxy on {Address}:{Port} in namespace {Namespace}, forwarding to {Nova}",
+                Apps.Metadata.MetadataAddress.Ipv4, Apps.Metadata.MetadataAddress.Port, options.Namespace.Length > 0 ? options.Namespace : "(own)", options.NovaBase);
+            return proxy;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.LogError("metadata proxy not started: {Error}", e.Message);
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
@@ -288,6 +318,7 @@ public sealed partial class LocalController : IAsyncDisposable
             _log.LogDebug("background tasks ended with {Error}", e.Message);
         }
         if (_metricsListener is not null) await _metricsListener.DisposeAsync();
+        if (_metadataProxy is not null && await _metadataProxy is { } proxy) await proxy.DisposeAsync();
         _metrics.Dispose();
         if (_installer is not null) await _installer.DisposeAsync();
         if (_switch is not null) await _switch.DisposeAsync();

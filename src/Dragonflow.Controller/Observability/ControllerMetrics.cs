@@ -84,6 +84,11 @@ public sealed class ControllerMetrics : IDisposable
         "Switch reconciles (a (re)connected br-int brought to the desired flows by aging).",
         new CounterConfiguration { LabelNames = ["chassis"] });
 
+    public static readonly Counter MetadataRequests = Metrics.CreateCounter(
+        "dragonflow_controller_metadata_requests_total",
+        "Requests to the chassis' metadata proxy, by result: forwarded (Nova answered), refused (malformed, unknown asker, method), nova_failed (Nova unreachable or slow).",
+        new CounterConfiguration { LabelNames = ["chassis", "result"] });
+
     public static readonly Gauge LocalPorts = Metrics.CreateGauge(
         "dragonflow_controller_local_ports",
         "NB ports plugged into br-int on this chassis.",
@@ -135,6 +140,9 @@ public sealed class ControllerMetrics : IDisposable
     public void PacketIn(string app) => PacketIns.WithLabels(Chassis, app).Inc();
 
     public void Event(string kind) => Events.WithLabels(Chassis, kind).Inc();
+
+    /// <summary>One request of the metadata proxy, by its result (<see cref="MetadataService.MetadataResults"/>).</summary>
+    public void MetadataRequest(string result) => MetadataRequests.WithLabels(Chassis, result).Inc();
 
     /// <summary>Where the flows-per-table gauge reads its figures at each scrape (the flow installer).</summary>
     public void ReadFlowsFrom(Func<IReadOnlyDictionary<byte, (int Desired, int Installed)>> flowsPerTable)

@@ -15,6 +15,8 @@ public static class Tables
     public const byte ServicesClassification = 9;
     public const byte Arp = 10;
     public const byte Dhcp = 11;
+    public const byte MetadataService = 12;
+    public const byte MetadataServiceReply = 13;
     public const byte IngressNat = 15;
     public const byte L2Lookup = 17;
     public const byte L3Lookup = 20;

@@ -97,7 +97,13 @@ static class Views
             ["ip_address"] = a.IpAddress,
             ["mac_address"] = a.MacAddress ?? p.Macs.FirstOrDefault(),
         }).ToArray());
-        o["extra_dhcp_opts"] = new JsonArray();
+        o["extra_dhcp_opts"] = new JsonArray(p.ExtraDhcpOpts.Select(x => (JsonNode?)new JsonObject
+        {
+            ["opt_name"] = x.OptName,
+            ["opt_value"] = x.OptValue,
+            ["ip_version"] = x.IpVersion,
+        }).ToArray());
+        o["dns_name"] = p.DnsName;
         return o;
     }
 

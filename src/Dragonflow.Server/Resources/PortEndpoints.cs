@@ -123,6 +123,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var useDefaultGroup = groups is null && port.PortSecurityEnabled && !port.DeviceOwner.StartsWith(DeviceOwners.NetworkPrefix, StringComparison.Ordinal);
         port.SecurityGroups = useDefaultGroup ? [DefaultSecurityGroup.IdFor(port.Topic!)] : groups ?? [];
         port.AllowedAddressPairs = AddressPairs(body) ?? [];
+        port.ExtraDhcpOpts = ExtraDhcpOptionsInput.ForCreate(body) ?? [];
         CheckPortSecurity(port);
         // The default group is made only once the port's claims succeeded: a refused port leaves nothing.
         return await CreatePortAsync(Plugin, port, net, mac, fixedIps,
@@ -293,8 +294,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             port.BindingVnicType = VnicTypes.Contains(vnic) ? vnic : throw NeutronErrors.InvalidInput($"'{vnic}' is not in {string.Join(", ", VnicTypes)}");
         if (body.Body["binding:profile"] is { } profile and not JsonObject)
             throw NeutronErrors.InvalidInput($"'{profile.ToJsonString(ApiJson.Options)}' is not a dictionary");
-        _ = body.Array("extra_dhcp_opts");
-        _ = body.String("dns_name");
+        if (DnsNameInput.From(body) is { } dnsName) port.DnsName = dnsName;
         _ = body.String("qos_policy_id");
         _ = body.Bool("propagate_uplink_status");
     }
@@ -344,6 +344,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             port.SecurityGroups = groups;
         }
         if (AddressPairs(body) is { } pairs) port.AllowedAddressPairs = pairs;
+        if (ExtraDhcpOptionsInput.ForUpdate(body, port.ExtraDhcpOpts) is { } options) port.ExtraDhcpOpts = options;
         CheckPortSecurity(port);
 
         var requests = FixedIps(body);

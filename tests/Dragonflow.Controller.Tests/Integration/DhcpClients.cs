@@ -15,12 +15,20 @@ public sealed class DhcpClients : IDisposable
 {
     private readonly ScratchDirectory _dir = new("df-dhcp-");
     private readonly List<string> _pidFiles = [];
+    private readonly List<DaemonProcess> _daemons = [];
 
     public string Directory => _dir.Path;
 
     /// <summary>udhcpc from busybox: one attempt of up to <paramref name="tries"/> 1-s tries, quits as soon
     /// as bound (-n -q -f), so spare tries cost nothing when the first one works.</summary>
     public ProcessResult Udhcpc(VmNamespace vm, int tries = 10)
+    {
+        var script = UdhcpcScript(vm);
+        return vm.Namespace.Exec("udhcpc", ["-i", "eth0", "-n", "-q", "-f", "-t", tries.ToString(System.Globalization.CultureInfo.InvariantCulture), "-T", "1", "-A", "1", "-s", script],
+            timeout: TimeSpan.FromSeconds(tries * 2 + 10));
+    }
+
+    private string UdhcpcScript(VmNamespace vm)
     {
         var script = Path.Combine(Directory, "udhcpc-" + vm.Name + ".sh");
         File.WriteAllText(script, $$"""
@@ -38,8 +46,34 @@ public sealed class DhcpClients : IDisposable
             exit 0
             """);
         ProcessRunner.RunChecked("chmod", "700", script);
-        return vm.Namespace.Exec("udhcpc", ["-i", "eth0", "-n", "-q", "-f", "-t", tries.ToString(System.Globalization.CultureInfo.InvariantCulture), "-T", "1", "-A", "1", "-s", script],
-            timeout: TimeSpan.FromSeconds(tries * 2 + 10));
+        return script;
+    }
+
+    /// <summary>
+    /// udhcpc left running: it goes into the background once bound and renews on SIGUSR1 (a
+    /// unicast REQUEST from its address to the server, RFC 2131 §4.4.5). Stopped on dispose.
+    /// </summary>
+    public DaemonProcess UdhcpcDaemon(VmNamespace vm)
+    {
+        var script = UdhcpcScript(vm);
+        var pidFile = Path.Combine(Directory, "udhcpc-" + vm.Name + ".pid");
+        // Its daemon keeps the standard streams it inherited: they go to /dev/null, or the run would wait for them.
+        vm.Namespace.Exec("sh", ["-c", $"udhcpc -i eth0 -n -t 10 -T 1 -A 1 -s '{script}' -p '{pidFile}' </dev/null >/dev/null 2>&1"], timeout: TimeSpan.FromSeconds(30))
+            .EnsureSuccess();
+        // The pid file is written again by the background process once it forked: wait for a live pid.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var daemon = DaemonProcess.FromPidFile("udhcpc", pidFile);
+            if (daemon.IsRunning)
+            {
+                _daemons.Add(daemon);
+                return daemon;
+            }
+            daemon.Stop(); // the parent, gone: off the leftovers ledger
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"udhcpc is not running after binding ({pidFile})");
+            Thread.Sleep(50);
+        }
     }
 
     /// <summary>The variables udhcpc gave its script for <paramref name="reason"/> (bound, deconfig, ...).</summary>
@@ -86,6 +120,7 @@ public sealed class DhcpClients : IDisposable
 
     public void Dispose()
     {
+        foreach (var daemon in _daemons) daemon.Stop();
         // A daemonised dhclient lives on after its namespace is gone: stop it by the pid it recorded.
         foreach (var pidFile in _pidFiles)
         {

@@ -39,10 +39,10 @@ public sealed class DhcpTests(ITestOutputHelper output) : IAsyncLifetime
         });
     }
 
-    private async Task<ChassisUnderTest> AddChassisAsync()
+    private async Task<ChassisUnderTest> AddChassisAsync(string dnsDomain = "openstacklocal")
     {
         var chassis = await _s.AddChassisAsync(startController: false);
-        chassis.Options = chassis.Options with { Apps = ["l2", "tunneling", "dhcp", "aging"] };
+        chassis.Options = chassis.Options with { Apps = ["l2", "tunneling", "dhcp", "aging"], DnsDomain = dnsDomain };
         await chassis.StartControllerAsync();
         return chassis;
     }
@@ -92,6 +92,7 @@ public sealed class DhcpTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(DhcpIp, env["serverid"]);
         Assert.Equal("86400", env["lease"]);
         Assert.Equal($"172.16.0.0/16 10.0.0.254 0.0.0.0/0 {Gateway}", env["staticroutes"].Trim());
+        Assert.Equal("host-10-0-0-10", env["hostname"]); // Neutron's name for a port without dns_name
 
         // The server address answers ARP, so a unicast renewal can reach it.
         vm.Exec("ping", "-c", "1", "-W", "1", DhcpIp);
@@ -164,5 +165,88 @@ public sealed class DhcpTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.True(vm1.WaitForPing("10.0.0.22", TimeSpan.FromSeconds(10)), "vm1 -> vm2");
         Assert.True(vm2.WaitForPing("10.0.0.21", TimeSpan.FromSeconds(10)), "vm2 -> vm1");
+    }
+
+    [Fact]
+    public async Task A_ports_extra_options_dns_name_and_the_configured_domain_reach_udhcpc()
+    {
+        var b = await AddChassisAsync(dnsDomain: "cloud.example.");
+        var port = await _s.CreatePortAsync(_net, $"fa:16:3e:00:{_net.UniqueKey:x2}:30", "10.0.0.30");
+        await _s.Api.UpdateAsync<LogicalPort>(port.Id, p =>
+        {
+            p.DnsName = "web-1";
+            p.ExtraDhcpOpts =
+            [
+                new ExtraDhcpOption("tftp-server", "192.0.2.10"),
+                new ExtraDhcpOption("bootfile-name", "pxelinux.0"),
+                new ExtraDhcpOption("server-ip-address", "192.0.2.10"),
+                new ExtraDhcpOption("42", "192.0.2.123"), // NTP servers, by number
+                new ExtraDhcpOption("dns-server", "192.0.2.99"), // replaces the subnet's
+                new ExtraDhcpOption("bootfile-name", "grubx64.efi", IpVersion: 6), // for DHCPv6: not sent here
+                new ExtraDhcpOption("no-such-option", "x"),
+            ];
+        });
+        var vm = _s.Ovs.AddVm(b.Ovs, new VmOptions { Mac = port.Macs[0], IfaceId = port.Id });
+        await _s.WaitForStatusAsync(port.Id, "ACTIVE", b.Host);
+
+        var result = _clients.Udhcpc(vm);
+        Assert.True(result.Succeeded, result.ToString());
+        var env = _clients.UdhcpcEnv(vm, "bound");
+        Assert.Equal("10.0.0.30", env["ip"]);
+        Assert.Equal("web-1", env["hostname"]);
+        Assert.Equal("cloud.example", env["domain"]);
+        Assert.Equal("192.0.2.10", env["tftp"]);
+        Assert.Equal("pxelinux.0", env["bootfile"]);
+        Assert.Equal("192.0.2.10", env["siaddr"]);
+        Assert.Equal("192.0.2.123", env["ntpsrv"].Trim());
+        Assert.Equal("192.0.2.99", env["dns"].Trim());
+        // The subnet's host route is still there, and its options the port did not replace.
+        Assert.Contains("172.16.0.0/16 via 10.0.0.254", Routes(vm));
+        Assert.Equal(Gateway, env["router"]);
+        Assert.True(b.Log.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "no-such-option: unknown option name"), "the option that cannot be sent is logged");
+    }
+
+    [Fact]
+    public async Task A_lease_is_renewed_by_a_unicast_request_from_the_clients_address()
+    {
+        var (port, vm) = await VmAsync(_a, 40);
+        var client = _clients.UdhcpcDaemon(vm);
+        var bound = _clients.UdhcpcEnv(vm, "bound");
+        Assert.Equal("10.0.0.40", bound["ip"]);
+        int Acks() => _a.Log.Entries.Count(e => e.Message.Contains($"DHCP Request from port {port.Id}: Ack 10.0.0.40", StringComparison.Ordinal));
+        var acks = Acks();
+
+        Dragonflow.Testing.ProcessRunner.RunChecked("kill", "-USR1", client.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Poll.UntilAsync(() => _clients.UdhcpcEnv(vm, "renew").Count > 0, TimeSpan.FromSeconds(10), "udhcpc renewed its lease");
+        var renewed = _clients.UdhcpcEnv(vm, "renew");
+        Assert.Equal("10.0.0.40", renewed["ip"]);
+        Assert.Equal("86400", renewed["lease"]);
+        Assert.Equal(acks + 1, Acks());
+        Assert.True(client.IsRunning, "the client still holds its lease");
+        // Unicast: the client asked the server's address, whose MAC it learnt by ARP.
+        Assert.Contains("02:df:", vm.Exec("ip", "neigh", "show", DhcpIp).StdOut);
+    }
+
+    [Fact]
+    public async Task A_vm_on_a_vlan_provider_network_gets_its_lease_from_its_own_chassis()
+    {
+        var chassis = await _s.AddChassisAsync(startController: false);
+        chassis.Options = chassis.Options with { Apps = ["l2", "tunneling", "provider", "dhcp", "aging"], BridgeMappings = ["physnet1:br-phys1"] };
+        await chassis.StartControllerAsync();
+        var id = "net-" + Guid.NewGuid().ToString("n")[..8];
+        var vlan = await _s.Api.CreateAsync(new LogicalSwitch
+        {
+            Id = id, Topic = "tenant1", NetworkType = "vlan", PhysicalNetwork = "physnet1", SegmentationId = 300, Subnets = ["sub-" + id],
+            UniqueKey = await _s.Api.AllocateUniqueKeyAsync<LogicalSwitch>(),
+        });
+        await _s.Api.CreateAsync(new LogicalSubnet { Id = "sub-" + id, Topic = "tenant1", Lswitch = id, Cidr = "10.30.0.0/24", GatewayIp = "10.30.0.1", DhcpIp = "10.30.0.2" });
+        var port = await _s.CreatePortAsync(vlan, "fa:16:3e:30:00:05", "10.30.0.5");
+        var vm = _s.Ovs.AddVm(chassis.Ovs, new VmOptions { Mac = port.Macs[0], IfaceId = port.Id });
+        await _s.WaitForStatusAsync(port.Id, "ACTIVE", chassis.Host);
+
+        var result = _clients.Udhcpc(vm);
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Contains("inet 10.30.0.5/24", Addr(vm));
+        Assert.Equal("10.30.0.2", _clients.UdhcpcEnv(vm, "bound")["serverid"]);
     }
 }

@@ -17,8 +17,8 @@ namespace Dragonflow.Controller.Tests.Pipeline;
 /// </summary>
 public sealed class PipelineConformanceTests
 {
-    private static readonly string[] Proactive = ["l2", "tunneling", "dhcp", "l3_proactive", "dnat", "sg", "portsec", "provider"];
-    private static readonly string[] Reactive = ["l2", "tunneling", "dhcp", "l3_reactive", "dnat", "sg", "portsec", "provider"];
+    private static readonly string[] Proactive = ["l2", "tunneling", "dhcp", "l3_proactive", "dnat", "sg", "portsec", "provider", "metadata_service"];
+    private static readonly string[] Reactive = ["l2", "tunneling", "dhcp", "l3_reactive", "dnat", "sg", "portsec", "provider", "metadata_service"];
 
     [Fact]
     public void Every_flow_of_every_app_keeps_the_spec_and_every_table_is_used()

@@ -30,6 +30,7 @@ internal sealed class RichTopology
         Bridge.SetTunnel("geneve", 1);
         Bridge.SetNeededPort(PatchedBridge.Named("br-ex").IntegrationPatch, 9);
         Bridge.SetNeededPort(PatchedBridge.Named("br-vlan").IntegrationPatch, 10);
+        Bridge.SetNeededPort(Dragonflow.Controller.Apps.Metadata.MetadataAddress.InterfaceName, 11);
         Bridge.SetInterface("tap1", "vm1", 5);
         Bridge.SetInterface("tap6", "vm6", 7);
         Bridge.SetInterface("tap3", "vm3", 6);

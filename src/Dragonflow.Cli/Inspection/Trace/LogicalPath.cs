@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Dragonflow.Controller.Apps.Metadata;
 using Dragonflow.Model;
 
 namespace Dragonflow.Cli.Inspection.Trace;
@@ -57,6 +58,9 @@ public sealed class LogicalPath
         var egress = SecurityGroupCheck.Evaluate(_nb, source, "egress", packet.Destination, packet);
         if (!egress.Allowed) return Stop(source, sourceIp, "egress security group", Describe(source), egress.Reason, mac: NextHopMac(network, packet.Destination));
         Add("egress security group", egress.Group is null ? Describe(source) : "lsecgroup " + egress.Group.Id, egress.Reason);
+
+        if (MetadataRequest(packet))
+            return Metadata(source, sourceIp);
 
         // Where does it go: same network, a floating IP, or through a router.
         string? mac;
@@ -124,6 +128,30 @@ public sealed class LogicalPath
         Add("destination", Describe(destination), $"{toAddress} on network {(dstNetwork is null ? destination.Lswitch : Describe(dstNetwork))}, chassis {chassis}, {destination.Status}");
         return Done(source, sourceIp, destination, mac, $"delivered to port {Describe(destination)} on chassis {chassis}");
     }
+
+    /// <summary>TCP to 169.254.169.254:80: a request to the metadata service, answered on the port's own chassis.</summary>
+    private static bool MetadataRequest(PacketSpec packet) =>
+        packet.Destination.Equals(MetadataAddress.Ipv4) && packet.ProtocolNumber == IpProtocols.Tcp && packet.DestinationPort == MetadataAddress.Port;
+
+    private LogicalTrace Metadata(LogicalPort source, IPAddress sourceIp)
+    {
+        var chassis = source.Chassis is { Length: > 0 } c ? c : null;
+        var asker = PortKeyText(source);
+        if (chassis is null)
+            return Stop(source, sourceIp, "metadata", Describe(source), "the port is not bound to any chassis, so no metadata proxy serves it", mac: MetadataAddress.Mac.ToString());
+        Add("metadata", Describe(source),
+            $"{MetadataAddress.Ipv4}:{MetadataAddress.Port} is the metadata service (app metadata_service): the switch rewrites the source to {asker} " +
+            $"and hands the request to the proxy of chassis {chassis} on {MetadataAddress.InterfaceName}");
+        if (source.DeviceId.Length == 0)
+            return Stop(source, sourceIp, "metadata", Describe(source), "the port has no device_id: the proxy answers 404 (no instance to ask Nova about)", mac: MetadataAddress.Mac.ToString());
+        Add("metadata", "nova", $"the proxy asks Nova's metadata API as instance {source.DeviceId} of project {source.Topic} for {sourceIp} (X-Instance-ID, X-Tenant-ID, X-Forwarded-For, signed)");
+        return Done(source, sourceIp, null, MetadataAddress.Mac.ToString(), $"answered by the metadata proxy on chassis {chassis}");
+    }
+
+    private static string PortKeyText(LogicalPort port) =>
+        port.UniqueKey is > 0 and <= uint.MaxValue && MetadataAddress.ForPortKey((uint)port.UniqueKey) is { } a
+            ? $"{a} (port key {port.UniqueKey})"
+            : $"no address (port key {port.UniqueKey} cannot be named: the request is dropped)";
 
     /// <summary>The router hop towards <paramref name="to"/>: an interface subnet, an extra route, or the external gateway (target null).</summary>
     private (LogicalRouter Router, LogicalPort? Target, string Via)? Route(LogicalSwitch from, IPAddress to, out string reason)

@@ -162,6 +162,15 @@ public static partial class OpenFlowPath
                         + (f.Owner is null ? "" : $" for {f.Owner}") + (to is null ? ", to every chassis of the network" : $", towards chassis {to}")
                         + $" by table {f.Table} ({f.TableName}), {f.App}");
                 }
+                else if (bridge.NeededPortAt(port) == Dragonflow.Controller.Apps.Metadata.MetadataAddress.InterfaceName)
+                {
+                    var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
+                        .LastOrDefault(x => x.Success)?.Groups["ip"].Value;
+                    var key = source is null || !System.Net.IPAddress.TryParse(source, out var asker) ? null : Dragonflow.Controller.Apps.Metadata.MetadataAddress.PortKeyOf(asker);
+                    var port0 = key is null ? null : nb.Ports.Values.FirstOrDefault(p => p.UniqueKey == key);
+                    outcomes.Add($"sent to the metadata proxy through {Dragonflow.Controller.Apps.Metadata.MetadataAddress.InterfaceName} (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}"
+                        + (source is null ? "" : $", with source {source}{(port0 is null ? "" : $" naming {owners.Describe(FlowOwner.Port(port0.Id))}")}"));
+                }
                 else if (bridge.NeededPortAt(port) is not null)
                 {
                     var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
@@ -269,7 +278,7 @@ public static partial class OpenFlowPath
         var bridge = new BridgePorts();
         foreach (var iface in interfaces.Where(i => i.HasOfport))
         {
-            if (iface.Type == "patch")
+            if (iface.Type == "patch" || (iface.Type == "internal" && iface.IfaceId is null)) // patches and the apps' internal ports
             {
                 bridge.SetNeededPort(iface.Name, (uint)iface.Ofport!.Value);
                 continue;

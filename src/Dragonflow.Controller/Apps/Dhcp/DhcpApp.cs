@@ -15,7 +15,8 @@ namespace Dragonflow.Controller.Apps.Dhcp;
 /// port without DHCP gets nothing. The answer is computed from the NB cache alone (no lease
 /// state: a port's address is its Neutron fixed IP) and sent back out of the asking port.
 /// DISCOVER → OFFER; REQUEST → ACK, or NAK when it asks for another address; INFORM → ACK
-/// without a lease; RELEASE and DECLINE are logged. Table 10 answers ARP for the server
+/// without a lease; RELEASE and DECLINE are logged. A renewal (REQUEST from ciaddr, unicast) is
+/// answered like any REQUEST. Table 10 answers ARP for the server
 /// address so that unicast renewals reach us.
 ///
 /// A token bucket per port bounds what one VM can make the controller do; malformed packets
@@ -66,11 +67,13 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
     public override void OnPortChanged(string portId)
     {
         if (!Context.Bridge.LocalPorts.TryGetValue(portId, out var ofport) || PortView.Resolve(Context, portId) is not { } p ||
-            DhcpLease.For(p, Context.Nb.Subnets) is not { } lease)
+            LeaseOf(p) is not { } lease)
         {
             Clear(FlowOwner.Port(portId));
             return;
         }
+        foreach (var refused in lease.Refused)
+            Context.Logger.LogWarning("extra DHCP option of port {PortId} not sent: {Reason}", portId, refused);
         Set(FlowOwner.Port(portId),
         [
             new DesiredFlow(Tables.Dhcp, Bands.LocalPort.Priority, Match.Of(MatchField.InPort(ofport)),
@@ -108,7 +111,7 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
             }
             return;
         }
-        if (PortView.Resolve(Context, portId) is not { } port || DhcpLease.For(port, Context.Nb.Subnets) is not { } lease) return;
+        if (PortView.Resolve(Context, portId) is not { } port || LeaseOf(port) is not { } lease) return;
         if (request.Type is DhcpMessageType.Release or DhcpMessageType.Decline)
             Context.Logger.LogInformation("DHCP {Request} from port {PortId} for {Address}", request.Type, portId, request.RequestedIp ?? request.ClientIp);
         if (Answer(request, port, lease) is { } reply)
@@ -118,6 +121,13 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
             Context.Logger.LogInformation("DHCP {Request} from port {PortId}: {Reply} {Address}", request.Type, portId, reply.Type, reply.YourIp);
         }
     }
+
+    private DhcpLease? LeaseOf(PortView port) =>
+        DhcpLease.For(port, Context.Nb.Subnets, Context.DnsDomain, Context.MetadataService ? HasNoRouter : null);
+
+    /// <summary>A subnet no router interface is on: its VMs reach the metadata address only through a host route (Neutron's isolated metadata).</summary>
+    private bool HasNoRouter(Dragonflow.Model.LogicalSubnet subnet) =>
+        !Context.Nb.Ports.Values.Any(p => p.DeviceOwner == Dragonflow.Model.DeviceOwners.RouterInterface && p.Ips.Any(i => i.SubnetId == subnet.Id));
 
     /// <summary>The reply to <paramref name="request"/> (RFC 2131 §4.3), or null when none is due.</summary>
     public static DhcpReply? Answer(DhcpRequest request, PortView port, DhcpLease lease)
@@ -146,7 +156,7 @@ public sealed class DhcpApp(ChassisContext context) : ControllerApp(context)
 
     private static DhcpReply Reply(DhcpMessageType type, DhcpRequest request, DhcpLease lease, IPAddress yiaddr, IReadOnlyList<DhcpOption> options) =>
         new(type, request.TransactionId, request.Flags, type == DhcpMessageType.Nak ? IPAddress.Any : request.ClientIp, yiaddr,
-            request.RelayIp, request.ClientMac, lease.ServerMac, lease.ServerIp, options);
+            request.RelayIp, request.ClientMac, lease.ServerMac, lease.ServerIp, options, type == DhcpMessageType.Nak ? null : lease.NextServer);
 
     private string? PortOf(uint ofport)
     {

@@ -21,7 +21,8 @@ public sealed record DhcpReply(
     MacAddress ClientMac,
     MacAddress ServerMac,
     IPAddress ServerIp,
-    IReadOnlyList<DhcpOption> Options)
+    IReadOnlyList<DhcpOption> Options,
+    IPAddress? NextServer = null)
 {
     /// <summary>RFC 1542 §3.3 / old clients: a BOOTP message is at least 300 bytes.</summary>
     public const int MinBootpSize = 300;
@@ -64,6 +65,7 @@ public sealed record DhcpReply(
         BinaryPrimitives.WriteUInt16BigEndian(b[10..], Flags);
         ClientIp.TryWriteBytes(b[12..16], out _);
         YourIp.TryWriteBytes(b[16..20], out _);
+        NextServer?.TryWriteBytes(b[20..24], out _); // siaddr: the boot server (PXE)
         RelayIp.TryWriteBytes(b[24..28], out _);
         ClientMac.Write(b[28..]);
         BinaryPrimitives.WriteUInt32BigEndian(b[DhcpRequest.BootpFixed..], DhcpRequest.MagicCookie);

@@ -27,6 +27,7 @@ static class ControllerVerb
                 Apps = config.AppsList,
                 ExternalBridge = config.ExternalBridge,
                 BridgeMappings = config.BridgeMappings,
+                EnableChassisAsGateway = config.EnableChassisAsGateway,
                 ReportInterval = config.ReportInterval,
                 Nb = NbConnection.OptionsFrom(config),
                 MetricsListen = config.MetricsListen,

@@ -24,6 +24,7 @@ public static class AppCatalog
         ["dnat"] = c => new Dnat.DnatApp(c),
         ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
         ["provider"] = c => new Provider.ProviderApp(c),
+        ["snat"] = c => new Snat.SnatApp(c),
     };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);

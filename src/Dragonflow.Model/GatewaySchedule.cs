@@ -14,9 +14,13 @@ namespace Dragonflow.Model;
 /// </summary>
 public static class GatewaySchedule
 {
-    /// <summary>True if the router needs a gateway chassis: up, with an external gateway and SNAT on.</summary>
+    /// <summary>
+    /// True if the router needs a gateway chassis: up, with an external gateway. With SNAT off
+    /// too: its traffic is routed out untranslated through the gateway chassis, which alone
+    /// answers for the router's gateway port on the external network.
+    /// </summary>
     public static bool NeedsGateway(LogicalRouter router) =>
-        router.AdminStateUp && router.ExternalGatewayInfo is { EnableSnat: true, NetworkId.Length: > 0 };
+        router.AdminStateUp && router.ExternalGatewayInfo is { NetworkId.Length: > 0 };
 
     /// <summary>The router's gateway chassis, first choice first; empty when none qualifies (or it needs none).</summary>
     public static IReadOnlyList<string> For(LogicalRouter router, LogicalSwitch? externalNetwork, IEnumerable<Chassis> chassis)

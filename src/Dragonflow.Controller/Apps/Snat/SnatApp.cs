@@ -156,6 +156,7 @@ public sealed class SnatApp(ChassisContext context) : ControllerApp(context)
     private IEnumerable<DesiredFlow> GatewayFlows(SnatRouter r)
     {
         var patch = _external.Patch!.Value;
+        foreach (var flow in SnatFlows.FromExternalBridge(r, patch)) yield return flow;
         yield return SnatFlows.GatewayArp(r, _chassisMac);
         if (r.Snat) yield return SnatFlows.Reply(r);
         var nextHopMac = r.NextHop is { } hop ? _nextHops.MacOf(hop) : null;
@@ -192,10 +193,10 @@ public sealed class SnatApp(ChassisContext context) : ControllerApp(context)
         return -1;
     }
 
-    /// <summary>The classifier from the external bridge (shared with dnat) and one ARP-reply learner per next hop in use.</summary>
+    /// <summary>The classifier of ARP replies to this chassis from the external bridge and one ARP-reply learner per next hop in use.</summary>
     private void ComputeShared()
     {
-        if (_external.Patch is { } patch && _served.Count > 0) Set(ExternalPatchOwner, [SnatFlows.FromExternalBridge(patch)]);
+        if (_external.Patch is { } patch && _served.Count > 0) Set(ExternalPatchOwner, [SnatFlows.ArpRepliesToChassis(_chassisMac, patch)]);
         else Clear(ExternalPatchOwner);
         Set(NextHopsOwner, _served.Values.Select(r => r.NextHop).OfType<IPAddress>().Distinct()
             .Select(hop => SnatFlows.LearnNextHop(hop, _chassisMac)).ToList());

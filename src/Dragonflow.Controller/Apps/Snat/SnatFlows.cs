@@ -25,9 +25,9 @@ public static class SnatFlows
     /// <summary>The priority bands of snat, table by table.</summary>
     public static class Bands
     {
-        /// <summary>Same key as dnat's classifier: either app may hold it.</summary>
+        /// <summary>Above dnat's catch-all on the same patch, below the provider app's physical networks.</summary>
         public static readonly PriorityBand FromExternalBridge =
-            PriorityBand.At(Tables.IngressClassification, "from the external bridge", Priorities.Medium, SharedBy.InPort);
+            PriorityBand.At(Tables.IngressClassification, "from the external bridge to a router's gateway", Priorities.Medium + 10);
 
         /// <summary>Above tunneling's bands: a router's MAC is no port's, the matches never meet.</summary>
         public static readonly PriorityBand FromTunnel = PriorityBand.At(Tables.IngressClassification, "from a tunnel to a router, on its gateway", Priorities.VeryHigh);
@@ -47,8 +47,19 @@ public static class SnatFlows
         public static IReadOnlyList<PriorityBand> All { get; } = [FromExternalBridge, FromTunnel, GatewayAddress, NextHopArp, ToGateway, Snat, UnSnat];
     }
 
-    public static DesiredFlow FromExternalBridge(uint patchPort) =>
-        new(Tables.IngressClassification, Bands.FromExternalBridge.Priority, Match.Of(MatchField.InPort(patchPort)),
+    /// <summary>Table 0: from the external bridge, what is for the router's gateway port (its MAC, or ARP for its address) goes to table 15.</summary>
+    public static IEnumerable<DesiredFlow> FromExternalBridge(SnatRouter r, uint patchPort) =>
+    [
+        new(Tables.IngressClassification, Bands.FromExternalBridge.Priority,
+            Match.Of(MatchField.InPort(patchPort), MatchField.EthDst(r.GatewayMac)), InstructionSet.Of(Instruction.Goto(Tables.IngressNat))),
+        new(Tables.IngressClassification, Bands.FromExternalBridge.Priority,
+            Match.Of([MatchField.InPort(patchPort), .. ArpReply.RequestFor(r.GatewayIp)]), InstructionSet.Of(Instruction.Goto(Tables.IngressNat))),
+    ];
+
+    /// <summary>Table 0: ARP replies to this chassis' own MAC (its probes for the next hop) go to table 15.</summary>
+    public static DesiredFlow ArpRepliesToChassis(MacAddress chassisMac, uint patchPort) =>
+        new(Tables.IngressClassification, Bands.FromExternalBridge.Priority,
+            Match.Of(MatchField.InPort(patchPort), MatchField.EthType(Arp), MatchField.Exact(OxmFields.ArpOp, 2), MatchField.Exact(OxmFields.ArpTha, chassisMac.Value)),
             InstructionSet.Of(Instruction.Goto(Tables.IngressNat)));
 
     private static MatchField SubnetSource(L3Interface i) => MatchField.Ip(OxmFields.Ipv4Src, i.Subnet, i.PrefixLength);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Dragonflow.Testing;
 using Dragonflow.Model;
 using Dragonflow.Testing.NorthDb;
 using Dragonflow.Testing.Sandbox;
@@ -32,7 +34,7 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
         try
         {
             var cloud = await SnatCloud.CreateAsync(s, ext);
-            var (_, vm1) = await cloud.VmAsync(cloud.Compute, "fa:16:3e:10:00:0a", VmIp);
+            var (p1, vm1) = await cloud.VmAsync(cloud.Compute, "fa:16:3e:10:00:0a", VmIp);
             var (p2, vm2) = await cloud.VmAsync(cloud.Compute, "fa:16:3e:10:00:0b", "10.1.0.11");
             await cloud.CreateFloatingIpAsync("172.24.4.20", "fa:16:3e:aa:00:20", p2);
             using var server = TcpProbe.Start(ext.Namespace, ExternalPort, TcpProbe.Peer);
@@ -44,6 +46,23 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
             var active = cloud.Gateway(cloud.Schedule()[0]);
             Assert.Contains("nat(src=" + RouterGatewayIp + ")", active.Ovs.Ofctl("dump-flows", "br-int", "table=31"), StringComparison.Ordinal);
             Assert.Contains(RouterGatewayIp, active.Ovs.Appctl("dpctl/dump-conntrack"), StringComparison.Ordinal);
+
+            // status names the active gateway; trace follows the packet through the tunnel to it and out, SNATed.
+            var config = cloud.Compute.WriteConfig(Path.Combine(cloud.Compute.Ovs.RunDirectory, "df.ini"));
+            await Poll.UntilAsync(async () =>
+            {
+                var status = await DragonflowCli.RunAsync(["status", "--config", config, "-f", "json"], TimeSpan.FromSeconds(60));
+                var router = JsonNode.Parse(status.Stdout)!["routers"]!.AsArray().Single()!;
+                return (string?)router["active"] == active.Host && router["gateway_chassis"]!.AsArray().Count == 2;
+            }, Deadline, "status naming the active gateway chassis");
+            var trace = await DragonflowCli.RunAsync(["trace", "--from", p1.Id, "--to", ExternalGateway, "--proto", "tcp", "--dport", ExternalPort.ToString(CultureInfo.InvariantCulture),
+                "--config", config, "--unixctl", cloud.Compute.Ovs.VswitchdControlPath,
+                "--chassis-ovs", $"{active.Host}={active.Ovs.DbRemote},{active.Ovs.VswitchdControlPath}", "-f", "json"], TimeSpan.FromSeconds(60));
+            Assert.Equal(0, trace.ExitCode);
+            var traced = JsonNode.Parse(trace.Stdout)!;
+            Assert.Equal([cloud.Compute.Host, active.Host], traced["open_flow"]!.AsArray().Select(h => (string?)h!["chassis"]));
+            Assert.Contains($"gateway chassis {active.Host}", (string?)traced["open_flow"]![0]!["verdict"] ?? "", StringComparison.Ordinal);
+            Assert.Contains("with source " + RouterGatewayIp, (string)traced["verdict"]!, StringComparison.Ordinal);
 
             // enable_snat = false: routed without translation; the outside routes the tenant subnet back via the router.
             ext.Namespace.ExecChecked("ip", "route", "add", "10.1.0.0/24", "via", RouterGatewayIp);

@@ -6,9 +6,10 @@ namespace Dragonflow.Model;
 /// controller, the API server and <c>dragonflow status</c> compute the same list and nothing
 /// is written for it. The candidates are the chassis with
 /// <see cref="Chassis.EnableChassisAsGateway"/> whose external bridge reaches the external
-/// network's physical network, ordered by name; each router starts the list at its own place
-/// (a stable hash of its id), so the first choice is spread across the gateways, and a
-/// gateway that joins or leaves moves only the routers it lands on or held. Liveness is not an
+/// network's physical network, ordered by a stable hash of (router, chassis), highest first
+/// (rendezvous hashing): the first choice is spread evenly across the gateways, and a gateway
+/// that joins or leaves moves only the routers whose first choice it becomes or was; the
+/// others keep their order. Liveness is not an
 /// input: the datapath picks the first live gateway of the list (BFD), so the list does not
 /// change when a chassis fails, and a returning chassis takes its routers back.
 /// </summary>
@@ -27,25 +28,30 @@ public static class GatewaySchedule
     {
         if (!NeedsGateway(router)) return [];
         var physnet = externalNetwork?.PhysicalNetwork;
-        var candidates = chassis
+        return chassis
             .Where(c => c.EnableChassisAsGateway && (string.IsNullOrEmpty(physnet) || c.ExternalPhysicalNetworks.Contains(physnet)))
             .Select(c => c.Id)
-            .Order(StringComparer.Ordinal)
+            .OrderByDescending(c => Weight(router.Id, c))
+            .ThenBy(c => c, StringComparer.Ordinal)
             .ToList();
-        if (candidates.Count == 0) return [];
-        var first = (int)(StableHash(router.Id) % (uint)candidates.Count);
-        return [.. candidates.Skip(first), .. candidates.Take(first)];
     }
 
-    /// <summary>FNV-1a over the id's UTF-16 code units: the same on every process and platform (string.GetHashCode is randomised).</summary>
-    private static uint StableHash(string text)
+    /// <summary>
+    /// FNV-1a (64-bit) over "router/chassis" as UTF-16 code units, then a final mix so that
+    /// ids differing only at the end still spread: the same on every process and platform
+    /// (string.GetHashCode is randomised).
+    /// </summary>
+    private static ulong Weight(string router, string chassis)
     {
-        var hash = 2166136261u;
-        foreach (var c in text)
+        var hash = 14695981039346656037UL;
+        foreach (var c in router + "/" + chassis)
         {
             hash ^= c;
-            hash *= 16777619u;
+            hash *= 1099511628211UL;
         }
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdUL;
+        hash ^= hash >> 33;
         return hash;
     }
 }

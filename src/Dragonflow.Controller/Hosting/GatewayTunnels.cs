@@ -17,6 +17,9 @@ internal sealed class GatewayTunnels(ControllerOptions options, NbCache nb, Open
     private IReadOnlyDictionary<string, PortSpec> _applied = new Dictionary<string, PortSpec>();
     private Task _writing = Task.CompletedTask;
 
+    /// <summary>Set by a failed write (background), read by the loop: the next reconciliation writes again.</summary>
+    private volatile bool _retry;
+
     /// <summary>The ports NB asks for, by name.</summary>
     public IReadOnlyDictionary<string, PortSpec> Desired()
     {
@@ -47,7 +50,9 @@ internal sealed class GatewayTunnels(ControllerOptions options, NbCache nb, Open
     public void Reconcile()
     {
         var desired = Desired();
-        if (desired.Count == _applied.Count && desired.Keys.All(_applied.ContainsKey)) return;
+        var retry = _retry;
+        _retry = false;
+        if (!retry && desired.Count == _applied.Count && desired.Keys.All(_applied.ContainsKey)) return;
         _applied = desired;
         _writing = _writing.ContinueWith(_ => ApplyAsync(desired), stop, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
     }
@@ -66,8 +71,8 @@ internal sealed class GatewayTunnels(ControllerOptions options, NbCache nb, Open
         }
         catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
         {
-            // Retried by the next change; a full sync every few minutes brings one at the latest.
-            _applied = new Dictionary<string, PortSpec>();
+            // Retried at the next batch of the loop (every heartbeat at the latest).
+            _retry = true;
             log.LogWarning("BFD tunnel ports not brought up to date: {Error}", e.Message);
         }
     }

@@ -10,7 +10,7 @@ namespace Dragonflow.Controller.Apps.Snat;
 /// <summary>
 /// The snat flows. On every chassis, table 20 sends what no router flow took from a router's
 /// subnet to the router's gateway chassis: through the BFD tunnels, the first live gateway
-/// chosen by the switch (<see cref="Bundle"/>, active_backup), or to table 31 on the first
+/// chosen by the switch (<see cref="BundleOutput"/>, active_backup), or to table 31 on the first
 /// gateway itself. On a gateway chassis, table 0 takes such packets from the tunnels (a
 /// router interface's MAC as destination), table 31 SNATs them (conntrack, the router's
 /// zone) and sends them out of the patch to the external bridge; table 15 answers ARP for the
@@ -74,7 +74,7 @@ public static class SnatFlows
     public static DesiredFlow ToGateway(L3Interface i, ulong segment, IReadOnlyList<ushort> tunnels) =>
         new(Tables.L3Lookup, Bands.ToGateway.Priority,
             Match.Of(MatchField.Metadata(i.NetworkKey), MatchField.EthType(Ipv4), SubnetSource(i)),
-            InstructionSet.Apply([new SetField(MatchField.TunnelId(segment)), new Bundle { Members = tunnels }]));
+            InstructionSet.Apply([new SetField(MatchField.TunnelId(segment)), new BundleOutput { Members = tunnels }]));
 
     /// <summary>Table 0 on a gateway: from a tunnel, the network's key and a router interface's MAC: SNAT.</summary>
     public static DesiredFlow FromTunnel(uint tunnel, L3Interface i, ulong segment) =>

@@ -3,7 +3,7 @@ using Dragonflow.OpenFlow.Protocol;
 
 namespace Dragonflow.OpenFlow.Actions;
 
-/// <summary>How <see cref="Bundle"/> chooses among its live members (NX_BD_ALG_*).</summary>
+/// <summary>How <see cref="BundleOutput"/> chooses among its live members (NX_BD_ALG_*).</summary>
 public enum BundleAlgorithm : ushort
 {
     /// <summary>The first live member, in the order given.</summary>
@@ -13,7 +13,7 @@ public enum BundleAlgorithm : ushort
     HighestRandomWeight = 1,
 }
 
-/// <summary>What <see cref="Bundle"/> hashes (NX_HASH_FIELDS_*); active_backup ignores it.</summary>
+/// <summary>What <see cref="BundleOutput"/> hashes (NX_HASH_FIELDS_*); active_backup ignores it.</summary>
 public enum BundleHashFields : ushort
 {
     EthSrc = 0,
@@ -26,7 +26,7 @@ public enum BundleHashFields : ushort
 /// the members it considers alive — a tunnel port with BFD is alive while BFD says it
 /// forwards — so the choice follows a failure without the controller. No live member: dropped.
 /// </summary>
-public sealed record Bundle : OfAction
+public sealed record BundleOutput : OfAction
 {
     public const ushort Subtype = 12;
     private const int FixedSize = 32;
@@ -55,14 +55,14 @@ public sealed record Bundle : OfAction
         for (var i = 0; i < Members.Count; i++) BinaryPrimitives.WriteUInt16BigEndian(dst[(FixedSize + 2 * i)..], Members[i]);
     }
 
-    internal static Bundle Read(ReadOnlySpan<byte> a)
+    internal static BundleOutput Read(ReadOnlySpan<byte> a)
     {
         ProtocolThrow.Need(a, FixedSize, "bundle action");
         var count = BinaryPrimitives.ReadUInt16BigEndian(a[20..]);
         ProtocolThrow.Need(a, FixedSize + 2 * count, "bundle members");
         var members = new ushort[count];
         for (var i = 0; i < count; i++) members[i] = BinaryPrimitives.ReadUInt16BigEndian(a[(FixedSize + 2 * i)..]);
-        return new Bundle
+        return new BundleOutput
         {
             Algorithm = (BundleAlgorithm)BinaryPrimitives.ReadUInt16BigEndian(a[10..]),
             Fields = (BundleHashFields)BinaryPrimitives.ReadUInt16BigEndian(a[12..]),
@@ -79,7 +79,7 @@ public sealed record Bundle : OfAction
         return $"bundle({fields},{Basis},{algorithm},ofport,members:{string.Join(",", Members)})";
     }
 
-    public bool Equals(Bundle? other) =>
+    public bool Equals(BundleOutput? other) =>
         other is not null && Algorithm == other.Algorithm && Fields == other.Fields && Basis == other.Basis && Members.SequenceEqual(other.Members);
 
     public override int GetHashCode() => HashCode.Combine(Algorithm, Fields, Basis, Members.Count);

@@ -8,7 +8,8 @@
 #   - a demo topology made through the Neutron API with the openstack CLI: two tenant
 #     networks and a VLAN network (on the physical network the external namespace's bridge
 #     also carries), a router between them, an external network with a floating IP, security
-#     groups, six VMs (namespaces) over both chassis that take DHCP leases,
+#     groups, six VMs (namespaces) over both chassis that take DHCP leases; chassis-2 is the
+#     gateway chassis that SNATs the router's traffic of VMs without a floating IP,
 # then prints the topology, the leases and a ping matrix checked against what is expected.
 #
 #   ./run.sh          bring it up and keep it running until Ctrl-C, then remove everything
@@ -22,7 +23,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 cd "$ROOT"
 RUN=$ROOT/var/run
 API=127.0.0.1:9696
-APPS_LIST=l2,l3_proactive,dhcp,dnat,sg,portsec,aging,tunneling,provider
+APPS_LIST=l2,l3_proactive,dhcp,dnat,snat,sg,portsec,aging,tunneling,provider
 # shellcheck source=scripts/run/state.sh
 source scripts/run/state.sh
 # shellcheck source=scripts/run/sandbox.sh
@@ -229,7 +230,7 @@ done
 step_done
 
 # ---- 10. pings -----------------------------------------------------------------------------
-step "Pinging every VM from every VM, and the floating IP from outside"
+step "Pinging every VM from every VM, the floating IP from outside, and the outside from $SNAT_VM (SNAT)"
 run_ping_matrix
 step_done
 
@@ -251,6 +252,8 @@ cat <<TXT
   ip netns exec ${VM_NS[vm3]} ping ${VM_IP[vm4]}                 # vm3 -> vm4
   ip netns exec ${VM_NS[vm5]} ping ${VM_IP[vm6]}                 # vm5 -> vm6 over VLAN $DEMO_VLAN_ID
   ip netns exec $(external_ns) ping $FIP_ADDRESS                 # outside -> floating IP of $FIP_VM
+  ip netns exec ${VM_NS[$SNAT_VM]} ping $EXTERNAL_GW                 # $SNAT_VM (no floating IP) -> outside, SNAT on chassis-2
+  ./dragonflow status --config $RUN/server.ini            # chassis, ports, each router's active gateway chassis
   ./dragonflow db ls lport --config $RUN/server.ini       # the NB database
   OVS_RUNDIR=$RUN/ch1 ovs-ofctl -O OpenFlow13 dump-flows br-int   # chassis-1's flows
   logs: $RUN/server.log, $RUN/controller-1.log, $RUN/controller-2.log

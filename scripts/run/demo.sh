@@ -22,6 +22,7 @@ declare -A NETWORK_PHYSICAL=([demo-vlan]=1)
 # The one ingress rule of each demo group that matters to ping: ICMP from this prefix.
 declare -A GROUP_ICMP_FROM=([demo-open]=0.0.0.0/0 [demo-blue-only]=10.10.1.0/24)
 FIP_VM=vm1
+SNAT_VM=vm3   # no floating IP, on chassis-1 (not a gateway): reaches the outside through chassis-2's SNAT
 declare -A VM_PORT VM_MAC VM_IP VM_NS
 FIP_ADDRESS=""
 
@@ -164,6 +165,8 @@ run_ping_matrix() {
   done
   ping_pair "$(external_ns)" "$FIP_ADDRESS" 8 "$RUN/ping/external-$FIP_VM" &
   pids+=($!)
+  ping_pair "${VM_NS[$SNAT_VM]}" "$EXTERNAL_GW" 8 "$RUN/ping/$SNAT_VM-outside" &
+  pids+=($!)
   wait "${pids[@]}"  # not a bare `wait`: that would wait for the server and controllers too
 }
 
@@ -194,6 +197,13 @@ print_ping_matrix() {
     done
     echo
   done
+  got=$(cat "$RUN/ping/$SNAT_VM-outside" 2>/dev/null || echo fail)
+  want=ok
+  app_runs snat || want="fail: the snat app (gateway chassis) does not run in this build"
+  mark=""
+  [ "${want%%:*}" = fail ] && { mark="*"; EXPECTED_FAILURES+=("$SNAT_VM -> outside: ${want#fail: }"); }
+  if [ "$got" != "${want%%:*}" ]; then mark="!"; MISMATCHES=$((MISMATCHES + 1)); fi
+  printf '  %-10s%s\n' "$SNAT_VM" "-> outside $EXTERNAL_GW (no floating IP: SNAT on the gateway chassis): $([ "$got" = ok ] && echo ok || echo no)$mark"
   echo "  ok = replied, no = no reply; * = expected to fail, ! = NOT what was expected"
   for line in "${EXPECTED_FAILURES[@]}"; do echo "  expected to fail: $line"; done
   if [ "$MISMATCHES" -eq 0 ]; then

@@ -155,6 +155,7 @@ local_ip = $(chassis_ip "$i")
 integration_bridge = br-int
 external_bridge = br-ex
 bridge_mappings = public:br-ex,$PHYSNET:br-ex
+enable_chassis_as_gateway = $([ "$i" = 2 ] && echo true || echo false)
 datapath_type = netdev
 ovsdb_connection = unix:$(chassis_dir "$i")/db.sock
 of_listen = unix:$(chassis_dir "$i")/df-of.sock

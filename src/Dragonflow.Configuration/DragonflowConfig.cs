@@ -43,6 +43,7 @@ public sealed class DragonflowConfig(
     public string IntegrationBridge => GetRequired(OptionCatalog.Df, "integration_bridge");
     public string ExternalBridge => GetRequired(OptionCatalog.Df, "external_bridge");
     public IReadOnlyList<string> BridgeMappings => GetList(OptionCatalog.Df, "bridge_mappings");
+    public bool EnableChassisAsGateway => GetBool(OptionCatalog.Df, "enable_chassis_as_gateway");
     public string DatapathType => GetRequired(OptionCatalog.Df, "datapath_type");
     public string OvsdbConnection => GetRequired(OptionCatalog.Df, "ovsdb_connection");
     public string OfListen => GetRequired(OptionCatalog.Df, "of_listen");

@@ -57,6 +57,7 @@ public static class OptionCatalog
         new(Df, "integration_bridge", OptionKind.String, "br-int", "OVS bridge the VMs are plugged into."),
         new(Df, "external_bridge", OptionKind.String, "br-ex", "OVS bridge that carries external (floating IP) traffic."),
         new(Df, "bridge_mappings", OptionKind.List, "public:br-ex", "physical_network:bridge pairs."),
+        new(Df, "enable_chassis_as_gateway", OptionKind.Boolean, "false", "Offer this chassis as a gateway that SNATs routers' outbound traffic (with a mapping for the external network)."),
         new(Df, "datapath_type", OptionKind.Choice, "system", "OVS datapath of the bridges the controller creates.", ["system", "netdev"]),
         new(Df, "ovsdb_connection", OptionKind.Connection, "unix:/var/run/openvswitch/db.sock", "Where the local ovsdb-server listens."),
         new(Df, "of_listen", OptionKind.Connection, "tcp:127.0.0.1:6653", "Where the controller listens for OpenFlow connections from the switch."),

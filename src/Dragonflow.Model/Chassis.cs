@@ -11,6 +11,15 @@ public sealed class Chassis : NbObject
     public string? ExternalHostIp { get; set; }
 
     /// <summary>
+    /// [df] enable_chassis_as_gateway: the chassis offers itself to SNAT routers' outbound
+    /// traffic (<see cref="GatewaySchedule"/>).
+    /// </summary>
+    public bool EnableChassisAsGateway { get; set; }
+
+    /// <summary>The physical networks its external bridge reaches ([df] bridge_mappings): a gateway serves only external networks on one of them (or on none).</summary>
+    public List<string> ExternalPhysicalNetworks { get; set; } = [];
+
+    /// <summary>
     /// Seconds since the Unix epoch of the controller's last heartbeat (upstream's service
     /// last_seen_up); null if its controller never reported. Written every
     /// <see cref="ReportInterval"/> seconds, so readers judge liveness without its configuration.
@@ -25,7 +34,8 @@ public sealed class Chassis : NbObject
 
     /// <summary>True when only the heartbeat fields differ: the topology the apps use is the same.</summary>
     public bool SameTopologyAs(Chassis other) =>
-        Id == other.Id && Ip == other.Ip && ExternalHostIp == other.ExternalHostIp && TunnelTypes.SequenceEqual(other.TunnelTypes);
+        Id == other.Id && Ip == other.Ip && ExternalHostIp == other.ExternalHostIp && TunnelTypes.SequenceEqual(other.TunnelTypes) &&
+        EnableChassisAsGateway == other.EnableChassisAsGateway && ExternalPhysicalNetworks.SequenceEqual(other.ExternalPhysicalNetworks);
 }
 
 /// <summary>A controller's view of its own connections, written with each heartbeat.</summary>

@@ -13,6 +13,14 @@ public class PipelineVerbTests
     static readonly IReadOnlyList<string> AppNames = [.. AppCatalog.Declarations().Select(a => a.Id.Name)];
 
     [Fact]
+    public void Every_app_of_the_catalogue_has_its_own_cookie_id_and_name()
+    {
+        var apps = AppCatalog.Declarations();
+        Assert.Equal(apps.Count, apps.Select(a => a.Id.Value).Distinct().Count());
+        Assert.Equal(apps.Count, AppNames.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public void The_checked_in_pipeline_page_is_the_generated_one()
     {
         var path = Path.Combine(RepositoryRoot.Path, PipelineMarkdown.DocPath);

@@ -22,6 +22,43 @@ public sealed class StatusAndTraceVerbTests : IDisposable
     static double Seconds(DateTimeOffset t) => t.ToUnixTimeMilliseconds() / 1000.0;
 
     [Fact]
+    public void Each_router_with_a_gateway_shows_its_gateway_chassis_the_active_one_or_why_there_is_none()
+    {
+        var up = new ControllerReport { OpenflowConnected = true };
+        var ext = new LogicalSwitch { Id = "ext", PhysicalNetwork = "public" };
+        var nb = NbSnapshot.Of(
+        [
+            ext,
+            new Chassis { Id = "gw-1", Ip = "192.0.2.1", EnableChassisAsGateway = true, ExternalPhysicalNetworks = ["public"], LastSeenUp = Seconds(Now) - 1, ReportInterval = 10, Controller = up },
+            new Chassis { Id = "gw-2", Ip = "192.0.2.2", EnableChassisAsGateway = true, ExternalPhysicalNetworks = ["public"], LastSeenUp = Seconds(Now) - 1, ReportInterval = 10, Controller = up },
+            new LogicalRouter { Id = "r1", Name = "r1", ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = "ext" } },
+            new LogicalRouter { Id = "r2", Name = "r2", ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = "elsewhere", EnableSnat = false } },
+            new LogicalRouter { Id = "r3", Name = "no-gateway" },
+        ]);
+        var status = ClusterStatus.Compute(nb, Now);
+        var r1 = status.Routers.Single(r => r.Id == "r1");
+        Assert.Equal(GatewaySchedule.For((LogicalRouter)nb.Routers["r1"], ext, nb.Chassis.Values), r1.GatewayChassis);
+        Assert.Equal(2, r1.GatewayChassis.Count);
+        Assert.Equal(r1.GatewayChassis[0], r1.Active);
+        Assert.Null(r1.Reason);
+        // The external network of r2 is unknown, so it has no physical network: both gateways qualify; without SNAT it still uses one.
+        Assert.False(status.Routers.Single(r => r.Id == "r2").Snat);
+        Assert.DoesNotContain(status.Routers, r => r.Id == "r3");
+
+        // The first gateway's switch is gone (its controller reports it): the next one is active.
+        var first = nb.Chassis[r1.GatewayChassis[0]];
+        first.Controller = new ControllerReport { OpenflowConnected = false };
+        Assert.Equal(r1.GatewayChassis[1], ClusterStatus.Compute(nb, Now).Routers.Single(r => r.Id == "r1").Active);
+
+        // No chassis offers itself for the router's physical network: the reason is shown.
+        var none = NbSnapshot.Of([ext, new Chassis { Id = "compute", Ip = "192.0.2.9" }, nb.Routers["r1"]]);
+        var lonely = Assert.Single(ClusterStatus.Compute(none, Now).Routers);
+        Assert.Null(lonely.Active);
+        Assert.Contains("no gateway chassis", lonely.Reason);
+        Assert.Matches(@"(?m)^r1 \(r1\)\s+on\s+-\s+none: no gateway chassis: no chassis has enable_chassis_as_gateway and a bridge_mappings entry for public", ClusterStatus.Compute(none, Now).Render());
+    }
+
+    [Fact]
     public void A_chassis_is_up_within_three_of_its_intervals_down_after_and_unknown_if_it_never_reported()
     {
         var nb = NbSnapshot.Of(

@@ -7,9 +7,11 @@ namespace Dragonflow.Cli.Inspection;
 /// What `dragonflow status` reports, computed from one NB read: each chassis is up while its
 /// controller's heartbeat (chassis last_seen_up) is younger than <see cref="MissedHeartbeats"/>
 /// of its own report intervals, down when older, unknown when it never reported; the publishers
-/// with the age of their last refresh; the ports of each chassis with their NB status.
+/// with the age of their last refresh; the ports of each chassis with their NB status; the
+/// gateway chassis of each router with an external gateway (<see cref="RouterGatewayStatus"/>).
 /// </summary>
-public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOnlyList<PublisherStatus> Publishers, IReadOnlyList<PortStatus> UnboundPorts)
+public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOnlyList<PublisherStatus> Publishers, IReadOnlyList<PortStatus> UnboundPorts,
+    IReadOnlyList<RouterGatewayStatus> Routers)
 {
     /// <summary>A chassis is down after this many report intervals without a heartbeat.</summary>
     public const int MissedHeartbeats = 3;
@@ -37,7 +39,7 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
             .Select(p => new PublisherStatus(p.Id, p.Uri, p.LastActivityTimestamp, Math.Max(0, nowSeconds - p.LastActivityTimestamp))).ToList();
         var unbound = nb.Ports.Values.Where(p => p.Chassis is not { Length: > 0 }).OrderBy(p => p.Id, StringComparer.Ordinal)
             .Select(p => PortStatus.Of(nb, p)).ToList();
-        return new ClusterStatus(chassis, publishers, unbound);
+        return new ClusterStatus(chassis, publishers, unbound, RouterGatewayStatus.Of(nb, chassis));
     }
 
     /// <summary>The readable report: three tables.</summary>
@@ -61,7 +63,13 @@ public sealed record ClusterStatus(IReadOnlyList<ChassisStatus> Chassis, IReadOn
             foreach (var p in c.Ports)
                 ports.Add(c.Id, p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), c.State == "up" ? p.Status : $"{p.Status} (chassis {c.State})");
         foreach (var p in UnboundPorts) ports.Add("(unbound)", p.Id, p.Network, p.Mac, string.Join(",", p.Ips), NullIfEmpty(p.DeviceOwner), WithReason(p));
-        return string.Join("\n\n", chassis.ToString(), publishers.ToString(), ports.ToString());
+        var routers = new TextTable("ROUTER", "SNAT", "GATEWAY CHASSIS", "ACTIVE");
+        foreach (var r in Routers)
+            routers.Add(r.Name is { Length: > 0 } name ? $"{name} ({r.Id})" : r.Id, r.Snat ? "on" : "off",
+                r.GatewayChassis.Count == 0 ? null : string.Join(",", r.GatewayChassis), r.Reason is null ? r.Active : $"none: {r.Reason}");
+        var tables = new List<string> { chassis.ToString(), publishers.ToString(), ports.ToString() };
+        if (Routers.Count > 0) tables.Add(routers.ToString());
+        return string.Join("\n\n", tables);
     }
 
     /// <summary>The port's status, with why a chassis it is plugged into cannot serve it (that chassis' report).</summary>

@@ -36,6 +36,7 @@ static class ControllerVerb
                     SharedSecret = config.MetadataProxySharedSecret,
                     Namespace = config.MetadataNamespace,
                 },
+                EnableChassisAsGateway = config.EnableChassisAsGateway,
                 ReportInterval = config.ReportInterval,
                 Nb = NbConnection.OptionsFrom(config),
                 MetricsListen = config.MetricsListen,

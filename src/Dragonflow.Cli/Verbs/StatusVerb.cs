@@ -36,7 +36,7 @@ static class StatusVerb
     public static Command Create()
     {
         var format = FormatOption();
-        var command = new Command("status", "Show chassis (up/down by heartbeat), publishers and the ports of each chassis.") { format };
+        var command = new Command("status", "Show chassis (up/down by heartbeat), publishers, the ports of each chassis and the gateway chassis of each router.") { format };
         command.SetAction(async (parse, ct) =>
         {
             var config = GlobalOptions.LoadConfig(parse);

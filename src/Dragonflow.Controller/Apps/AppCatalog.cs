@@ -28,6 +28,7 @@ public static class AppCatalog
         ["sg"] = c => new SecurityGroups.SecurityGroupApp(c),
         ["provider"] = c => new Provider.ProviderApp(c),
         [MetadataService] = c => new Metadata.MetadataServiceApp(c),
+        ["snat"] = c => new Snat.SnatApp(c),
     };
 
     public static IEnumerable<string> KnownNames => Implemented.Keys.Append(Aging);

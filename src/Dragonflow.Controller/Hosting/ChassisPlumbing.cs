@@ -69,6 +69,11 @@ internal sealed class ChassisPlumbing(ControllerOptions options, BridgePorts bri
         uint? ofport = gone ? null : (uint)iface.Ofport!.Value;
         if (needs.Any(n => n.IntegrationPort == iface.Name))
             return bridge.SetNeededPort(iface.Name, ofport) ? InterfaceChange.NeededPorts : InterfaceChange.None;
+        if (GatewayTunnel.IsGatewayTunnel(iface.Name))
+        {
+            var remote = iface.Options.GetValueOrDefault("remote_ip");
+            return bridge.SetGatewayTunnel(iface.Name, remote, ofport) ? InterfaceChange.Tunnels : InterfaceChange.None;
+        }
         var tunnelType = options.TunnelTypes.FirstOrDefault(t => iface.Name == ControllerOptions.TunnelPortName(t) && iface.Type == t);
         if (tunnelType is not null)
         {

@@ -43,6 +43,21 @@ public sealed record ControllerOptions
     /// <summary>The metadata proxy (app metadata_service): Nova's metadata API, the shared secret, the namespace of the chassis' OVS.</summary>
     public Dragonflow.Controller.MetadataService.MetadataProxyOptions Metadata { get; init; } = new();
 
+    /// <summary>[df] enable_chassis_as_gateway: this chassis SNATs routers' outbound traffic when the schedule picks it.</summary>
+    public bool EnableChassisAsGateway { get; init; }
+
+    /// <summary>The physical networks <see cref="BridgeMappings"/> maps to <see cref="ExternalBridge"/>, as the chassis row advertises them.</summary>
+    public IReadOnlyList<string> ExternalPhysicalNetworks =>
+        BridgeMappings.Select(m => m.Split(':')).Where(p => p.Length == 2 && p[1].Trim() == ExternalBridge && p[0].Trim().Length > 0)
+            .Select(p => p[0].Trim()).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>This chassis' row as the controller registers it (the heartbeat fields are the heartbeat's).</summary>
+    public Model.Chassis ChassisRow() => new()
+    {
+        Id = Host, Ip = LocalIp, TunnelTypes = [.. TunnelTypes],
+        EnableChassisAsGateway = EnableChassisAsGateway, ExternalPhysicalNetworks = [.. ExternalPhysicalNetworks],
+    };
+
     /// <summary>[df] metrics_listen: host:port of the Prometheus /metrics listener (port 0 = any free one); null = none.</summary>
     public string? MetricsListen { get; init; }
 

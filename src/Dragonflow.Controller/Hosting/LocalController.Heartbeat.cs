@@ -92,11 +92,11 @@ public sealed partial class LocalController
         catch (NbKeyNotFoundException)
         {
             // Deleted by an operator (db rm): register again.
-            await _api!.CreateAsync(new Chassis
-            {
-                Id = _options.Host, Ip = _options.LocalIp, TunnelTypes = [.. _options.TunnelTypes],
-                LastSeenUp = now, ReportInterval = _options.ReportInterval.TotalSeconds, Controller = report,
-            }, ct);
+            var row = _options.ChassisRow();
+            row.LastSeenUp = now;
+            row.ReportInterval = _options.ReportInterval.TotalSeconds;
+            row.Controller = report;
+            await _api!.CreateAsync(row, ct);
         }
     }
 }

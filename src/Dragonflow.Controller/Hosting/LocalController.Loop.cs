@@ -29,6 +29,7 @@ public sealed partial class LocalController
                     Interlocked.Increment(ref _processed);
                     _metrics.Event(item.GetType().Name);
                 }
+                _gatewayTunnels?.Reconcile();
                 // The batch is done: push it to the switch, then report ports whose flows are in.
                 try
                 {

@@ -51,6 +51,7 @@ public sealed partial class LocalController : IAsyncDisposable
     private ChangeRouter? _router;
     private AppTimer? _timer;
     private ChassisPlumbing? _plumbing;
+    private GatewayTunnels? _gatewayTunnels;
     private SwitchSession? _switch;
     private NbSync? _sync;
     private PortBindings? _bindings;
@@ -167,6 +168,8 @@ public sealed partial class LocalController : IAsyncDisposable
         var objects = await _sync.LoadAsync(ct); // the cache was empty: one recompute below covers everything
         var read = clock.ElapsedMilliseconds;
         _router.RecomputeAll();
+        _gatewayTunnels = new GatewayTunnels(o, _nb, vswitch, _log, _stop.Token);
+        _gatewayTunnels.Reconcile();
         _log.LogInformation("full sync at start: {Objects} NB objects read in {Read} ms, flows computed in {Computed} ms",
             objects, read, clock.ElapsedMilliseconds - read);
 
@@ -213,14 +216,17 @@ public sealed partial class LocalController : IAsyncDisposable
         var o = _options;
         try
         {
-            await _api!.CreateAsync(new Chassis { Id = o.Host, Ip = o.LocalIp, TunnelTypes = [.. o.TunnelTypes] }, ct);
+            await _api!.CreateAsync(o.ChassisRow(), ct);
         }
         catch (NbKeyExistsException)
         {
             await _api!.UpdateAsync<Chassis>(o.Host, c =>
             {
                 c.Ip = o.LocalIp;
-                c.TunnelTypes = [.. o.TunnelTypes];
+                var row = o.ChassisRow();
+                c.TunnelTypes = row.TunnelTypes;
+                c.EnableChassisAsGateway = row.EnableChassisAsGateway;
+                c.ExternalPhysicalNetworks = row.ExternalPhysicalNetworks;
             }, ct);
         }
     }

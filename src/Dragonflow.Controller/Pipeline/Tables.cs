@@ -22,6 +22,8 @@ public static class Tables
     public const byte L3Lookup = 20;
     public const byte L3ProactiveLookup = 25;
     public const byte EgressNat = 30;
+    public const byte Snat = 31;
+    public const byte UnSnat = 32;
     public const byte Egress = 64;
     public const byte IngressConntrack = 72;
     public const byte IngressSecurityGroup = 77;

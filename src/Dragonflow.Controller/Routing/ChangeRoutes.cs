@@ -29,7 +29,11 @@ public static class ChangeRoutes
         [NbTables.Chassis] = (nb, id, before, after) =>
             before is Chassis b && after is Chassis a && a.SameTopologyAs(b)
                 ? [] // a heartbeat only
-                : [.. nb.PortsOfChassis(id).Select(AppEvent.Port), .. nb.NetworksOfChassis(id).Select(n => AppEvent.Network(n))],
+                : [.. nb.PortsOfChassis(id).Select(AppEvent.Port), .. nb.NetworksOfChassis(id).Select(n => AppEvent.Network(n)),
+                   // a gateway chassis came, went or changed: the gateway schedule of every SNAT router may change.
+                   .. GatewayChanged(before as Chassis, after as Chassis)
+                       ? nb.Routers.Values.Where(GatewaySchedule.NeedsGateway).Select(r => AppEvent.Router(r.Id))
+                       : []],
     };
 
     /// <summary>The events for one changed object of <paramref name="table"/>; none for a table no app depends on.</summary>
@@ -53,6 +57,9 @@ public static class ChangeRoutes
         .. nb.Ports.Keys.Select(AppEvent.Port),
         .. nb.FloatingIps.Keys.Select(AppEvent.FloatingIp),
     ];
+
+    private static bool GatewayChanged(Chassis? before, Chassis? after) =>
+        (before?.EnableChassisAsGateway ?? false) || (after?.EnableChassisAsGateway ?? false);
 
     private static IEnumerable<string> NetworksOf<T>(T? before, T? after, Func<T, string?> network) where T : class =>
         new[] { before is null ? null : network(before), after is null ? null : network(after) }.OfType<string>().Distinct(StringComparer.Ordinal);

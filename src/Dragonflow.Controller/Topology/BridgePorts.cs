@@ -53,6 +53,29 @@ public sealed class BridgePorts
 
     public bool RemoveTunnel(string type) => _tunnels.Remove(type);
 
+    private readonly Dictionary<string, uint> _gatewayTunnels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _gatewayTunnelNames = new(StringComparer.Ordinal);
+
+    /// <summary>Remote endpoint (IPv4 text) → ofport of its BFD tunnel port (<see cref="GatewayTunnel"/>).</summary>
+    public IReadOnlyDictionary<string, uint> GatewayTunnels => _gatewayTunnels;
+
+    /// <summary>Every tunnel port traffic from other chassis arrives on: the flow-based ones and the BFD ones.</summary>
+    public IEnumerable<uint> IngressTunnels => _tunnels.Values.Concat(_gatewayTunnels.Values).Distinct().Order();
+
+    /// <summary>Records a BFD tunnel port (<paramref name="ofport"/> null: gone); true if it changed.</summary>
+    public bool SetGatewayTunnel(string interfaceName, string? remote, uint? ofport)
+    {
+        if (ofport is { } p && remote is not null)
+        {
+            if (_gatewayTunnels.TryGetValue(remote, out var old) && old == p) return false;
+            _gatewayTunnels[remote] = p;
+            _gatewayTunnelNames[interfaceName] = remote;
+            return true;
+        }
+        if (!_gatewayTunnelNames.Remove(interfaceName, out var known)) return false;
+        return _gatewayTunnels.Remove(known);
+    }
+
     private readonly Dictionary<string, uint> _needed = new(StringComparer.Ordinal);
 
     /// <summary>The ofport of the br-int port an app needs (<see cref="ChassisNeed.IntegrationPort"/>); null while there is none.</summary>

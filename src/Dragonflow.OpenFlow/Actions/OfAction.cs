@@ -86,6 +86,7 @@ public abstract record OfAction
                         case Conjunction.Subtype: return Conjunction.Read(a);
                         case Ct.Subtype: return Ct.Read(a);
                         case Nat.Subtype: return Nat.Read(a);
+                        case BundleOutput.Subtype: return BundleOutput.Read(a);
                         case NxDecTtl.Subtype: return new NxDecTtl();
                         case CtClear.Subtype: return new CtClear();
                         case Controller.Subtype1:

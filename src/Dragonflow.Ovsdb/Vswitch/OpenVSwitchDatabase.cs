@@ -189,7 +189,7 @@ public sealed class OpenVSwitchDatabase(OvsdbClient client)
         {
             Operation.Select("Bridge", new[] { Condition.Equal("name", spec.Bridge) }, new[] { "_uuid", "ports" }),
             Operation.Select("Port", new[] { Condition.Equal("name", spec.Name) }, new[] { "_uuid", "interfaces", "external_ids" }),
-            Operation.Select("Interface", new[] { Condition.Equal("name", spec.Name) }, new[] { "_uuid", "type", "options", "external_ids", "ofport_request" }),
+            Operation.Select("Interface", new[] { Condition.Equal("name", spec.Name) }, new[] { "_uuid", "type", "options", "external_ids", "ofport_request", "bfd" }),
         }, cancellationToken);
         var bridge = read[0].Rows.FirstOrDefault() ?? throw new OvsdbException($"bridge {spec.Bridge} does not exist");
         var bridgeUuid = bridge.Uuid!.Value;
@@ -206,6 +206,7 @@ public sealed class OpenVSwitchDatabase(OvsdbClient client)
             };
             if (spec.ExternalIds is not null) ifaceRow["external_ids"] = OvsdbDatum.Map(spec.ExternalIds);
             if (spec.OfportRequest is { } req) ifaceRow["ofport_request"] = (long)req;
+            if (spec.Bfd is not null) ifaceRow["bfd"] = OvsdbDatum.Map(spec.Bfd);
             var portRow = new Dictionary<string, OvsdbDatum> { ["name"] = spec.Name, ["interfaces"] = OvsdbAtom.NamedUuid("iface") };
             if (spec.PortExternalIds is not null) portRow["external_ids"] = OvsdbDatum.Map(spec.PortExternalIds);
             var results = await Client.TransactAsync(Database, new[]
@@ -240,6 +241,7 @@ public sealed class OpenVSwitchDatabase(OvsdbClient client)
             var options = OvsdbDatum.Map(spec.Options);
             if (!iface["options"].Equals(options)) changes["options"] = options;
             if (spec.OfportRequest is { } req && iface.GetInteger("ofport_request") != req) changes["ofport_request"] = (long)req;
+            if (spec.Bfd is not null && !iface["bfd"].Equals(OvsdbDatum.Map(spec.Bfd))) changes["bfd"] = OvsdbDatum.Map(spec.Bfd);
             Merge(iface, "external_ids", spec.ExternalIds, changes);
             if (changes.Count > 0) ops.Add(Operation.Update("Interface", new[] { Condition.IsRow(iface.Uuid!.Value) }, changes));
         }

@@ -21,6 +21,9 @@ public sealed record PortSpec(string Bridge, string Name)
 
     public int? OfportRequest { get; init; }
 
+    /// <summary>Interface bfd column (e.g. enable=true, min_rx, min_tx), set exactly; null leaves it alone.</summary>
+    public IReadOnlyDictionary<string, string>? Bfd { get; init; }
+
     /// <summary>A flow-based tunnel port: remote_ip=flow and key=flow by default, so one
     /// port serves every peer (the flow sets tun_dst and tun_id).</summary>
     public static PortSpec Tunnel(string bridge, string name, string type, string? localIp = null,

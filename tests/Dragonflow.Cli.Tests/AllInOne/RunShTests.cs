@@ -58,6 +58,9 @@ public sealed partial class RunShTests(RunShCheckout checkout)
         var fip = running.Contains("dnat") ? "ok" : "no*";
         Assert.True(matrix["external"]["fip"] == fip, $"external -> floating IP: {matrix["external"]["fip"]}, expected {fip}\n{output}");
         Assert.DoesNotContain("!", string.Concat(matrix.Values.SelectMany(r => r.Values)));
+        // vm3 has no floating IP and sits on chassis-1; chassis-2 is the gateway chassis that SNATs it.
+        var snat = running.Contains("snat") ? "ok" : "no*";
+        Assert.Matches(@"(?m)^\s+vm3\s+-> outside 172\.24\.4\.1 \(no floating IP: SNAT on the gateway chassis\): " + Regex.Escape(snat) + "$", output);
 
         AssertNothingLeft(token, output);
     }

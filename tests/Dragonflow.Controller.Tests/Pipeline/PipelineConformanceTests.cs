@@ -20,10 +20,19 @@ public sealed class PipelineConformanceTests
     private static readonly string[] Proactive = ["l2", "tunneling", "dhcp", "l3_proactive", "dnat", "sg", "portsec", "provider", "metadata_service"];
     private static readonly string[] Reactive = ["l2", "tunneling", "dhcp", "l3_reactive", "dnat", "sg", "portsec", "provider", "metadata_service"];
 
+    /// <summary>With snat: "here" is the router's only gateway chassis.</summary>
+    private static readonly string[] ProactiveWithSnat = [.. Proactive, "snat"];
+
     [Fact]
     public void Every_flow_of_every_app_keeps_the_spec_and_every_table_is_used()
     {
-        var cloud = new RichTopology(Proactive);
+        var cloud = new RichTopology(ProactiveWithSnat);
+        // The next hop answers snat's ARP probe (to this chassis' own MAC): its SNAT flows follow.
+        var snat = cloud.Apps.OfType<Apps.Snat.SnatApp>().Single();
+        var reply = new Packets.Arp.ArpPacket(Packets.Arp.ArpPacket.Reply, Dragonflow.OpenFlow.Matching.MacAddress.Parse("52:54:00:12:34:56"),
+            IPAddress.Parse("172.24.4.1"), Apps.Provider.RoutedSourceMac.Of("here"), IPAddress.Any);
+        cloud.Router.PacketIn(new PacketInData(Tables.IngressNat, (ulong)snat.Id.Value << 56, 9, 0, 0, reply.ToFrame()));
+        Assert.Contains("r1", snat.ServedRouters);
         var flows = cloud.Flows.All;
 
         AssertConforms(cloud, flows);
@@ -77,7 +86,7 @@ public sealed class PipelineConformanceTests
     public void The_installer_takes_the_rich_topologys_flows_without_a_refusal_or_a_conflict()
     {
         var installer = new FlowInstaller();
-        var cloud = new RichTopology(Proactive);
+        var cloud = new RichTopology(ProactiveWithSnat);
         foreach (var app in cloud.Apps) installer.Register(app.Contract);
         foreach (var (app, owner, _) in cloud.Flows.All.DistinctBy(f => (f.App, f.Owner)).ToList())
             installer.Set(app, owner, cloud.Flows.Get(app, owner));

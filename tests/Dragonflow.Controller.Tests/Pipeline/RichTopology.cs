@@ -35,7 +35,7 @@ internal sealed class RichTopology
         Bridge.SetInterface("tap6", "vm6", 7);
         Bridge.SetInterface("tap3", "vm3", 6);
 
-        Nb.Put(new Chassis { Id = "here", Ip = "192.0.2.1", TunnelTypes = ["geneve"], Version = 1 });
+        Nb.Put(new Chassis { Id = "here", Ip = "192.0.2.1", TunnelTypes = ["geneve"], Version = 1, EnableChassisAsGateway = true, ExternalPhysicalNetworks = ["public"] });
         Nb.Put(new Chassis { Id = "there", Ip = "192.0.2.2", TunnelTypes = ["geneve"], Version = 1 });
         Nb.Put(new LogicalSwitch { Id = "net1", UniqueKey = 11, SegmentationId = 101, Version = 1 });
         Nb.Put(new LogicalSwitch { Id = "net2", UniqueKey = 12, SegmentationId = 102, Version = 1 });
@@ -72,6 +72,7 @@ internal sealed class RichTopology
         Nb.Put(vm4);
         Nb.Put(Port("vm5", "net2", 45, "fa:16:3e:20:00:0c", "10.2.0.21", "there", groups: ["db"]));
         Nb.Put(Port("flp", "ext", 50, "fa:16:3e:aa:00:01", "172.24.4.10", null, DeviceOwners.FloatingIp));
+        Nb.Put(Port("rgw", "ext", 51, "fa:16:3e:ee:00:01", "172.24.4.2", null, DeviceOwners.RouterGateway));
 
         Nb.Put(new LogicalRouter
         {
@@ -83,7 +84,7 @@ internal sealed class RichTopology
                 new LogicalRouterPort { Id = "rif3", Lswitch = "net3", Network = "10.3.0.1/24", Mac = "fa:16:3e:00:03:01", UniqueKey = 33 },
             ],
             Routes = [new HostRoute("192.168.5.0/24", "10.2.0.20")],
-            ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = "ext" },
+            ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = "ext", PortId = "rgw" },
         });
         Nb.Put(new FloatingIp
         {

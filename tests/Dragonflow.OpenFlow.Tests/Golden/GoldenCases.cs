@@ -114,6 +114,8 @@ public static class GoldenCases
         yield return C("ct commit zone reg", AddA(6, 100, [Ipv4], new Ct { Flags = CtFlags.Commit, ZoneSource = new Subfield(Reg6, 0, 16) }, Resubmit.ToTable(9)));
         yield return C("ct commit force", AddA(6, 100, [Ipv4], new Ct { Flags = CtFlags.Commit | CtFlags.Force, Zone = 1 }));
         yield return C("ct zone from metadata", AddA(3, 100, [Ipv4], new Ct { ZoneSource = new Subfield(Metadata, 0, 16), RecircTable = 6 }));
+        yield return C("bundle active_backup", AddA(20, 30, [Ipv4], new SetField(MatchField.TunnelId(0x65)), new BundleOutput { Members = [4, 3] }));
+        yield return C("bundle one member", AddA(20, 30, [Ipv4], new BundleOutput { Members = [7] }));
         yield return C("ct nat", AddA(3, 100, [Ipv4], new Ct { Zone = 1, RecircTable = 6, Actions = [new Nat()] }));
         yield return C("ct snat range", AddA(30, 100, [Ipv4], new Ct { Flags = CtFlags.Commit, Zone = 1, Actions = [new Nat { Flags = NatFlags.Source, AddressMin = IPAddress.Parse("172.24.4.10"), AddressMax = IPAddress.Parse("172.24.4.20"), PortMin = 1000, PortMax = 2000 }] }));
         yield return C("ct dnat single", AddA(15, 100, [Ipv4], new Ct { Flags = CtFlags.Commit, Zone = 1, RecircTable = 20, Actions = [new Nat { Flags = NatFlags.Destination, AddressMin = IPAddress.Parse("10.0.0.5") }] }));

@@ -105,7 +105,7 @@ public sealed class LogicalPath
             {
                 // Leaves the cloud: through the router's external gateway.
                 var external = SourceNat(source, router, sourceIp, out var snat);
-                if (snat is null) return Stop(source, sourceIp, "nat", "lrouter " + router.Id, $"{packet.Destination} is outside every subnet of router {Describe(router)}; the port has no floating IP and the router does no SNAT");
+                if (snat is null) return Stop(source, sourceIp, "nat", "lrouter " + router.Id, $"{packet.Destination} is outside every subnet of router {Describe(router)}; the port has no floating IP and the router has no gateway chassis (no chassis has enable_chassis_as_gateway and a mapping for its external network)");
                 Add("nat", snat.Value.Object, snat.Value.Detail);
                 var gw = _nb.Networks.GetValueOrDefault(router.ExternalGatewayInfo!.NetworkId);
                 return Done(source, sourceIp, null, InterfaceMac(router, network.Id),
@@ -212,10 +212,17 @@ public sealed class LogicalPath
             step = ("floatingip " + own.Id, $"SNAT {sourceIp} -> floating IP {own.FloatingIpAddress}");
             return IPAddress.Parse(own.FloatingIpAddress);
         }
-        if (router.ExternalGatewayInfo is { EnableSnat: true } gw && gw.ExternalFixedIps.FirstOrDefault() is { } ext && IPAddress.TryParse(ext.IpAddress, out var snat))
+        var schedule = GatewaySchedule.For(router, router.ExternalGatewayInfo is { } info ? _nb.Networks.GetValueOrDefault(info.NetworkId) : null, _nb.Chassis.Values);
+        var chassis = schedule.Count == 0 ? "" : $" on gateway chassis {schedule[0]}" + (schedule.Count > 1 ? $" (standby: {string.Join(", ", schedule.Skip(1))})" : "");
+        if (schedule.Count > 0 && router.ExternalGatewayInfo is { EnableSnat: true } gw && gw.ExternalFixedIps.FirstOrDefault() is { } ext && IPAddress.TryParse(ext.IpAddress, out var snat))
         {
-            step = ("lrouter " + router.Id, $"SNAT {sourceIp} -> router gateway address {snat}");
+            step = ("lrouter " + router.Id, $"SNAT {sourceIp} -> router gateway address {snat}{chassis}");
             return snat;
+        }
+        if (schedule.Count > 0)
+        {
+            step = ("lrouter " + router.Id, $"no SNAT (enable_snat is false): routed with its own address{chassis}");
+            return sourceIp;
         }
         step = null;
         return sourceIp;

@@ -55,6 +55,14 @@ public static partial class OpenFlowPath
     [GeneratedRegex(@"set_field:(?<ip>[0-9.]+)->tun_dst")]
     private static partial Regex TunnelDestination();
 
+    /// <summary>The outer destination of a tunnelled packet in the datapath actions (userspace tnl_push or kernel set(tunnel(...))).</summary>
+    [GeneratedRegex(@"(?:ipv4\(src=[0-9.]+,dst=|tunnel\([^)]*?dst=)(?<ip>[0-9.]+)")]
+    private static partial Regex DatapathTunnelDestination();
+
+    /// <summary>Conntrack's source NAT in a ct action: ct(commit,zone=N,nat(src=IP)).</summary>
+    [GeneratedRegex(@"nat\(src=(?<ip>[0-9.]+)")]
+    private static partial Regex ConntrackSourceNat();
+
     [GeneratedRegex(@"set_field:(?<id>0x[0-9a-f]+)->tun_id")]
     private static partial Regex TunnelKey();
 
@@ -149,6 +157,20 @@ public static partial class OpenFlowPath
                     outcomes.Add($"sent back out of its own port by table {f.Table} ({f.TableName}), {f.App}");
                     forwarded = true;
                 }
+                if (action.StartsWith("bundle(", StringComparison.Ordinal))
+                {
+                    // The switch picked the first live member (BFD); the datapath actions say which tunnel it was.
+                    var dst = DatapathTunnelDestination().Match(string.Join(",", trace.DatapathActions)) is { Success: true } dm ? dm.Groups["ip"].Value : null;
+                    var gateway = dst is null ? null : nb.Chassis.Values.FirstOrDefault(c => c.Ip == dst);
+                    var vni = tunId is null ? (ulong?)null : Convert.ToUInt64(tunId, 16);
+                    if (dst is not null && vni is { } v && bridge.TunnelPorts.Keys.FirstOrDefault() is { } type) tunnels.Add(new TunnelHop(gateway?.Id, type, dst, v));
+                    forwarded = dst is not null;
+                    outcomes.Add(dst is null
+                        ? $"no live gateway chassis among {action} (BFD down on every member) at table {f.Table} ({f.TableName}), {f.App}"
+                        : $"sent to gateway chassis {gateway?.Id ?? dst}, the first live one of {action} (BFD), through its tunnel (VNI {vni?.ToString(CultureInfo.InvariantCulture) ?? "?"})"
+                            + (f.Owner is null ? "" : $" for {f.Owner}") + $" by table {f.Table} ({f.TableName}), {f.App}");
+                    continue;
+                }
                 if (OutputAction().Match(action) is not { Success: true } m) continue;
                 var port = uint.Parse(m.Groups["port"].Value, CultureInfo.InvariantCulture);
                 forwarded = true;
@@ -173,7 +195,8 @@ public static partial class OpenFlowPath
                 }
                 else if (bridge.NeededPortAt(port) is not null)
                 {
-                    var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions).Select(a => SourceRewrite().Match(a))
+                    var source = flows.Where(x => x.Bridge is null).SelectMany(x => x.Actions)
+                        .Select(a => SourceRewrite().Match(a) is { Success: true } s ? s : ConntrackSourceNat().Match(a))
                         .LastOrDefault(x => x.Success)?.Groups["ip"].Value;
                     var fip = source is null ? null : nb.FloatingIps.Values.FirstOrDefault(x => x.FloatingIpAddress == source);
                     outcomes.Add($"sent to the external network through the patch to the external bridge (ofport {port}) by table {f.Table} ({f.TableName}), {f.App}"
@@ -285,6 +308,8 @@ public static partial class OpenFlowPath
             }
             var tunnel = tunnelTypes.FirstOrDefault(t => iface.Name == Dragonflow.Controller.Hosting.ControllerOptions.TunnelPortName(t) && iface.Type == t);
             if (tunnel is not null) bridge.SetTunnel(tunnel, (uint)iface.Ofport!.Value);
+            else if (Dragonflow.Controller.Topology.GatewayTunnel.IsGatewayTunnel(iface.Name))
+                bridge.SetGatewayTunnel(iface.Name, iface.Options.GetValueOrDefault("remote_ip"), (uint)iface.Ofport!.Value);
             else if (iface.IfaceId is { } id) bridge.SetInterface(iface.Name, id, (uint)iface.Ofport!.Value);
         }
         return bridge;

@@ -22,7 +22,7 @@ namespace Dragonflow.Controller.Apps.Metadata;
 /// </summary>
 public sealed class MetadataServiceApp(ChassisContext context) : ControllerApp(context)
 {
-    public static readonly AppId AppId = new(10, AppCatalog.MetadataService);
+    public static readonly AppId AppId = new(11, AppCatalog.MetadataService);
 
     private static readonly InternalPort ProxyPort = new(MetadataAddress.InterfaceName);
     private readonly Dictionary<string, uint> _keys = [];

@@ -51,7 +51,7 @@ public sealed class TunnelingApp(ChassisContext context) : ControllerApp(context
         var flows = new List<DesiredFlow>();
         if (Context.IsLocal(portId))
         {
-            foreach (var tunnel in Context.Bridge.TunnelPorts.Values.Order())
+            foreach (var tunnel in Context.Bridge.IngressTunnels)
             {
                 flows.Add(new DesiredFlow(Tables.IngressClassification, Bands.ToLocalPort.Priority,
                     Match.Of(MatchField.InPort(tunnel), MatchField.TunnelId(p.SegmentationId), MatchField.EthDst(p.Mac)),
@@ -90,7 +90,7 @@ public sealed class TunnelingApp(ChassisContext context) : ControllerApp(context
             Clear(owner);
             return;
         }
-        Set(owner, Context.Bridge.TunnelPorts.Values.Order().Select(tunnel =>
+        Set(owner, Context.Bridge.IngressTunnels.Select(tunnel =>
             new DesiredFlow(Tables.IngressClassification, Bands.Flood.Priority,
                 Match.Of(MatchField.InPort(tunnel), MatchField.TunnelId(keys.Segment), MatchField.EthDst(MulticastBit, MulticastBit)),
                 InstructionSet.Apply(actions))).ToList());

@@ -27,6 +27,7 @@ public sealed class TraceLogicalTests
         new LogicalSwitch { Id = "net2", Name = "back", UniqueKey = 2 },
         new LogicalSwitch { Id = "net3", Name = "island", UniqueKey = 3 },
         new LogicalSwitch { Id = "ext", Name = "public", RouterExternal = true, UniqueKey = 4 },
+        new Chassis { Id = "gateway-1", Ip = "192.0.2.9", EnableChassisAsGateway = true }, // r1's SNAT
         new LogicalSubnet { Id = "sub-net1", Lswitch = "net1", Cidr = "10.0.0.0/24", GatewayIp = "10.0.0.254" },
         new LogicalSubnet { Id = "sub-net2", Lswitch = "net2", Cidr = "10.0.1.0/24", GatewayIp = "10.0.1.254" },
         new LogicalSubnet { Id = "sub-net3", Lswitch = "net3", Cidr = "10.0.2.0/24" },

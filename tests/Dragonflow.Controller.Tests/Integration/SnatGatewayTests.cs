@@ -38,6 +38,8 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
             var (p2, vm2) = await cloud.VmAsync(cloud.Compute, "fa:16:3e:10:00:0b", "10.1.0.11");
             await cloud.CreateFloatingIpAsync("172.24.4.20", "fa:16:3e:aa:00:20", p2);
             using var server = TcpProbe.Start(ext.Namespace, ExternalPort, TcpProbe.Peer);
+            // Steady state: until BFD is up towards the first gateway, the datapath uses whichever is live.
+            await BfdUpTowardsEveryGatewayAsync(cloud);
 
             Assert.Equal(RouterGatewayIp, await TcpProbe.ConnectWithinAsync(vm1.Namespace, ExternalGateway, ExternalPort, Deadline));
             // The floating IP's VM keeps its own address (dnat, on its own chassis).
@@ -90,7 +92,7 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
             var schedule = cloud.Schedule();
             var active = cloud.Gateway(schedule[0]);
             var standby = cloud.Gateway(schedule[1]);
-            await Poll.UntilAsync(() => BfdUp(cloud.Compute, standby), Deadline, "BFD up towards the standby gateway");
+            await BfdUpTowardsEveryGatewayAsync(cloud);
 
             // 20 pings a second for 12 s; the active gateway's vswitchd is killed after 4 s.
             var ping = vm.Namespace.ExecAsync("ping", ["-D", "-n", "-i", "0.05", "-W", "1", "-w", "12", ExternalGateway], timeout: TimeSpan.FromSeconds(30));
@@ -124,6 +126,12 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
             Dump(s);
             throw;
         }
+    }
+
+    private static async Task BfdUpTowardsEveryGatewayAsync(SnatCloud cloud)
+    {
+        foreach (var g in cloud.Schedule())
+            await Poll.UntilAsync(() => BfdUp(cloud.Compute, cloud.Gateway(g)), Deadline, "BFD up towards gateway " + g);
     }
 
     /// <summary>BFD towards <paramref name="gateway"/> says forwarding, as the compute chassis' vswitchd sees it.</summary>

@@ -23,6 +23,9 @@ public sealed class LogicalSwitch : NeutronResource
     /// <summary>Neutron router:external.</summary>
     public bool RouterExternal { get; set; }
 
+    /// <summary>Neutron is_default: the default external network (at most one; only while external).</summary>
+    public bool IsDefault { get; set; }
+
     /// <summary>Default for ports created on this network.</summary>
     public bool PortSecurityEnabled { get; set; } = true;
 

@@ -50,7 +50,7 @@ static class Views
         o["availability_zones"] = new JsonArray();
         o["ipv4_address_scope"] = null;
         o["ipv6_address_scope"] = null;
-        o["is_default"] = false;
+        o["is_default"] = n.IsDefault;
         return o;
     }
 

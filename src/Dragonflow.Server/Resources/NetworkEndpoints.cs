@@ -92,7 +92,9 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         net.Shared = body.Bool("shared") ?? false;
         net.RouterExternal = body.Bool("router:external") ?? false;
         net.PortSecurityEnabled = body.Bool("port_security_enabled") ?? true;
-        _ = body.Bool("is_default");
+        net.IsDefault = net.RouterExternal && body.Bool("is_default") == true;
+        if (net.IsDefault)
+            await CheckNoOtherDefaultAsync(net.Id);
         _ = body.StringList("availability_zone_hints");
         var type = body.String("provider:network_type") ?? Plugin.Options.DefaultNetworkType;
         if (!NetworkTypes.Contains(type))
@@ -200,12 +202,27 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsExternal, RbacPolicy.Everyone);
         if (shared is { } s) net.Shared = s;
         if (external is { } x) net.RouterExternal = x;
+        // is_default is kept with the network's external state (Neutron's externalnetworks row).
+        if (body.Bool("is_default") is { } isDefault && net.RouterExternal)
+        {
+            if (isDefault && !net.IsDefault)
+                await CheckNoOtherDefaultAsync(net.Id);
+            net.IsDefault = isDefault;
+        }
+        if (!net.RouterExternal) net.IsDefault = false;
         var updated = await Plugin.Nb.UpdateAsync(net);
         if (shared == false && everyone is not null)
             await NetworkRbac.RemoveAsync(Plugin, [everyone]);
         if (external == false)
             await NetworkRbac.RemoveAsync(Plugin, grants.Of(net.Id).Where(p => p.Action == RbacPolicy.AccessAsExternal));
         return updated;
+    }
+
+    /// <summary>Only one external network is the default (auto-allocated-topology's is_default).</summary>
+    async Task CheckNoOtherDefaultAsync(string networkId)
+    {
+        if ((await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.FirstOrDefault(n => n.IsDefault && n.Id != networkId) is { } other)
+            throw NeutronErrors.Conflict("DefaultExternalNetworkExists", $"Default external network {other.Id} already exists");
     }
 
     protected override async Task DeleteAsync(Caller caller, LogicalSwitch net)

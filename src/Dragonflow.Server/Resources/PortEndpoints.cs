@@ -334,7 +334,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         body.Only(Attributes);
         if (await Plugin.Nb.TryGetAsync<LogicalSwitch>(port.Lswitch) is { } network)
             await CheckAttributesAsync(caller, network, body, "update");
-        body.ReadOnly("network_id", "mac_address");
+        body.ReadOnly("network_id");
         UpdateCommon(port, body);
         ApplyPlainAttributes(port, body);
         if (body.Bool("port_security_enabled") is { } ps) port.PortSecurityEnabled = ps;
@@ -349,8 +349,10 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var requests = FixedIps(body);
         var claimed = new List<FixedIp>();
         var released = new List<FixedIp>();
+        string? newMac = null;
         try
         {
+            newMac = await NewMacAsync(port, body);
             if (requests is not null)
             {
                 var net = await Plugin.Nb.GetAsync<LogicalSwitch>(port.Lswitch);
@@ -375,18 +377,53 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 released = port.Ips.Where(i => !next.Contains(i)).ToList();
                 port.Ips = next;
             }
+            var oldMacs = port.Macs;
+            if (newMac is not null)
+                port.Macs = [newMac];
             var updated = await Plugin.Nb.UpdateAsync(port);
             await Plugin.PortDevices.SetAsync(updated);
             foreach (var ip in released)
                 await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
+            if (newMac is not null)
+                foreach (var old in oldMacs.Where(m => m != newMac))
+                    await Plugin.Macs.ReleaseAsync(port.Lswitch, old, port.Id);
             return updated;
         }
         catch
         {
             foreach (var ip in claimed)
                 await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
+            if (newMac is not null)
+                await Plugin.Macs.ReleaseAsync(port.Lswitch, newMac, port.Id);
             throw;
         }
+    }
+
+    /// <summary>
+    /// An admin's new mac_address (null: a generated one, port-mac-address-regenerate), claimed on
+    /// the network; null when the MAC stays. As ML2: not for network:* ports, nor once the port is
+    /// bound to a host; 409 MacAddressInUse when another port has it.
+    /// </summary>
+    async Task<string?> NewMacAsync(LogicalPort port, Input body)
+    {
+        if (!body.Has("mac_address"))
+            return null;
+        var text = body.Body["mac_address"] is null ? null : body.String("mac_address", 64);
+        var requested = text is null ? null
+            : MacAllocator.Normalize(text) ?? throw NeutronErrors.InvalidInput($"'{text}' is not a valid MAC address");
+        var current = port.Macs.FirstOrDefault();
+        if (requested is not null && requested == current)
+            return null;
+        if (port.DeviceOwner.StartsWith(DeviceOwners.NetworkPrefix, StringComparison.Ordinal))
+            throw NeutronErrors.Conflict("UnsupportedPortDeviceOwner",
+                $"Operation mac address update is not supported for device_owner {port.DeviceOwner} on port {port.Id}.");
+        if (port.Chassis is not null || !string.IsNullOrEmpty(port.BindingHostId))
+            throw NeutronErrors.Conflict("PortBound",
+                $"Unable to complete operation on port {port.Id}, port is already bound, port type: ovs, old_mac {current}, new_mac {requested}.");
+        if (requested is null)
+            return await Plugin.Macs.AllocateAsync(port.Lswitch, port.Id);
+        await Plugin.Macs.ClaimAsync(port.Lswitch, requested, port.Id);
+        return requested;
     }
 
     /// <summary>A port of a failed bulk create goes as a failed create's port goes, whatever its device owner.</summary>

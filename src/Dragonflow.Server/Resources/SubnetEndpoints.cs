@@ -6,6 +6,7 @@ using Dragonflow.Server.Api;
 using Dragonflow.Server.Errors;
 using Dragonflow.Server.Http;
 using Dragonflow.Server.Ipam;
+using Microsoft.Extensions.Primitives;
 
 namespace Dragonflow.Server.Resources;
 
@@ -46,6 +47,21 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
     }
 
     protected override string[] AdminOnlyAttributes => ["segment_id"];
+
+    /// <summary>
+    /// shared=true|false: a subnet is shared when its network is, as the caller sees the network
+    /// (Neutron does not show the attribute on subnets but filters on it).
+    /// </summary>
+    protected override IReadOnlyDictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>> HiddenFilters =>
+        new Dictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>> { ["shared"] = SharedFilterAsync };
+
+    async Task<Func<JsonObject, bool>> SharedFilterAsync(Caller caller, StringValues values)
+    {
+        var wanted = values.Select(v => QueryBool.Parse(v ?? "")).ToHashSet();
+        var grants = await NetworkGrants.LoadAsync(Plugin.Nb);
+        var shared = (await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.Where(n => grants.SharedWith(n, caller.ProjectId)).Select(n => n.Id).ToHashSet();
+        return tree => wanted.Contains(shared.Contains((string?)tree["network_id"] ?? ""));
+    }
 
     /// <summary>create_subnet: admin, or a member of the network's project (a shared network takes no subnets from others).</summary>
     static bool MayUseNetwork(Caller caller, LogicalSwitch net) =>

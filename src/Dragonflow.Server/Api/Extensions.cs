@@ -31,6 +31,7 @@ static class Extensions
         new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
         new("empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value"),
         new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
+        new("port-mac-address-regenerate", "Neutron Port MAC address regenerate", "Network port MAC address regenerate"),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

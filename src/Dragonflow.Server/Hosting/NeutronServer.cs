@@ -72,6 +72,7 @@ public sealed class NeutronServer : IAsyncDisposable
         rbac.Map(app, options.DefaultProject);
         subnetPools.Map(app, options.DefaultProject);
         addressScopes.Map(app, options.DefaultProject);
+        AgentEndpoints.Map(app);
         DiscoveryEndpoints.Map(app,
             [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection,
              RbacPolicyEndpoints.Collection, subnetPools.Collection, addressScopes.Collection],

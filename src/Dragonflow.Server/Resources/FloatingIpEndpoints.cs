@@ -150,10 +150,12 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         return await Plugin.Nb.UpdateAsync(fip);
     }
 
-    protected override async Task DeleteAsync(Caller caller, FloatingIp fip)
+    protected override Task DeleteAsync(Caller caller, FloatingIp fip) => RemoveAsync(Plugin, fip);
+
+    /// <summary>Deletes a floating IP, then the port that holds its address.</summary>
+    public static async Task RemoveAsync(CorePlugin plugin, FloatingIp fip)
     {
-        var plugin = Plugin;
-        await Plugin.DeleteThenAsync<FloatingIp>(fip.Id, fip.Version, async () =>
+        await plugin.DeleteThenAsync<FloatingIp>(fip.Id, fip.Version, async () =>
         {
             if (fip.FloatingLport is { } id && await plugin.Nb.TryGetAsync<LogicalPort>(id) is { } port)
                 await PortEndpoints.RemovePortAsync(plugin, port);

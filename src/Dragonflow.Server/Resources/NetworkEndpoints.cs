@@ -227,10 +227,15 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
     protected override async Task DeleteAsync(Caller caller, LogicalSwitch net)
     {
+        // Floating IPs not associated with any port go with their network, as in Neutron; any other port keeps it.
+        var idle = (await Plugin.Nb.ListAsync<FloatingIp>()).Items.Where(f => f.FloatingNetworkId == net.Id && f.Lport is null).ToList();
+        var idlePorts = idle.Select(f => f.FloatingLport).OfType<string>().ToHashSet();
         var ports = await Plugin.Reservations.ClaimedAsync(Ipam.Reservations.NetworkPortTable, net.Id);
-        if (ports.Count > 0)
+        if (ports.Any(p => !idlePorts.Contains(p)))
             throw NeutronErrors.InUse("NetworkInUse",
                 $"Unable to complete operation on network {net.Id}. There are one or more ports still in use on the network.");
+        foreach (var fip in idle)
+            await FloatingIpEndpoints.RemoveAsync(Plugin, fip);
         foreach (var subnetId in net.Subnets)
         {
             if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(subnetId) is { } subnet)

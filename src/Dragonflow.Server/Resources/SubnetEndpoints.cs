@@ -158,6 +158,11 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
             subnet.Ipv6AddressMode = Ipv6Mode(body, "ipv6_address_mode");
             if (subnet.Ipv6RaMode is { } ra && subnet.Ipv6AddressMode is { } am && ra != am)
                 throw NeutronErrors.InvalidInput($"ipv6_ra_mode set to '{ra}' with ipv6_address_mode set to '{am}' is not valid. If both attributes are set, they must be the same value");
+            if ((subnet.Ipv6RaMode ?? subnet.Ipv6AddressMode) is not null && !subnet.EnableDhcp)
+                throw NeutronErrors.InvalidInput("ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False");
+            // The port addresses of such a subnet are EUI-64 ones: a 64-bit interface identifier under a /64.
+            if (AutoAddress.IsAutoAddress(subnet) && cidr.Network.PrefixLength != AutoAddress.PrefixLength)
+                throw NeutronErrors.InvalidInput($"Invalid CIDR {cidr} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64");
         }
         else if (body.String("ipv6_ra_mode") is not null || body.String("ipv6_address_mode") is not null)
         {
@@ -380,6 +385,8 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         string? claimed = null, released = null;
         if (body.Bool("enable_dhcp") is { } dhcp && dhcp != subnet.EnableDhcp)
         {
+            if (!dhcp && (subnet.Ipv6RaMode ?? subnet.Ipv6AddressMode) is not null)
+                throw NeutronErrors.InvalidInput("Cannot disable enable_dhcp with ipv6 attributes set");
             subnet.EnableDhcp = dhcp;
             if (dhcp)
                 subnet.DhcpIp = claimed = await TryClaimDhcpAsync(subnet);
@@ -403,10 +410,26 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     protected override async Task DeleteAsync(Caller caller, LogicalSubnet subnet)
     {
-        var owners = await Plugin.Reservations.OwnersAsync(Reservations.IpTable, subnet.Id);
-        if (owners.Any(o => o.Owner != DhcpOwner))
-            throw NeutronErrors.InUse("SubnetInUse",
-                $"Unable to complete operation on subnet {subnet.Id}: One or more ports have an IP allocation from this subnet.");
+        var owners = (await Plugin.Reservations.OwnersAsync(Reservations.IpTable, subnet.Id)).Where(o => o.Owner != DhcpOwner).ToList();
+        // On a SLAAC/DHCPv6-stateless subnet the ports' addresses are their own (from their MACs):
+        // as in Neutron they go with the subnet, unless a router interface holds one.
+        var auto = AutoAddress.IsAutoAddress(subnet);
+        var ports = new List<LogicalPort>();
+        foreach (var owner in owners.Select(o => o.Owner).Distinct())
+        {
+            var port = auto ? await Plugin.Nb.TryGetAsync<LogicalPort>(owner) : null;
+            if (port is null || !AutoAddress.TakesAutoAddress(port.DeviceOwner))
+                throw NeutronErrors.InUse("SubnetInUse",
+                    $"Unable to complete operation on subnet {subnet.Id}: One or more ports have an IP allocation from this subnet.");
+            ports.Add(port);
+        }
+        foreach (var port in ports)
+        {
+            var gone = port.Ips.Where(i => i.SubnetId == subnet.Id).ToList();
+            await Plugin.UpdatePortAsync(port.Id, p => p.Ips = p.Ips.Where(i => i.SubnetId != subnet.Id).ToList());
+            foreach (var ip in gone)
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, ip.IpAddress, port.Id);
+        }
         await RemoveAsync(Plugin, subnet);
     }
 

@@ -32,6 +32,8 @@ static class Extensions
         new("empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value"),
         new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
         new("port-mac-address-regenerate", "Neutron Port MAC address regenerate", "Network port MAC address regenerate"),
+        new("quotas", "Quota management support", "Expose functions for quotas management per project"),
+        new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

@@ -103,6 +103,14 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     protected virtual IReadOnlyDictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>> HiddenFilters { get; } =
         new Dictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>>();
 
+    /// <summary>The resource's name in the quotas (network, port...); null when it has no quota.</summary>
+    protected virtual string? QuotaResource => null;
+
+    /// <summary>409 OverQuota when the items would take their projects past the resource's limit.</summary>
+    Task RequireQuotaAsync(Caller caller, IReadOnlyList<JsonObject> items) => QuotaResource is { } resource
+        ? Plugin.Quotas.RequireRoomAsync(resource, items.Select(i => Quotas.QuotaBook.ProjectOf(i, caller.ProjectId)))
+        : Task.CompletedTask;
+
     /// <summary>The view of an empty item: the attributes a list may filter and sort on.</summary>
     JsonObject? _sample;
 
@@ -181,6 +189,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             var caller = Caller.Of(ctx, defaultProject);
             if (BulkBody.Items(root, BodyCollection, Member) is { } items)
             {
+                await RequireQuotaAsync(caller, items);
                 var all = await BulkCreate.RunAsync(items, item => CreateAsync(caller, new Input(item)), item => UndoCreatedAsync(caller, item), Plugin.Log);
                 var created = new JsonArray();
                 foreach (var item in all)
@@ -190,7 +199,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
                 }
                 return Results.Json(new JsonObject { [BodyCollection] = created }, statusCode: 201);
             }
-            var one = await CreateAsync(caller, new Input(RequestBody.ResourceOf(root, Member)));
+            var single = RequestBody.ResourceOf(root, Member);
+            await RequireQuotaAsync(caller, [single]);
+            var one = await CreateAsync(caller, new Input(single));
             LogWrite(one, "created", caller);
             return Results.Json(new JsonObject { [Member] = await ViewForAsync(caller, one) }, statusCode: 201);
         });

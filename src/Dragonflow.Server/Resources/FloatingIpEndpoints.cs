@@ -22,6 +22,7 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
 
     public override string Collection => "floatingips";
     public override string Member => "floatingip";
+    protected override string? QuotaResource => "floatingip";
 
     protected override IEnumerable<KeyValuePair<string, object?>> LogIds(FloatingIp item) =>
         [new("FloatingIpId", item.Id), new("PortId", item.Lport), new("RouterId", item.Lrouter)];

@@ -24,6 +24,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
     public override string Collection => "networks";
     public override string Member => "network";
+    protected override string? QuotaResource => "network";
     protected override string Noun => "Network";
 
     public override JsonObject View(LogicalSwitch item) => Views.Network(item);

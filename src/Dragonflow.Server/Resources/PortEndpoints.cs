@@ -26,6 +26,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     public override string Collection => "ports";
     public override string Member => "port";
+    protected override string? QuotaResource => "port";
 
     protected override IEnumerable<KeyValuePair<string, object?>> LogIds(LogicalPort item) =>
         [new("PortId", item.Id), new("NetworkId", item.Lswitch), new("DeviceId", item.DeviceId), new("ChassisId", item.Chassis)];

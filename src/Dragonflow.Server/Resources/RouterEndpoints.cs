@@ -28,6 +28,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
 
     public override string Collection => "routers";
     public override string Member => "router";
+    protected override string? QuotaResource => "router";
     protected override string Noun => "Router";
 
     public override JsonObject View(LogicalRouter item) => Views.Router(item);

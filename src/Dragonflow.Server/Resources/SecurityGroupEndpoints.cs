@@ -13,6 +13,7 @@ sealed class SecurityGroupEndpoints(CorePlugin plugin) : ResourceEndpoints<Secur
 
     public override string Collection => "security-groups";
     public override string Member => "security_group";
+    protected override string? QuotaResource => "security_group";
     protected override string Noun => "Security group";
 
     public override JsonObject View(SecurityGroup item) => Views.SecurityGroup(item);

@@ -31,6 +31,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     public override string Collection => "subnets";
     public override string Member => "subnet";
+    protected override string? QuotaResource => "subnet";
 
     protected override IEnumerable<KeyValuePair<string, object?>> LogIds(LogicalSubnet item) =>
         [new("SubnetId", item.Id), new("NetworkId", item.Lswitch)];

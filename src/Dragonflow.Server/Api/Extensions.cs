@@ -34,6 +34,8 @@ static class Extensions
         new("port-mac-address-regenerate", "Neutron Port MAC address regenerate", "Network port MAC address regenerate"),
         new("quotas", "Quota management support", "Expose functions for quotas management per project"),
         new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
+        new("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
+        new("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes"),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

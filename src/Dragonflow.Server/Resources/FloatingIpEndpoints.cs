@@ -30,6 +30,29 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
 
     public override JsonObject View(FloatingIp item) => Views.FloatingIp(item);
 
+    protected override bool ViewDependsOnCaller => true;
+
+    /// <summary>
+    /// fip-port-details: an associated floating IP shows its port's name, network, MAC, state,
+    /// status and device, read when it is shown (the port changes without the floating IP).
+    /// </summary>
+    protected override async Task<Func<JsonObject, JsonObject?>?> ViewerAsync(Caller caller)
+    {
+        var byId = (await Plugin.Nb.ListAsync<LogicalPort>()).Items.ToDictionary(p => p.Id);
+        return tree =>
+        {
+            if ((string?)tree["port_id"] is not { } portId || !byId.TryGetValue(portId, out var port))
+                return null;
+            var copy = (JsonObject)tree.DeepClone();
+            copy["port_details"] = new JsonObject
+            {
+                ["name"] = port.Name, ["network_id"] = port.Lswitch, ["mac_address"] = port.Macs.FirstOrDefault() ?? "",
+                ["admin_state_up"] = port.Enabled, ["status"] = port.Status, ["device_id"] = port.DeviceId, ["device_owner"] = port.DeviceOwner,
+            };
+            return copy;
+        };
+    }
+
     protected override async Task<FloatingIp> CreateAsync(Caller caller, Input body)
     {
         body.Only(Attributes);

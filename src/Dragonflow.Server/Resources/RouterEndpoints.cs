@@ -18,7 +18,7 @@ namespace Dragonflow.Server.Resources;
 /// extra routes. An interface is an lport (device_owner network:router_interface) plus an
 /// entry in the lrouter's ports; the gateway is an lport on the external network.
 /// </summary>
-sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRouter>(plugin)
+sealed partial class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRouter>(plugin)
 {
     static readonly string[] Attributes =
     [
@@ -61,6 +61,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             LogInterface(router, added, "added");
             return Results.Json(added);
         });
+        MapExtraRoutes(app, defaultProject);
         app.MapPut("/v2.0/routers/{id}/remove_router_interface", async (HttpContext ctx, string id) =>
         {
             var caller = Caller.Of(ctx, defaultProject);
@@ -92,7 +93,9 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             throw NeutronErrors.BadRequest("HA routers are not supported; routers are distributed");
         _ = body.StringList("availability_zone_hints");
         _ = body.String("flavor_id");
-        router.Routes = Routes(body, router) ?? [];
+        // extraroute's routes are allow_post False in Neutron: set them once the router has interfaces.
+        if (body.Has("routes"))
+            throw NeutronErrors.BadRequest("Attribute 'routes' not allowed in POST");
         var gateway = GatewayRequest(body);
         router.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalRouter>();
         LogicalPort? gatewayPort = null;
@@ -154,7 +157,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     }
 
     /// <summary>The requested routes; null when the body leaves them alone. An explicit null means none (Neutron's convert_none_to_empty_list).</summary>
-    List<HostRoute>? Routes(Input body, LogicalRouter router)
+    List<HostRoute>? Routes(Input body, LogicalRouter router, bool checkNexthops = true)
     {
         if (!body.Has("routes"))
             return null;
@@ -168,7 +171,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
                 throw NeutronErrors.BadRequest($"Invalid format for routes: {error}");
             var nexthop = r.Ip("nexthop") ?? throw NeutronErrors.BadRequest("Invalid format for routes: nexthop required");
             var connected = router.Ports.Any(p => InterfaceNetwork(p) is { } n && n.Contains(nexthop));
-            if (!connected)
+            if (checkNexthops && !connected)
                 throw NeutronErrors.BadRequest($"Invalid format for routes: {{'destination': '{destination}', 'nexthop': '{nexthop}'}}, the nexthop is not connected with router");
             var route = new HostRoute(cidr!.ToString(), nexthop.ToString());
             if (!routes.Contains(route))

@@ -164,7 +164,10 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
     {
         body.Only(Attributes).ReadOnly("floating_network_id", "floating_ip_address", "subnet_id");
         UpdateCommon(fip, body);
-        if (body.Has("port_id"))
+        // An empty update body clears the association, as it always has in Neutron.
+        if (body.Body.Count == 0)
+            Disassociate(fip);
+        else if (body.Has("port_id"))
         {
             if (body.String("port_id") is { } portId)
                 await AssociateAsync(caller, fip, portId, body.Ip("fixed_ip_address"));

@@ -241,6 +241,9 @@ sealed partial class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<Logi
         body.Only(["subnet_id", "port_id"]);
         var subnetId = body.String("subnet_id");
         var portId = body.String("port_id");
+        foreach (var id in new[] { subnetId, portId })
+            if (id is not null && !Guid.TryParse(id, out _))
+                throw NeutronErrors.InvalidInput($"'{id}' is not a valid UUID");
         if ((subnetId is null) == (portId is null))
             throw NeutronErrors.BadRequest("Bad router request: Either subnet_id or port_id must be specified.");
         LogicalPort port;
@@ -357,6 +360,9 @@ sealed partial class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<Logi
         body.Only(["subnet_id", "port_id"]);
         var subnetId = body.String("subnet_id");
         var portId = body.String("port_id");
+        foreach (var id in new[] { subnetId, portId })
+            if (id is not null && !Guid.TryParse(id, out _))
+                throw NeutronErrors.InvalidInput($"'{id}' is not a valid UUID");
         if (subnetId is null && portId is null)
             throw NeutronErrors.BadRequest("Bad router request: Either subnet_id or port_id must be specified.");
         var match = router.Ports.FirstOrDefault(p => (portId is null || p.Id == portId) && (subnetId is null || p.SubnetId == subnetId));

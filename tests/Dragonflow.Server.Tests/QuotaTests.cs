@@ -75,7 +75,8 @@ public class QuotaTests
         await admin.PutAsync("/v2.0/quotas/alice", "quota", new JsonObject { ["port"] = -1 });
         await alice.CreateAsync("ports", "port", new JsonObject { ["network_id"] = net });
 
-        var details = (await alice.GetAsync("/v2.0/quotas/alice/details")).Obj("quota");
+        // Neutron's format suffix is taken too (tempest's quota client asks for details.json).
+        var details = (await alice.GetAsync("/v2.0/quotas/alice/details.json")).Obj("quota");
         Assert.Equal((-1, 3, 0), ((int)details["port"]!["limit"]!, (int)details["port"]!["used"]!, (int)details["port"]!["reserved"]!));
         Assert.Equal((3, 1), ((int)details["network"]!["limit"]!, (int)details["network"]!["used"]!));
         // The default security group's rules count as the project's rules.

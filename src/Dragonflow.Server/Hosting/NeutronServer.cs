@@ -43,6 +43,8 @@ public sealed class NeutronServer : IAsyncDisposable
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var authenticator = Authenticator(options, loggers);
+        app.Use(JsonSuffix.Strip);
+        app.UseRouting(); // after the suffix is gone, where routing would otherwise run implicitly
         app.UseMiddleware<ApiMetricsMiddleware>();
         app.UseMiddleware<NeutronErrorMiddleware>();
         app.Use(next => new AuthMiddleware(next, authenticator, options.DefaultProject, loggers.CreateLogger("Dragonflow.Server.Auth")).InvokeAsync);

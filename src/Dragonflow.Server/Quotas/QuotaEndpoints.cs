@@ -21,6 +21,9 @@ static class QuotaEndpoints
 {
     const string Path = "/v2.0/quotas";
 
+    /// <summary>Neutron's project_id column.</summary>
+    const int MaxProjectLength = 255;
+
     public static void Map(IEndpointRouteBuilder app, string defaultProject, NbApi nb, QuotaBook book)
     {
         app.MapGet(Path, async (HttpContext ctx) =>
@@ -64,6 +67,8 @@ static class QuotaEndpoints
         {
             var body = await RequestBody.ReadResourceAsync(ctx.Request, "quota");
             Access.RequireAdmin(Caller.Of(ctx, defaultProject), "update_quota");
+            if (project.Length > MaxProjectLength)
+                throw NeutronErrors.InvalidInput($"'{project[..16]}...' exceeds maximum length of {MaxProjectLength}");
             var changes = Limits(body);
             for (var attempt = 0; ; attempt++)
             {

@@ -153,6 +153,9 @@ public class MalformedInputTests
         foreach (var query in new[] { "host=", "colour=red", "limit=-1", "sort_key=nope&sort_dir=asc", "marker=zz&limit=1" }.Skip(1))
             await Refused(HttpMethod.Get, $"/v2.0/agents?{query}");
         await Refused(HttpMethod.Get, "/v2.0/agents/zz");
+        foreach (var query in new[] { "colour=red", "sort_key=network_id", "limit=x" })
+            await Refused(HttpMethod.Get, $"/v2.0/network-ip-availabilities?{query}");
+        await Refused(HttpMethod.Get, "/v2.0/network-ip-availabilities/zz");
         await Refused(HttpMethod.Delete, "/v2.0/quotas/nobody");
         await Refused(HttpMethod.Put, "/v2.0/networks/" + net, """{"network": {"is_default": "maybe"}}""");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed:\n" + string.Join("\n", failures.Take(40)));

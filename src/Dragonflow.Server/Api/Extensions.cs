@@ -36,6 +36,7 @@ static class Extensions
         new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
         new("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
         new("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes"),
+        new("network-ip-availability", "Network IP Availability", "Provides IP availability data for each network and subnet."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

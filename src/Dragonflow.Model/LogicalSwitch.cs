@@ -29,6 +29,9 @@ public sealed class LogicalSwitch : NeutronResource
     /// <summary>Default for ports created on this network.</summary>
     public bool PortSecurityEnabled { get; set; } = true;
 
+    /// <summary>Neutron availability_zone_hints: the zones asked for at create.</summary>
+    public List<string> AvailabilityZoneHints { get; set; } = [];
+
     /// <summary>Ids of the lsubnet objects on this network.</summary>
     public List<string> Subnets { get; set; } = [];
 

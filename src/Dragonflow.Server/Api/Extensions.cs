@@ -37,6 +37,9 @@ static class Extensions
         new("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
         new("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes"),
         new("network-ip-availability", "Network IP Availability", "Provides IP availability data for each network and subnet."),
+        new("availability_zone", "Availability Zone", "The availability zone extension."),
+        new("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
+        new("router_availability_zone", "Router Availability Zone", "Availability zone support for router."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

@@ -75,6 +75,7 @@ public sealed class NeutronServer : IAsyncDisposable
         subnetPools.Map(app, options.DefaultProject);
         addressScopes.Map(app, options.DefaultProject);
         AgentEndpoints.Map(app);
+        AvailabilityZones.Map(app);
         NetworkIpAvailabilityEndpoints.Map(app, plugin, options.DefaultProject);
         Quotas.QuotaEndpoints.Map(app, options.DefaultProject, nb, plugin.Quotas);
         DiscoveryEndpoints.Map(app,

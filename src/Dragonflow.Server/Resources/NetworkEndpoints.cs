@@ -96,7 +96,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         net.IsDefault = net.RouterExternal && body.Bool("is_default") == true;
         if (net.IsDefault)
             await CheckNoOtherDefaultAsync(net.Id);
-        _ = body.StringList("availability_zone_hints");
+        net.AvailabilityZoneHints = AvailabilityZones.Hints(body);
         var type = body.String("provider:network_type") ?? Plugin.Options.DefaultNetworkType;
         if (!NetworkTypes.Contains(type))
             throw NeutronErrors.InvalidInput($"network_type value '{type}' not supported");
@@ -180,7 +180,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
     {
         body.Only(Attributes);
         CheckAdminAttributes(caller, body, "update");
-        body.ReadOnly(ProviderAttributes);
+        body.ReadOnly(ProviderAttributes).ReadOnly("availability_zone_hints");
         UpdateCommon(net, body);
         if (body.Bool("admin_state_up") is { } up) net.AdminStateUp = up;
         if (body.Bool("port_security_enabled") is { } ps) net.PortSecurityEnabled = ps;

@@ -91,7 +91,7 @@ sealed partial class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<Logi
         router.Distributed = body.Bool("distributed") ?? true;
         if (body.Bool("ha") == true)
             throw NeutronErrors.BadRequest("HA routers are not supported; routers are distributed");
-        _ = body.StringList("availability_zone_hints");
+        router.AvailabilityZoneHints = AvailabilityZones.Hints(body);
         _ = body.String("flavor_id");
         // extraroute's routes are allow_post False in Neutron: set them once the router has interfaces.
         if (body.Has("routes"))
@@ -184,7 +184,7 @@ sealed partial class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<Logi
     {
         body.Only(Attributes);
         CheckAdminAttributes(caller, body, "update");
-        body.ReadOnly("distributed", "ha");
+        body.ReadOnly("distributed", "ha", "availability_zone_hints");
         UpdateCommon(router, body);
         if (body.Bool("admin_state_up") is { } up) router.AdminStateUp = up;
         if (Routes(body, router) is { } routes) router.Routes = routes;

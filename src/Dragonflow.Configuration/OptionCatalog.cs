@@ -16,8 +16,8 @@ public static class OptionCatalog
     /// <summary>Neutron's quota options ([quotas] quota_X) with Neutron's defaults; -1 is unlimited.</summary>
     public static readonly IReadOnlyList<(string Resource, int Default)> QuotaDefaults =
     [
-        ("network", 100), ("subnet", 100), ("port", 500), ("router", 10), ("floatingip", 50),
-        ("security_group", 10), ("security_group_rule", 100),
+        ("network", 100), ("subnet", 100), ("subnetpool", -1), ("port", 500), ("router", 10), ("floatingip", 50),
+        ("rbac_policy", 10), ("security_group", 10), ("security_group_rule", 100),
     ];
 
     /// <summary>The controller apps of <c>[df] apps_list</c> by default.</summary>

@@ -18,7 +18,8 @@ public class QuotaTests
 
     static readonly Dictionary<string, int> Configured = new()
     {
-        ["network"] = 3, ["subnet"] = 100, ["port"] = 2, ["router"] = -1, ["floatingip"] = 50, ["security_group"] = 10, ["security_group_rule"] = 100,
+        ["network"] = 3, ["subnet"] = 100, ["subnetpool"] = -1, ["port"] = 2, ["router"] = -1, ["floatingip"] = 50, ["rbac_policy"] = 1,
+        ["security_group"] = 10, ["security_group_rule"] = 100,
     };
 
     [Fact]
@@ -30,7 +31,7 @@ public class QuotaTests
         var shown = (await auditor.GetAsync("/v2.0/quotas/alice")).Obj("quota");
         Assert.Equal(3, (int)shown["network"]!);
         Assert.Equal(-1, (int)shown["router"]!);
-        Assert.Equal(7, shown.Count);
+        Assert.Equal(9, shown.Count);
         Assert.Equal(2, (int)(await alice.GetAsync("/v2.0/quotas/alice/default")).Obj("quota")["port"]!);
         AssertRefused(await bob.GetAsync("/v2.0/quotas/alice"), "rule:get_quota");
         var list = await alice.GetAsync("/v2.0/quotas");
@@ -89,6 +90,14 @@ public class QuotaTests
             ["security_group_id"] = group.DeepClone(), ["direction"] = "ingress", ["protocol"] = "tcp", ["port_range_min"] = 22, ["port_range_max"] = 22,
         });
         Assert.Equal((HttpStatusCode.Conflict, "Quota exceeded for resources: ['security_group_rule']."), (rule.Status, rule.ErrorMessage));
+
+        // RBAC policies count for the project that makes them.
+        JsonObject Share(string target) => new() { ["object_type"] = "network", ["object_id"] = net, ["action"] = "access_as_shared", ["target_tenant"] = target };
+        await alice.CreateAsync("rbac-policies", "rbac_policy", Share("bob"));
+        before = await api.SnapshotAsync();
+        var second = await alice.PostAsync("rbac-policies", "rbac_policy", Share("carol"));
+        Assert.Equal((HttpStatusCode.Conflict, "Quota exceeded for resources: ['rbac_policy']."), (second.Status, second.ErrorMessage));
+        Assert.Equal(before, await api.SnapshotAsync());
     }
 
     [Theory]

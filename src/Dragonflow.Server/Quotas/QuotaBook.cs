@@ -40,6 +40,8 @@ sealed class QuotaBook(NbApi nb, IReadOnlyDictionary<string, int> defaults)
     {
         "network" => await CountAsync<LogicalSwitch>(project),
         "subnet" => await CountAsync<LogicalSubnet>(project),
+        "subnetpool" => await CountAsync<SubnetPool>(project),
+        "rbac_policy" => await CountAsync<RbacPolicy>(project),
         "port" => await CountAsync<LogicalPort>(project),
         "router" => await CountAsync<LogicalRouter>(project),
         "floatingip" => await CountAsync<FloatingIp>(project),

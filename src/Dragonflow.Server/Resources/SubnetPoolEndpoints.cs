@@ -22,6 +22,7 @@ sealed class SubnetPoolEndpoints(CorePlugin plugin) : ResourceEndpoints<SubnetPo
 
     public override string Collection => "subnetpools";
     public override string Member => "subnetpool";
+    protected override string? QuotaResource => "subnetpool";
     protected override string Noun => "SubnetPool";
 
     public override JsonObject View(SubnetPool item) => PoolViews.SubnetPool(item);

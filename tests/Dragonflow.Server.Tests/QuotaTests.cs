@@ -84,6 +84,11 @@ public class QuotaTests
         Assert.True((int)details["security_group_rule"]!["used"]! >= 4);
 
         await admin.PutAsync("/v2.0/quotas/alice", "quota", new JsonObject { ["security_group_rule"] = 0 });
+        // A new group brings its two egress rules: no room for them, no group.
+        before = await api.SnapshotAsync();
+        var groupOverRules = await alice.PostAsync("security-groups", "security_group", new JsonObject { ["name"] = "web" });
+        Assert.Equal((HttpStatusCode.Conflict, "Quota exceeded for resources: ['security_group_rule']."), (groupOverRules.Status, groupOverRules.ErrorMessage));
+        Assert.Equal(before, await api.SnapshotAsync());
         var group = (await alice.GetAsync("/v2.0/security-groups")).Body!["security_groups"]![0]!["id"]!;
         var rule = await alice.PostAsync("security-group-rules", "security_group_rule", new JsonObject
         {

@@ -58,6 +58,10 @@ public sealed class DragonflowConfig(
 
     public IReadOnlyList<string> NetworkVlanRanges => GetList(OptionCatalog.Ml2TypeVlan, "network_vlan_ranges");
 
+    /// <summary>[quotas] quota_X: the default limit of each resource (-1 = unlimited).</summary>
+    public IReadOnlyDictionary<string, int> QuotaDefaults =>
+        OptionCatalog.QuotaDefaults.ToDictionary(q => q.Resource, q => GetInt(OptionCatalog.Quotas, "quota_" + q.Resource));
+
     public string ApiBind => GetRequired(OptionCatalog.Api, "bind");
     public string AuthStrategy => GetRequired(OptionCatalog.Api, "auth_strategy");
     public string? TokenFile => Get(OptionCatalog.Api, "token_file");

@@ -11,6 +11,14 @@ public static class OptionCatalog
     public const string Default = "DEFAULT";
     public const string KeystoneAuthtoken = "keystone_authtoken";
     public const string Ml2TypeVlan = "ml2_type_vlan";
+    public const string Quotas = "quotas";
+
+    /// <summary>Neutron's quota options ([quotas] quota_X) with Neutron's defaults; -1 is unlimited.</summary>
+    public static readonly IReadOnlyList<(string Resource, int Default)> QuotaDefaults =
+    [
+        ("network", 100), ("subnet", 100), ("subnetpool", -1), ("port", 500), ("router", 10), ("floatingip", 50),
+        ("rbac_policy", 10), ("security_group", 10), ("security_group_rule", 100),
+    ];
 
     /// <summary>The controller apps of <c>[df] apps_list</c> by default.</summary>
     public static readonly IReadOnlyList<string> DefaultAppsList = ["l2", "l3_proactive", "dhcp", "dnat", "sg", "portsec", "aging", "tunneling", "provider"];
@@ -75,6 +83,9 @@ public static class OptionCatalog
 
         new(Ml2TypeVlan, "network_vlan_ranges", OptionKind.List, "",
             "physical_network:min:max entries: a VLAN network created without provider:segmentation_id takes its id from its physical network's range."),
+
+        .. QuotaDefaults.Select(q => new OptionDefinition(Quotas, "quota_" + q.Resource, OptionKind.Integer, q.Default.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"How many {q.Resource} objects a project may have unless an admin set its own limit (-1 = unlimited).", Min: -1)),
 
         new(Api, "bind", OptionKind.Endpoint, "127.0.0.1:9696", "Address and port of the Neutron API."),
         new(Api, "auth_strategy", OptionKind.Choice, "noauth",

@@ -69,6 +69,9 @@ public static class IpProtocols
         return TryGetNumber(text, out number) || byte.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out number);
     }
 
+    /// <summary>The IPv6-only protocols (extension headers and ICMPv6) that an IPv4 rule may not name.</summary>
+    public static bool IsIpv6Only(byte number) => number is Ipv6Encap or Ipv6Route or Ipv6Frag or Icmpv6 or Ipv6NoNxt or Ipv6Opts;
+
     /// <summary>True for the protocols whose rules give a port range (Neutron's list).</summary>
     public static bool HasPorts(byte number) => number is Tcp or Udp or Sctp or Dccp or UdpLite;
 

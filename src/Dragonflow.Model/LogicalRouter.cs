@@ -10,6 +10,9 @@ public sealed class LogicalRouter : NeutronResource
     /// <summary>Router interfaces (one per attached subnet).</summary>
     public List<LogicalRouterPort> Ports { get; set; } = [];
 
+    /// <summary>Neutron availability_zone_hints: the zones asked for at create.</summary>
+    public List<string> AvailabilityZoneHints { get; set; } = [];
+
     /// <summary>Extra routes.</summary>
     public List<HostRoute> Routes { get; set; } = [];
 

@@ -23,8 +23,14 @@ public sealed class LogicalSwitch : NeutronResource
     /// <summary>Neutron router:external.</summary>
     public bool RouterExternal { get; set; }
 
+    /// <summary>Neutron is_default: the default external network (at most one; only while external).</summary>
+    public bool IsDefault { get; set; }
+
     /// <summary>Default for ports created on this network.</summary>
     public bool PortSecurityEnabled { get; set; } = true;
+
+    /// <summary>Neutron availability_zone_hints: the zones asked for at create.</summary>
+    public List<string> AvailabilityZoneHints { get; set; } = [];
 
     /// <summary>Ids of the lsubnet objects on this network.</summary>
     public List<string> Subnets { get; set; } = [];

@@ -26,4 +26,5 @@ namespace Dragonflow.Model;
 [JsonSerializable(typeof(RbacPolicy))]
 [JsonSerializable(typeof(SubnetPool))]
 [JsonSerializable(typeof(AddressScope))]
+[JsonSerializable(typeof(ProjectQuota))]
 public sealed partial class NbJsonContext : JsonSerializerContext;

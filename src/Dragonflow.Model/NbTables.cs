@@ -28,6 +28,7 @@ public static class NbTables
         public const string RbacPolicy = "rbac_policy";
         public const string SubnetPool = "subnetpool";
         public const string AddressScope = "address_scope";
+        public const string Quota = "quota";
     }
 
     public static readonly NbTable<LogicalSwitch> Lswitch = new(Names.Lswitch, NbJsonContext.Default.LogicalSwitch);
@@ -55,10 +56,13 @@ public static class NbTables
     /// <summary>Neutron's address scopes; read by the API server only.</summary>
     public static readonly NbTable<AddressScope> AddressScope = new(Names.AddressScope, NbJsonContext.Default.AddressScope);
 
+    /// <summary>Projects' quota limits set by an admin; read by the API server only.</summary>
+    public static readonly NbTable<ProjectQuota> Quota = new(Names.Quota, NbJsonContext.Default.ProjectQuota);
+
     /// <summary>Every table, in a stable order (the order of the <c>db tables</c> verb).</summary>
     public static IReadOnlyList<NbTable> All { get; } =
         [Lswitch, Lsubnet, Lport, Lrouter, FloatingIp, Lsecgroup, Chassis, Publisher, UniqueKey,
-         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex, RbacPolicy, SubnetPool, AddressScope];
+         IpClaim, MacClaim, SegmentClaim, NetworkPortClaim, PortDeviceIndex, RbacPolicy, SubnetPool, AddressScope, Quota];
 
     private static readonly Dictionary<string, NbTable> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
     // The claim tables share one type; Of<IpamClaim>() names the first of them.

@@ -31,17 +31,21 @@ sealed class ApiHost : IAsyncDisposable
 
     /// <summary>Starts a server on a new temp DB, or on <paramref name="dbPath"/> to share one DB between servers.</summary>
     public static async Task<ApiHost> StartAsync(string? dbPath = null, TimeSpan? busyTimeout = null, Dragonflow.Server.Auth.StaticTokens? tokens = null,
-        Dragonflow.Server.Auth.KeystoneSettings? keystone = null, IReadOnlyList<string>? vlanRanges = null)
+        Dragonflow.Server.Auth.KeystoneSettings? keystone = null, IReadOnlyList<string>? vlanRanges = null,
+        IReadOnlyDictionary<string, int>? quotaDefaults = null)
     {
         var scratch = dbPath is null ? new ScratchDirectory("df-api-") : null;
         dbPath ??= scratch!.File("nb.db");
         var nb = new NbApi(new SqliteNbDriver(dbPath, busyTimeout));
-        var server = NeutronServer.Create(nb, new ServerOptions
+        var options = new ServerOptions
         {
             Bind = "127.0.0.1:0", DefaultNetworkType = "vxlan", Tokens = tokens, Keystone = keystone,
             AuthStrategy = keystone is not null ? "keystone" : tokens is not null ? "token" : "noauth",
             NetworkVlanRanges = vlanRanges ?? [],
-        });
+        };
+        if (quotaDefaults is not null)
+            options = options with { QuotaDefaults = quotaDefaults };
+        var server = NeutronServer.Create(nb, options);
         await server.StartAsync();
         return new ApiHost(scratch, nb, server, dbPath);
     }
@@ -121,7 +125,7 @@ sealed class ApiHost : IAsyncDisposable
     public async Task<string> SnapshotAsync(params string[] except)
     {
         var sb = new StringBuilder();
-        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy", "subnetpool", "address_scope" }.Except(except))
+        foreach (var table in new[] { "lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy", "subnetpool", "address_scope", "quota" }.Except(except))
             foreach (var e in await Nb.Driver.ListAsync(table))
                 sb.Append(e.Key).Append('=').Append(e.Value).Append('\n');
         return sb.ToString();

@@ -48,6 +48,29 @@ public class BulkCreateTests
     }
 
     [Fact]
+    public async Task A_third_item_refused_after_two_were_made_leaves_the_nb_as_it_was()
+    {
+        await using var api = await ApiHost.StartAsync();
+        await api.GetAsync("/v2.0/security-groups"); // the project's default group exists before, so the snapshot can be compared whole
+        var before = await api.SnapshotAsync();
+
+        var networks = await api.PostAsync("/v2.0/networks", Bulk("networks",
+            new JsonObject { ["name"] = "a" }, new JsonObject { ["name"] = "b" }, new JsonObject { ["name"] = "c", ["mtu"] = 70000 }));
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidInput"), (networks.Status, networks.ErrorType));
+        Assert.Equal(before, await api.SnapshotAsync());
+
+        var net = await api.NetworkAsync();
+        await api.SubnetAsync(net, "10.0.0.0/24");
+        before = await api.SnapshotAsync();
+        var routers = await api.PostAsync("/v2.0/routers", Bulk("routers",
+            new JsonObject { ["name"] = "r1" }, new JsonObject { ["name"] = "r2" },
+            new JsonObject { ["name"] = "r3", ["external_gateway_info"] = new JsonObject { ["network_id"] = net } }));
+        Assert.Equal(HttpStatusCode.BadRequest, routers.Status);
+        Assert.Equal(before, await api.SnapshotAsync());
+        Assert.Empty(await IdsAsync(api, "routers", "routers"));
+    }
+
+    [Fact]
     public async Task A_refused_item_attribute_refuses_the_whole_request()
     {
         await using var api = await ApiHost.StartAsync();

@@ -83,7 +83,7 @@ public class PolicyRoleTests
         var shared = await c.Admin.CreateAsync("networks", "network", new JsonObject { ["name"] = "for-alice", ["shared"] = true, ["project_id"] = "alice" });
         Assert.True((bool)shared["shared"]!);
         var spoof = await c.Member.PostAsync("networks", "network", new JsonObject { ["tenant_id"] = "bob" });
-        Assert.Equal(HttpStatusCode.Forbidden, spoof.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, spoof.Status);
 
         Assert.Equal(HttpStatusCode.NoContent, (await c.Member.DeleteAsync($"/v2.0/networks/{id}")).Status);
         AssertNotFound(await c.Reader.GetAsync($"/v2.0/networks/{id}"));

@@ -36,14 +36,15 @@ public class SubnetPoolTests
         var id = (string)pool["id"]!;
         // A prefix inside another is compacted away, as Neutron does.
         Assert.Equal(["10.10.0.0/16"], pool["prefixes"]!.AsArray().Select(p => (string)p!));
-        Assert.Equal((4, 20, 28, 24, false, false), ((int)pool["ip_version"]!, (int)pool["min_prefixlen"]!, (int)pool["max_prefixlen"]!,
-            (int)pool["default_prefixlen"]!, (bool)pool["shared"]!, (bool)pool["is_default"]!));
+        // Neutron shows the prefix lengths of a pool as strings.
+        Assert.Equal((4, "20", "28", "24", false, false), ((int)pool["ip_version"]!, (string?)pool["min_prefixlen"], (string?)pool["max_prefixlen"],
+            (string?)pool["default_prefixlen"], (bool)pool["shared"]!, (bool)pool["is_default"]!));
         Assert.Null(pool["address_scope_id"]);
         Assert.Null(pool["default_quota"]);
         Assert.Equal(1, (long)pool["revision_number"]!);
 
         var defaults = await api.CreateAsync("subnetpools", "subnetpool", Pool("fd00::/48"));
-        Assert.Equal((6, 64, 128, 64), ((int)defaults["ip_version"]!, (int)defaults["min_prefixlen"]!, (int)defaults["max_prefixlen"]!, (int)defaults["default_prefixlen"]!));
+        Assert.Equal((6, "64", "128", "64"), ((int)defaults["ip_version"]!, (string?)defaults["min_prefixlen"], (string?)defaults["max_prefixlen"], (string?)defaults["default_prefixlen"]));
 
         var grown = await api.PutAsync($"/v2.0/subnetpools/{id}", """{"subnetpool": {"prefixes": ["10.10.0.0/16", "10.20.0.0/16"], "name": "q"}}""");
         Assert.Equal(HttpStatusCode.OK, grown.Status);
@@ -211,7 +212,8 @@ public class SubnetPoolTests
 
     [Theory]
     [InlineData("""{"subnetpool": {"prefixes": "10.0.0.0/8"}}""", "InvalidInput")]
-    [InlineData("""{"subnetpool": {"prefixes": ["10.0.0.1/8"]}}""", "InvalidInput")]
+    [InlineData("""{"subnetpool": {"prefixes": ["10.0.0.1"]}}""", "InvalidInput")]
+    [InlineData("""{"subnetpool": {"prefixes": ["10.0.0.0/8"], "address_scope_id": "foo-addr-scope"}}""", "InvalidInput")]
     [InlineData("""{"subnetpool": {"prefixes": []}}""", "EmptySubnetPoolPrefixList")]
     [InlineData("""{"subnetpool": {"prefixes": ["10.0.0.0/8", "fd00::/48"]}}""", "PrefixVersionMismatch")]
     [InlineData("""{"subnetpool": {"prefixes": ["10.0.0.0/8"], "ip_version": 4}}""", "HTTPBadRequest")]

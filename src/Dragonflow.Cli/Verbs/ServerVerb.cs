@@ -43,6 +43,7 @@ static class ServerVerb
                 Keystone = keystone,
                 DefaultNetworkType = config.TunnelTypes.FirstOrDefault() ?? "vxlan",
                 NetworkVlanRanges = config.NetworkVlanRanges,
+                QuotaDefaults = config.QuotaDefaults,
             };
             await using var server = NeutronServer.Create(nb, options, logging => logging
                 .AddDragonflowConsole(config)

@@ -69,11 +69,11 @@ static class Access
     static string Check(string rule, ReadOnlySpan<string> attribute) =>
         attribute.IsEmpty ? $"rule:{rule}" : $"(rule:{rule} and {Check($"{rule}:{attribute[0]}", attribute[1..])})";
 
-    /// <summary>A non-admin may not create resources in another project (tenant_id/project_id in the body).</summary>
+    /// <summary>A non-admin may not create resources in another project (tenant_id/project_id in the body): Neutron's 400.</summary>
     public static void RequireOwnProject(Caller caller, string project)
     {
         if (!caller.IsAdmin && !caller.InProject(project))
-            throw new NeutronException(403, "HTTPForbidden",
+            throw NeutronErrors.BadRequest(
                 "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges");
     }
 }

@@ -18,7 +18,10 @@ sealed class CorePlugin
         Segments = new SegmentAllocator(Reservations, nb, new VlanRanges(options.NetworkVlanRanges));
         PortDevices = new PortDeviceIndex(nb, Reservations);
         PoolClaims = new SubnetPoolClaims(nb);
+        Quotas = new Quotas.QuotaBook(nb, options.QuotaDefaults);
     }
+
+    public Quotas.QuotaBook Quotas { get; }
 
     public PortDeviceIndex PortDevices { get; }
 

@@ -31,6 +31,15 @@ static class Extensions
         new("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
         new("empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value"),
         new("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
+        new("port-mac-address-regenerate", "Neutron Port MAC address regenerate", "Network port MAC address regenerate"),
+        new("quotas", "Quota management support", "Expose functions for quotas management per project"),
+        new("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
+        new("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
+        new("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes"),
+        new("network-ip-availability", "Network IP Availability", "Provides IP availability data for each network and subnet."),
+        new("availability_zone", "Availability Zone", "The availability zone extension."),
+        new("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
+        new("router_availability_zone", "Router Availability Zone", "Availability zone support for router."),
         new("dvr", "Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers."),
     ];
 }

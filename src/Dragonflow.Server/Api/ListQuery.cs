@@ -36,7 +36,9 @@ sealed class ListQuery
     /// <param name="noun">Neutron's name of the resource in a marker's NotFound, e.g. Network.</param>
     /// <param name="sample">A view of the resource: filters and sort keys are checked against its
     /// attributes before any item is read, so an empty list refuses them too (filter-validation).</param>
-    public ListQuery(HttpRequest request, string noun, JsonObject sample)
+    /// <param name="hiddenFilters">Filters on attributes the view does not show (a subnet's
+    /// shared); the caller applies them, the query only lets them through.</param>
+    public ListQuery(HttpRequest request, string noun, JsonObject sample, IReadOnlyCollection<string>? hiddenFilters = null)
     {
         var query = request.Query;
         _request = request;
@@ -47,7 +49,7 @@ sealed class ListQuery
         _pageReverse = string.Equals(query["page_reverse"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
         foreach (var (name, values) in query)
         {
-            if (!Reserved.Contains(name))
+            if (!Reserved.Contains(name) && hiddenFilters?.Contains(name) != true)
                 _filters.Add((name, values));
         }
         _fields = Fields(query);

@@ -11,15 +11,18 @@ static class PoolViews
         var o = Views.Standard(p);
         o["ip_version"] = p.IpVersion;
         o["prefixes"] = Views.Strings(p.Prefixes);
-        o["default_prefixlen"] = p.DefaultPrefixlen;
-        o["min_prefixlen"] = p.MinPrefixlen;
-        o["max_prefixlen"] = p.MaxPrefixlen;
+        // Neutron shows the prefix lengths as strings (and takes them as either).
+        o["default_prefixlen"] = Text(p.DefaultPrefixlen);
+        o["min_prefixlen"] = Text(p.MinPrefixlen);
+        o["max_prefixlen"] = Text(p.MaxPrefixlen);
         o["default_quota"] = p.DefaultQuota;
         o["shared"] = p.Shared;
         o["is_default"] = p.IsDefault;
         o["address_scope_id"] = p.AddressScopeId;
         return o;
     }
+
+    static string Text(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static JsonObject AddressScope(AddressScope s)
     {

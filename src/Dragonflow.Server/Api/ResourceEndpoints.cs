@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 
 namespace Dragonflow.Server.Api;
 
@@ -95,6 +96,21 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
     /// <summary>Work a list needs first (the default security group of the caller's project).</summary>
     protected virtual Task BeforeListAsync(Caller caller) => Task.CompletedTask;
 
+    /// <summary>
+    /// Filters Neutron accepts on attributes it does not show, each with what an item must satisfy
+    /// for the values asked; none by default.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>> HiddenFilters { get; } =
+        new Dictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>>();
+
+    /// <summary>The resource's name in the quotas (network, port...); null when it has no quota.</summary>
+    protected virtual string? QuotaResource => null;
+
+    /// <summary>409 OverQuota when the items would take their projects past the resource's limit.</summary>
+    Task RequireQuotaAsync(Caller caller, IReadOnlyList<JsonObject> items) => QuotaResource is { } resource
+        ? Plugin.Quotas.RequireRoomAsync(resource, items.Select(i => Quotas.QuotaBook.ProjectOf(i, caller.ProjectId)))
+        : Task.CompletedTask;
+
     /// <summary>The view of an empty item: the attributes a list may filter and sort on.</summary>
     JsonObject? _sample;
 
@@ -128,10 +144,18 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
         var path = $"/v2.0/{Collection}";
         app.MapGet(path, async (HttpContext ctx) =>
         {
-            var query = new ListQuery(ctx.Request, Noun, _sample ??= View(new T()));
+            var query = new ListQuery(ctx.Request, Noun, _sample ??= View(new T()), HiddenFilters.Keys.ToList());
             var caller = Caller.Of(ctx, defaultProject);
             await BeforeListAsync(caller);
             var visible = caller.IsAdmin ? null : await ListFilterAsync(caller);
+            foreach (var (name, filter) in HiddenFilters)
+            {
+                if (!ctx.Request.Query.TryGetValue(name, out var values))
+                    continue;
+                var passes = await filter(caller, values);
+                var before = visible;
+                visible = before is null ? passes : tree => before(tree) && passes(tree);
+            }
             // Views that only leave out the admin-only attributes are the same for every
             // non-admin, so they are cached like the admin's; others are adjusted per request.
             var hidingOnly = !caller.IsAdmin && !ViewDependsOnCaller && AdminOnlyAttributes.Length > 0;
@@ -165,6 +189,7 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
             var caller = Caller.Of(ctx, defaultProject);
             if (BulkBody.Items(root, BodyCollection, Member) is { } items)
             {
+                await RequireQuotaAsync(caller, items);
                 var all = await BulkCreate.RunAsync(items, item => CreateAsync(caller, new Input(item)), item => UndoCreatedAsync(caller, item), Plugin.Log);
                 var created = new JsonArray();
                 foreach (var item in all)
@@ -174,7 +199,9 @@ abstract class ResourceEndpoints<T>(CorePlugin plugin) where T : NeutronResource
                 }
                 return Results.Json(new JsonObject { [BodyCollection] = created }, statusCode: 201);
             }
-            var one = await CreateAsync(caller, new Input(RequestBody.ResourceOf(root, Member)));
+            var single = RequestBody.ResourceOf(root, Member);
+            await RequireQuotaAsync(caller, [single]);
+            var one = await CreateAsync(caller, new Input(single));
             LogWrite(one, "created", caller);
             return Results.Json(new JsonObject { [Member] = await ViewForAsync(caller, one) }, statusCode: 201);
         });

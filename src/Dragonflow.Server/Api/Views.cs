@@ -46,11 +46,11 @@ static class Views
         o["provider:segmentation_id"] = n.SegmentationId;
         o["port_security_enabled"] = n.PortSecurityEnabled;
         o["subnets"] = Strings(n.Subnets);
-        o["availability_zone_hints"] = new JsonArray();
-        o["availability_zones"] = new JsonArray();
+        o["availability_zone_hints"] = Strings(n.AvailabilityZoneHints);
+        o["availability_zones"] = AvailabilityZones.Of();
         o["ipv4_address_scope"] = null;
         o["ipv6_address_scope"] = null;
-        o["is_default"] = false;
+        o["is_default"] = n.IsDefault;
         return o;
     }
 
@@ -124,8 +124,8 @@ static class Views
                 ["external_fixed_ips"] = new JsonArray(g.ExternalFixedIps.Select(i => (JsonNode?)new JsonObject { ["subnet_id"] = i.SubnetId, ["ip_address"] = i.IpAddress }).ToArray()),
             }
             : null;
-        o["availability_zone_hints"] = new JsonArray();
-        o["availability_zones"] = new JsonArray();
+        o["availability_zone_hints"] = Strings(r.AvailabilityZoneHints);
+        o["availability_zones"] = AvailabilityZones.Of();
         return o;
     }
 

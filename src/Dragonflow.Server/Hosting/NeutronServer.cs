@@ -43,6 +43,8 @@ public sealed class NeutronServer : IAsyncDisposable
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var authenticator = Authenticator(options, loggers);
+        app.Use(JsonSuffix.Strip);
+        app.UseRouting(); // after the suffix is gone, where routing would otherwise run implicitly
         app.UseMiddleware<ApiMetricsMiddleware>();
         app.UseMiddleware<NeutronErrorMiddleware>();
         app.Use(next => new AuthMiddleware(next, authenticator, options.DefaultProject, loggers.CreateLogger("Dragonflow.Server.Auth")).InvokeAsync);
@@ -72,6 +74,10 @@ public sealed class NeutronServer : IAsyncDisposable
         rbac.Map(app, options.DefaultProject);
         subnetPools.Map(app, options.DefaultProject);
         addressScopes.Map(app, options.DefaultProject);
+        AgentEndpoints.Map(app);
+        AvailabilityZones.Map(app);
+        NetworkIpAvailabilityEndpoints.Map(app, plugin, options.DefaultProject);
+        Quotas.QuotaEndpoints.Map(app, options.DefaultProject, nb, plugin.Quotas);
         DiscoveryEndpoints.Map(app,
             [networks.Collection, subnets.Collection, ports.Collection, routers.Collection, floatingIps.Collection, groups.Collection, SecurityGroupRuleEndpoints.Collection,
              RbacPolicyEndpoints.Collection, subnetPools.Collection, addressScopes.Collection],

@@ -22,4 +22,8 @@ public sealed record ServerOptions
 
     /// <summary>[ml2_type_vlan] network_vlan_ranges: "physnet:min:max" entries; VLAN ids allocated per physical network.</summary>
     public IReadOnlyList<string> NetworkVlanRanges { get; init; } = [];
+
+    /// <summary>[quotas] quota_X: each resource's limit for a project without its own (-1 = unlimited); a resource not named is unlimited.</summary>
+    public IReadOnlyDictionary<string, int> QuotaDefaults { get; init; } =
+        Configuration.OptionCatalog.QuotaDefaults.ToDictionary(q => q.Resource, q => q.Default);
 }

@@ -21,13 +21,25 @@ static class PoolPrefixes
         var cidrs = new List<SubnetCidr>();
         foreach (var text in prefixes)
         {
-            if (!SubnetCidr.TryParse(text, out var cidr, out var error))
+            // A prefix with host bits names its network, as Neutron's validate_subnet lets it.
+            if (!SubnetCidr.TryParse(text, out var cidr, out var error) && !SubnetCidr.TryParse(NetworkOf(text), out cidr, out _))
                 throw NeutronErrors.InvalidInput(error);
             cidrs.Add(cidr!);
         }
         if (cidrs.Select(c => c.IpVersion).Distinct().Count() > 1)
             throw MixedVersions();
         return Compact(cidrs);
+    }
+
+    /// <summary>"10.11.12.13/24" → "10.11.12.0/24"; anything else as it is.</summary>
+    static string NetworkOf(string text)
+    {
+        var slash = text.IndexOf('/');
+        return slash > 0 && System.Net.IPAddress.TryParse(text[..slash], out var address)
+            && int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            && length <= IpMath.Bits(address.AddressFamily)
+            ? $"{IpMath.Network(address, length)}/{length}"
+            : text;
     }
 
     public static NeutronException MixedVersions() =>

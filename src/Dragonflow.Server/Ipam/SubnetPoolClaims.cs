@@ -70,16 +70,18 @@ sealed class SubnetPoolClaims(NbApi nb)
             ?? throw AllocationError($"Insufficient prefix space to allocate subnet size /{length}");
     }
 
-    /// <summary>default_quota counts addresses per project (Neutron's SubnetPoolQuotaExceeded).</summary>
+    /// <summary>
+    /// default_quota counts per project in Neutron's units: IPv4 addresses, IPv6 /64 networks
+    /// (a longer IPv6 prefix is a fraction of one); 0 or none is no limit (SubnetPoolQuotaExceeded).
+    /// </summary>
     static void CheckQuota(SubnetPool pool, string? project, int length)
     {
-        if (pool.DefaultQuota is not { } quota)
+        if (pool.DefaultQuota is not ({ } quota and > 0))
             return;
-        var bits = PoolPrefixes.MaxBits(pool.IpVersion);
-        UInt128 Size(int len) => UInt128.One << Math.Min(127, bits - len);
-        var used = PoolPrefixes.Of(pool.Allocations.Where(a => a.Project == project).Select(a => a.Cidr))
-            .Aggregate(UInt128.Zero, (sum, c) => sum + Size(c.Network.PrefixLength));
-        if (used + Size(length) > (UInt128)quota)
+        var unit = pool.IpVersion == 4 ? 32 : 64;
+        double Units(int len) => Math.Pow(2, unit - len);
+        var used = PoolPrefixes.Of(pool.Allocations.Where(a => a.Project == project).Select(a => a.Cidr)).Sum(c => Units(c.Network.PrefixLength));
+        if (used + Units(length) > quota)
             throw new NeutronException(409, "SubnetPoolQuotaExceeded", "Per-tenant subnet pool prefix quota exceeded.");
     }
 

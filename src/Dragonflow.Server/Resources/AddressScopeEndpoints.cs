@@ -39,12 +39,14 @@ sealed class AddressScopeEndpoints(CorePlugin plugin) : ResourceEndpoints<Addres
     {
         body.Only(Attributes).ReadOnly("ip_version");
         UpdateCommon(scope, body);
+        // update_address_scope:shared is the admin's whatever the value; a shared scope stays shared (Neutron).
+        if (body.Has("shared"))
+            Access.Require(caller.IsAdmin, Rule("update"), "shared");
         if (body.Bool("shared") is { } shared && shared != scope.Shared)
         {
-            Access.Require(caller.IsAdmin, Rule("update"), "shared");
-            if (!shared && (await Plugin.Nb.ListAsync<SubnetPool>()).Items.Any(p => p.AddressScopeId == scope.Id && p.Topic != scope.Topic))
-                throw NeutronErrors.InUse("AddressScopeInUse",
-                    $"Unable to complete operation on address scope {scope.Id}. There are one or more subnet pools in use on the address scope.");
+            if (!shared)
+                throw new NeutronException(400, "AddressScopeUpdateError",
+                    $"Unable to update address scope {scope.Id} : Shared address scope can't be unshared");
             scope.Shared = shared;
         }
         return await Plugin.Nb.UpdateAsync(scope);

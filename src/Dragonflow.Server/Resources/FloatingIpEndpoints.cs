@@ -22,12 +22,36 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
 
     public override string Collection => "floatingips";
     public override string Member => "floatingip";
+    protected override string? QuotaResource => "floatingip";
 
     protected override IEnumerable<KeyValuePair<string, object?>> LogIds(FloatingIp item) =>
         [new("FloatingIpId", item.Id), new("PortId", item.Lport), new("RouterId", item.Lrouter)];
     protected override string Noun => "Floating IP";
 
     public override JsonObject View(FloatingIp item) => Views.FloatingIp(item);
+
+    protected override bool ViewDependsOnCaller => true;
+
+    /// <summary>
+    /// fip-port-details: an associated floating IP shows its port's name, network, MAC, state,
+    /// status and device, read when it is shown (the port changes without the floating IP).
+    /// </summary>
+    protected override async Task<Func<JsonObject, JsonObject?>?> ViewerAsync(Caller caller)
+    {
+        var byId = (await Plugin.Nb.ListAsync<LogicalPort>()).Items.ToDictionary(p => p.Id);
+        return tree =>
+        {
+            if ((string?)tree["port_id"] is not { } portId || !byId.TryGetValue(portId, out var port))
+                return null;
+            var copy = (JsonObject)tree.DeepClone();
+            copy["port_details"] = new JsonObject
+            {
+                ["name"] = port.Name, ["network_id"] = port.Lswitch, ["mac_address"] = port.Macs.FirstOrDefault() ?? "",
+                ["admin_state_up"] = port.Enabled, ["status"] = port.Status, ["device_id"] = port.DeviceId, ["device_owner"] = port.DeviceOwner,
+            };
+            return copy;
+        };
+    }
 
     protected override async Task<FloatingIp> CreateAsync(Caller caller, Input body)
     {
@@ -140,7 +164,10 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
     {
         body.Only(Attributes).ReadOnly("floating_network_id", "floating_ip_address", "subnet_id");
         UpdateCommon(fip, body);
-        if (body.Has("port_id"))
+        // An empty update body clears the association, as it always has in Neutron.
+        if (body.Body.Count == 0)
+            Disassociate(fip);
+        else if (body.Has("port_id"))
         {
             if (body.String("port_id") is { } portId)
                 await AssociateAsync(caller, fip, portId, body.Ip("fixed_ip_address"));
@@ -150,10 +177,12 @@ sealed class FloatingIpEndpoints(CorePlugin plugin) : ResourceEndpoints<Floating
         return await Plugin.Nb.UpdateAsync(fip);
     }
 
-    protected override async Task DeleteAsync(Caller caller, FloatingIp fip)
+    protected override Task DeleteAsync(Caller caller, FloatingIp fip) => RemoveAsync(Plugin, fip);
+
+    /// <summary>Deletes a floating IP, then the port that holds its address.</summary>
+    public static async Task RemoveAsync(CorePlugin plugin, FloatingIp fip)
     {
-        var plugin = Plugin;
-        await Plugin.DeleteThenAsync<FloatingIp>(fip.Id, fip.Version, async () =>
+        await plugin.DeleteThenAsync<FloatingIp>(fip.Id, fip.Version, async () =>
         {
             if (fip.FloatingLport is { } id && await plugin.Nb.TryGetAsync<LogicalPort>(id) is { } port)
                 await PortEndpoints.RemovePortAsync(plugin, port);

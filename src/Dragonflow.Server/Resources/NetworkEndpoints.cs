@@ -24,6 +24,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
 
     public override string Collection => "networks";
     public override string Member => "network";
+    protected override string? QuotaResource => "network";
     protected override string Noun => "Network";
 
     public override JsonObject View(LogicalSwitch item) => Views.Network(item);
@@ -92,8 +93,10 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         net.Shared = body.Bool("shared") ?? false;
         net.RouterExternal = body.Bool("router:external") ?? false;
         net.PortSecurityEnabled = body.Bool("port_security_enabled") ?? true;
-        _ = body.Bool("is_default");
-        _ = body.StringList("availability_zone_hints");
+        net.IsDefault = net.RouterExternal && body.Bool("is_default") == true;
+        if (net.IsDefault)
+            await CheckNoOtherDefaultAsync(net.Id);
+        net.AvailabilityZoneHints = AvailabilityZones.Hints(body);
         var type = body.String("provider:network_type") ?? Plugin.Options.DefaultNetworkType;
         if (!NetworkTypes.Contains(type))
             throw NeutronErrors.InvalidInput($"network_type value '{type}' not supported");
@@ -177,7 +180,7 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
     {
         body.Only(Attributes);
         CheckAdminAttributes(caller, body, "update");
-        body.ReadOnly(ProviderAttributes);
+        body.ReadOnly(ProviderAttributes).ReadOnly("availability_zone_hints");
         UpdateCommon(net, body);
         if (body.Bool("admin_state_up") is { } up) net.AdminStateUp = up;
         if (body.Bool("port_security_enabled") is { } ps) net.PortSecurityEnabled = ps;
@@ -200,6 +203,14 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
             await NetworkRbac.AddAsync(Plugin, net.Topic!, net.Id, RbacPolicy.AccessAsExternal, RbacPolicy.Everyone);
         if (shared is { } s) net.Shared = s;
         if (external is { } x) net.RouterExternal = x;
+        // is_default is kept with the network's external state (Neutron's externalnetworks row).
+        if (body.Bool("is_default") is { } isDefault && net.RouterExternal)
+        {
+            if (isDefault && !net.IsDefault)
+                await CheckNoOtherDefaultAsync(net.Id);
+            net.IsDefault = isDefault;
+        }
+        if (!net.RouterExternal) net.IsDefault = false;
         var updated = await Plugin.Nb.UpdateAsync(net);
         if (shared == false && everyone is not null)
             await NetworkRbac.RemoveAsync(Plugin, [everyone]);
@@ -208,12 +219,24 @@ sealed class NetworkEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSwit
         return updated;
     }
 
+    /// <summary>Only one external network is the default (auto-allocated-topology's is_default).</summary>
+    async Task CheckNoOtherDefaultAsync(string networkId)
+    {
+        if ((await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.FirstOrDefault(n => n.IsDefault && n.Id != networkId) is { } other)
+            throw NeutronErrors.Conflict("DefaultExternalNetworkExists", $"Default external network {other.Id} already exists");
+    }
+
     protected override async Task DeleteAsync(Caller caller, LogicalSwitch net)
     {
+        // Floating IPs not associated with any port go with their network, as in Neutron; any other port keeps it.
+        var idle = (await Plugin.Nb.ListAsync<FloatingIp>()).Items.Where(f => f.FloatingNetworkId == net.Id && f.Lport is null).ToList();
+        var idlePorts = idle.Select(f => f.FloatingLport).OfType<string>().ToHashSet();
         var ports = await Plugin.Reservations.ClaimedAsync(Ipam.Reservations.NetworkPortTable, net.Id);
-        if (ports.Count > 0)
+        if (ports.Any(p => !idlePorts.Contains(p)))
             throw NeutronErrors.InUse("NetworkInUse",
                 $"Unable to complete operation on network {net.Id}. There are one or more ports still in use on the network.");
+        foreach (var fip in idle)
+            await FloatingIpEndpoints.RemoveAsync(Plugin, fip);
         foreach (var subnetId in net.Subnets)
         {
             if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(subnetId) is { } subnet)

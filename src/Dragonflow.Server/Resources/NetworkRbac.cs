@@ -82,6 +82,8 @@ static class NetworkRbac
         }
         else
         {
+            if (policy.TargetTenant == RbacPolicy.Everyone && newTarget != RbacPolicy.Everyone && net.IsDefault)
+                throw InUse(net.Id, "Default external networks must be shared to everyone.");
             if (others.Contains(RbacPolicy.Everyone))
                 return;
             var routers = (await plugin.Nb.ListAsync<LogicalRouter>()).Items.Where(r => r.ExternalGatewayInfo?.NetworkId == net.Id);

@@ -26,6 +26,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
 
     public override string Collection => "ports";
     public override string Member => "port";
+    protected override string? QuotaResource => "port";
 
     protected override IEnumerable<KeyValuePair<string, object?>> LogIds(LogicalPort item) =>
         [new("PortId", item.Id), new("NetworkId", item.Lswitch), new("DeviceId", item.DeviceId), new("ChassisId", item.Chassis)];
@@ -158,7 +159,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         foreach (var id in net.Subnets)
             if (await plugin.Nb.TryGetAsync<LogicalSubnet>(id) is { } s)
                 subnets.Add(s);
-        var plan = Plan(net, subnets, fixedIps);
+        var plan = Plan(net, subnets, fixedIps, port.DeviceOwner);
 
         var claimedMac = false;
         var claimedIps = new List<FixedIp>();
@@ -172,8 +173,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 mac = await plugin.Macs.AllocateAsync(net.Id, port.Id);
             claimedMac = true;
             port.Macs = [mac];
-            foreach (var (subnet, address) in plan)
+            foreach (var (subnet, requested) in plan)
             {
+                var address = requested ?? (AutoAddress.IsAutoAddress(subnet) ? AutoAddress.Of(subnet.Cidr, mac) : null);
                 if (address is not null)
                     await plugin.Addresses.ClaimAsync(subnet, address, port.Id);
                 var ip = address ?? await plugin.Addresses.AllocateAsync(subnet, port.Id);
@@ -229,15 +231,24 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         }
     }
 
-    /// <summary>Resolves requests to (subnet, address or null = allocate), refusing what Neutron refuses.</summary>
-    static List<(LogicalSubnet Subnet, IPAddress? Address)> Plan(LogicalSwitch net, List<LogicalSubnet> subnets, IReadOnlyList<FixedIpRequest>? requests)
+    /// <summary>
+    /// Resolves requests to (subnet, address or null), refusing what Neutron refuses. A null
+    /// address is allocated from the pools, or on a SLAAC/DHCPv6-stateless subnet derived from
+    /// the port's MAC. Without requests: the first IPv4 subnet, the first IPv6 subnet with
+    /// allocated addresses, and every automatic-address subnet (except for router interfaces).
+    /// </summary>
+    static List<(LogicalSubnet Subnet, IPAddress? Address)> Plan(LogicalSwitch net, List<LogicalSubnet> subnets, IReadOnlyList<FixedIpRequest>? requests, string deviceOwner)
     {
         var plan = new List<(LogicalSubnet, IPAddress?)>();
+        var takesAuto = AutoAddress.TakesAutoAddress(deviceOwner);
         if (requests is null)
         {
-            foreach (var version in new[] { 4, 6 })
-                if (subnets.FirstOrDefault(s => s.IpVersion == version) is { } s)
-                    plan.Add((s, null));
+            if (subnets.FirstOrDefault(s => s.IpVersion == 4) is { } v4)
+                plan.Add((v4, null));
+            if (subnets.FirstOrDefault(s => s.IpVersion == 6 && !AutoAddress.IsAutoAddress(s)) is { } v6)
+                plan.Add((v6, null));
+            if (takesAuto)
+                plan.AddRange(subnets.Where(AutoAddress.IsAutoAddress).Select(s => (s, (IPAddress?)null)));
             return plan;
         }
         foreach (var request in requests)
@@ -247,15 +258,18 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
             {
                 subnet = subnets.FirstOrDefault(s => s.Id == sid)
                     ?? throw NeutronErrors.InvalidInput($"Failed to create port on network {net.Id}, because fixed_ips included invalid subnet {sid}");
-                if (request.Address is { } a && !InSubnet(subnet, a))
+                if (request.Address is { } a && !InSubnet(subnet, a, deviceOwner))
                     throw NeutronErrors.BadRequest($"IP address {a} is not a valid IP for the specified subnet.");
             }
             else
             {
                 var a = request.Address!;
-                subnet = subnets.FirstOrDefault(s => InSubnet(s, a))
+                subnet = subnets.FirstOrDefault(s => InSubnet(s, a, deviceOwner))
                     ?? throw NeutronErrors.BadRequest($"IP address {a} is not a valid IP for any of the subnets on the specified network.");
             }
+            if (request.Address is { } given && takesAuto && AutoAddress.IsAutoAddress(subnet))
+                throw new NeutronException(400, "AllocationOnAutoAddressSubnet",
+                    $"IPv6 address {given} cannot be directly assigned to a port on subnet {subnet.Id} as the subnet is configured for automatic addresses");
             if (request.Address is { } addr && plan.Any(p => p.Item2 is { } other && other.Equals(addr)))
                 throw NeutronErrors.BadRequest($"Duplicate IP address '{addr}'");
             plan.Add((subnet, request.Address));
@@ -263,8 +277,15 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         return plan;
     }
 
-    static bool InSubnet(LogicalSubnet subnet, IPAddress address) =>
-        SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _) && cidr!.Usable.Contains(address);
+    /// <summary>
+    /// Whether a port may hold the address on the subnet: a usable one, or for a router's port also
+    /// an IPv6 subnet's own address (the subnet-router anycast address), as Neutron allows.
+    /// </summary>
+    static bool InSubnet(LogicalSubnet subnet, IPAddress address, string deviceOwner) =>
+        SubnetCidr.TryParse(subnet.Cidr, out var cidr, out _)
+        && (cidr!.Usable.Contains(address)
+            || (deviceOwner.StartsWith(DeviceOwners.RouterPrefix, StringComparison.Ordinal)
+                && cidr.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.Equals(cidr.Network.BaseAddress)));
 
     static List<FixedIpRequest>? FixedIps(Input body)
     {
@@ -334,7 +355,7 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         body.Only(Attributes);
         if (await Plugin.Nb.TryGetAsync<LogicalSwitch>(port.Lswitch) is { } network)
             await CheckAttributesAsync(caller, network, body, "update");
-        body.ReadOnly("network_id", "mac_address");
+        body.ReadOnly("network_id");
         UpdateCommon(port, body);
         ApplyPlainAttributes(port, body);
         if (body.Bool("port_security_enabled") is { } ps) port.PortSecurityEnabled = ps;
@@ -350,8 +371,10 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
         var requests = FixedIps(body);
         var claimed = new List<FixedIp>();
         var released = new List<FixedIp>();
+        string? newMac = null;
         try
         {
+            newMac = await NewMacAsync(port, body);
             if (requests is not null)
             {
                 var net = await Plugin.Nb.GetAsync<LogicalSwitch>(port.Lswitch);
@@ -360,8 +383,9 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                     if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(id) is { } s)
                         subnets.Add(s);
                 var next = new List<FixedIp>();
-                foreach (var (subnet, address) in Plan(net, subnets, requests))
+                foreach (var (subnet, requested) in Plan(net, subnets, requests, port.DeviceOwner))
                 {
+                    var address = requested ?? (AutoAddress.IsAutoAddress(subnet) ? AutoAddress.Of(subnet.Cidr, newMac ?? port.Macs[0]) : null);
                     if (address is not null && port.Ips.Contains(new FixedIp(subnet.Id, address.ToString())))
                     {
                         next.Add(new FixedIp(subnet.Id, address.ToString()));
@@ -376,11 +400,50 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 released = port.Ips.Where(i => !next.Contains(i)).ToList();
                 port.Ips = next;
             }
+            if (newMac is not null && requests is null)
+                (claimed, released) = await MoveAutoAddressesAsync(port, newMac);
+            var oldMacs = port.Macs;
+            if (newMac is not null)
+                port.Macs = [newMac];
             var updated = await Plugin.Nb.UpdateAsync(port);
             await Plugin.PortDevices.SetAsync(updated);
             foreach (var ip in released)
                 await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
+            if (newMac is not null)
+                foreach (var old in oldMacs.Where(m => m != newMac))
+                    await Plugin.Macs.ReleaseAsync(port.Lswitch, old, port.Id);
             return updated;
+        }
+        catch
+        {
+            foreach (var ip in claimed)
+                await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
+            if (newMac is not null)
+                await Plugin.Macs.ReleaseAsync(port.Lswitch, newMac, port.Id);
+            throw;
+        }
+    }
+
+    /// <summary>A new MAC moves the port's SLAAC/DHCPv6-stateless addresses to the ones derived from it.</summary>
+    async Task<(List<FixedIp> Claimed, List<FixedIp> Released)> MoveAutoAddressesAsync(LogicalPort port, string mac)
+    {
+        var (claimed, released, next) = (new List<FixedIp>(), new List<FixedIp>(), new List<FixedIp>());
+        try
+        {
+            foreach (var ip in port.Ips)
+            {
+                if (await Plugin.Nb.TryGetAsync<LogicalSubnet>(ip.SubnetId) is not { } subnet || !AutoAddress.IsAutoAddress(subnet)
+                    || !AutoAddress.TakesAutoAddress(port.DeviceOwner))
+                {
+                    next.Add(ip);
+                    continue;
+                }
+                var moved = new FixedIp(subnet.Id, AutoAddress.Of(subnet.Cidr, mac).ToString());
+                await Plugin.Addresses.ClaimAsync(subnet, IPAddress.Parse(moved.IpAddress), port.Id);
+                claimed.Add(moved);
+                released.Add(ip);
+                next.Add(moved);
+            }
         }
         catch
         {
@@ -388,6 +451,35 @@ sealed class PortEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalPort>(p
                 await Plugin.Addresses.ReleaseAsync(ip.SubnetId, ip.IpAddress, port.Id);
             throw;
         }
+        port.Ips = next;
+        return (claimed, released);
+    }
+
+    /// <summary>
+    /// An admin's new mac_address (null: a generated one, port-mac-address-regenerate), claimed on
+    /// the network; null when the MAC stays. As ML2: not for network:* ports, nor once the port is
+    /// bound to a host; 409 MacAddressInUse when another port has it.
+    /// </summary>
+    async Task<string?> NewMacAsync(LogicalPort port, Input body)
+    {
+        if (!body.Has("mac_address"))
+            return null;
+        var text = body.Body["mac_address"] is null ? null : body.String("mac_address", 64);
+        var requested = text is null ? null
+            : MacAllocator.Normalize(text) ?? throw NeutronErrors.InvalidInput($"'{text}' is not a valid MAC address");
+        var current = port.Macs.FirstOrDefault();
+        if (requested is not null && requested == current)
+            return null;
+        if (port.DeviceOwner.StartsWith(DeviceOwners.NetworkPrefix, StringComparison.Ordinal))
+            throw NeutronErrors.Conflict("UnsupportedPortDeviceOwner",
+                $"Operation mac address update is not supported for device_owner {port.DeviceOwner} on port {port.Id}.");
+        if (port.Chassis is not null || !string.IsNullOrEmpty(port.BindingHostId))
+            throw NeutronErrors.Conflict("PortBound",
+                $"Unable to complete operation on port {port.Id}, port is already bound, port type: ovs, old_mac {current}, new_mac {requested}.");
+        if (requested is null)
+            return await Plugin.Macs.AllocateAsync(port.Lswitch, port.Id);
+        await Plugin.Macs.ClaimAsync(port.Lswitch, requested, port.Id);
+        return requested;
     }
 
     /// <summary>A port of a failed bulk create goes as a failed create's port goes, whatever its device owner.</summary>

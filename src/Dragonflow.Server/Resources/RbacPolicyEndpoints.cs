@@ -130,6 +130,7 @@ sealed class RbacPolicyEndpoints(CorePlugin plugin)
         var net = await Access.FindAsync<LogicalSwitch>(plugin, caller, objectId, "Network");
         if (!caller.IsAdmin && !caller.InProject(net.Topic))
             throw NeutronErrors.InvalidInput("Only admins can manipulate policies on networks they do not own");
+        await plugin.Quotas.RequireRoomAsync("rbac_policy", [project]);
         var policy = await NetworkRbac.AddAsync(plugin, project, net.Id, action, target);
         try
         {

@@ -18,7 +18,7 @@ namespace Dragonflow.Server.Resources;
 /// extra routes. An interface is an lport (device_owner network:router_interface) plus an
 /// entry in the lrouter's ports; the gateway is an lport on the external network.
 /// </summary>
-sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRouter>(plugin)
+sealed partial class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRouter>(plugin)
 {
     static readonly string[] Attributes =
     [
@@ -28,6 +28,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
 
     public override string Collection => "routers";
     public override string Member => "router";
+    protected override string? QuotaResource => "router";
     protected override string Noun => "Router";
 
     public override JsonObject View(LogicalRouter item) => Views.Router(item);
@@ -60,6 +61,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
             LogInterface(router, added, "added");
             return Results.Json(added);
         });
+        MapExtraRoutes(app, defaultProject);
         app.MapPut("/v2.0/routers/{id}/remove_router_interface", async (HttpContext ctx, string id) =>
         {
             var caller = Caller.Of(ctx, defaultProject);
@@ -89,9 +91,11 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         router.Distributed = body.Bool("distributed") ?? true;
         if (body.Bool("ha") == true)
             throw NeutronErrors.BadRequest("HA routers are not supported; routers are distributed");
-        _ = body.StringList("availability_zone_hints");
+        router.AvailabilityZoneHints = AvailabilityZones.Hints(body);
         _ = body.String("flavor_id");
-        router.Routes = Routes(body, router) ?? [];
+        // extraroute's routes are allow_post False in Neutron: set them once the router has interfaces.
+        if (body.Has("routes"))
+            throw NeutronErrors.BadRequest("Attribute 'routes' not allowed in POST");
         var gateway = GatewayRequest(body);
         router.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<LogicalRouter>();
         LogicalPort? gatewayPort = null;
@@ -153,7 +157,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     }
 
     /// <summary>The requested routes; null when the body leaves them alone. An explicit null means none (Neutron's convert_none_to_empty_list).</summary>
-    List<HostRoute>? Routes(Input body, LogicalRouter router)
+    List<HostRoute>? Routes(Input body, LogicalRouter router, bool checkNexthops = true)
     {
         if (!body.Has("routes"))
             return null;
@@ -167,7 +171,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
                 throw NeutronErrors.BadRequest($"Invalid format for routes: {error}");
             var nexthop = r.Ip("nexthop") ?? throw NeutronErrors.BadRequest("Invalid format for routes: nexthop required");
             var connected = router.Ports.Any(p => InterfaceNetwork(p) is { } n && n.Contains(nexthop));
-            if (!connected)
+            if (checkNexthops && !connected)
                 throw NeutronErrors.BadRequest($"Invalid format for routes: {{'destination': '{destination}', 'nexthop': '{nexthop}'}}, the nexthop is not connected with router");
             var route = new HostRoute(cidr!.ToString(), nexthop.ToString());
             if (!routes.Contains(route))
@@ -180,7 +184,7 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
     {
         body.Only(Attributes);
         CheckAdminAttributes(caller, body, "update");
-        body.ReadOnly("distributed", "ha");
+        body.ReadOnly("distributed", "ha", "availability_zone_hints");
         UpdateCommon(router, body);
         if (body.Bool("admin_state_up") is { } up) router.AdminStateUp = up;
         if (Routes(body, router) is { } routes) router.Routes = routes;
@@ -237,6 +241,9 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         body.Only(["subnet_id", "port_id"]);
         var subnetId = body.String("subnet_id");
         var portId = body.String("port_id");
+        foreach (var id in new[] { subnetId, portId })
+            if (id is not null && !Guid.TryParse(id, out _))
+                throw NeutronErrors.InvalidInput($"'{id}' is not a valid UUID");
         if ((subnetId is null) == (portId is null))
             throw NeutronErrors.BadRequest("Bad router request: Either subnet_id or port_id must be specified.");
         LogicalPort port;
@@ -353,6 +360,9 @@ sealed class RouterEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalRoute
         body.Only(["subnet_id", "port_id"]);
         var subnetId = body.String("subnet_id");
         var portId = body.String("port_id");
+        foreach (var id in new[] { subnetId, portId })
+            if (id is not null && !Guid.TryParse(id, out _))
+                throw NeutronErrors.InvalidInput($"'{id}' is not a valid UUID");
         if (subnetId is null && portId is null)
             throw NeutronErrors.BadRequest("Bad router request: Either subnet_id or port_id must be specified.");
         var match = router.Ports.FirstOrDefault(p => (portId is null || p.Id == portId) && (subnetId is null || p.SubnetId == subnetId));

@@ -13,6 +13,7 @@ sealed class SecurityGroupEndpoints(CorePlugin plugin) : ResourceEndpoints<Secur
 
     public override string Collection => "security-groups";
     public override string Member => "security_group";
+    protected override string? QuotaResource => "security_group";
     protected override string Noun => "Security group";
 
     public override JsonObject View(SecurityGroup item) => Views.SecurityGroup(item);
@@ -34,6 +35,8 @@ sealed class SecurityGroupEndpoints(CorePlugin plugin) : ResourceEndpoints<Secur
                 Id = Guid.NewGuid().ToString(), Topic = group.Topic, Direction = "egress", Ethertype = ethertype,
                 Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
             });
+        // The group's own egress rules count against the rules quota, as in Neutron.
+        await Plugin.Quotas.RequireRoomAsync("security_group_rule", group.Rules.Select(r => r.Topic!));
         group.UniqueKey = await Plugin.Nb.AllocateUniqueKeyAsync<SecurityGroup>();
         return await Plugin.Nb.CreateAsync(group);
     }

@@ -96,6 +96,7 @@ sealed class SecurityGroupRuleEndpoints(CorePlugin plugin)
         var groupId = groupIds[0];
         var target = await Access.FindAsync<SecurityGroup>(plugin, caller, groupId, "Security group");
         Access.Require(caller.Writes(target.Topic) && rules.All(r => caller.Writes(r.Topic)), "create_security_group_rule");
+        await plugin.Quotas.RequireRoomAsync("security_group_rule", rules.Select(r => r.Topic ?? caller.ProjectId));
         var group = await plugin.Nb.UpdateAsync<SecurityGroup>(groupId, g =>
         {
             foreach (var rule in rules)

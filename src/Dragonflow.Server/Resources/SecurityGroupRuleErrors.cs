@@ -8,6 +8,9 @@ static class SecurityGroupRuleErrors
     public static NeutronException ParameterConflict(string ethertype, string cidr) =>
         new(400, "SecurityGroupRuleParameterConflict", $"Conflicting value ethertype {ethertype} for CIDR {cidr}");
 
+    public static NeutronException EthertypeConflictWithProtocol(string ethertype, string protocol) =>
+        new(400, "SecurityGroupEthertypeConflictWithProtocol", $"Invalid ethertype {ethertype} for protocol {protocol}.");
+
     public static NeutronException InvalidPortValue(int port) =>
         new(400, "SecurityGroupInvalidPortValue", $"Invalid value for port {port}");
 

@@ -60,6 +60,8 @@ static class SecurityGroupRuleRequest
         if ((min is not null || max is not null) && protocol is null)
             throw NeutronErrors.BadRequest("Must also specify protocol if port range is given.");
         byte? number = IpProtocols.TryParse(protocol, out var parsed) ? parsed : null;
+        if (number is { } v6 && IpProtocols.IsIpv6Only(v6) && ethertype == "IPv4")
+            throw SecurityGroupRuleErrors.EthertypeConflictWithProtocol(ethertype, protocol!);
         if (number is { } withPorts && IpProtocols.HasPorts(withPorts))
         {
             if (min == 0 || max == 0)

@@ -6,6 +6,7 @@ using Dragonflow.Server.Api;
 using Dragonflow.Server.Errors;
 using Dragonflow.Server.Http;
 using Dragonflow.Server.Ipam;
+using Microsoft.Extensions.Primitives;
 
 namespace Dragonflow.Server.Resources;
 
@@ -30,6 +31,7 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     public override string Collection => "subnets";
     public override string Member => "subnet";
+    protected override string? QuotaResource => "subnet";
 
     protected override IEnumerable<KeyValuePair<string, object?>> LogIds(LogicalSubnet item) =>
         [new("SubnetId", item.Id), new("NetworkId", item.Lswitch)];
@@ -46,6 +48,21 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
     }
 
     protected override string[] AdminOnlyAttributes => ["segment_id"];
+
+    /// <summary>
+    /// shared=true|false: a subnet is shared when its network is, as the caller sees the network
+    /// (Neutron does not show the attribute on subnets but filters on it).
+    /// </summary>
+    protected override IReadOnlyDictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>> HiddenFilters =>
+        new Dictionary<string, Func<Caller, StringValues, Task<Func<JsonObject, bool>>>> { ["shared"] = SharedFilterAsync };
+
+    async Task<Func<JsonObject, bool>> SharedFilterAsync(Caller caller, StringValues values)
+    {
+        var wanted = values.Select(v => QueryBool.Parse(v ?? "")).ToHashSet();
+        var grants = await NetworkGrants.LoadAsync(Plugin.Nb);
+        var shared = (await Plugin.Nb.ListAsync<LogicalSwitch>()).Items.Where(n => grants.SharedWith(n, caller.ProjectId)).Select(n => n.Id).ToHashSet();
+        return tree => wanted.Contains(shared.Contains((string?)tree["network_id"] ?? ""));
+    }
 
     /// <summary>create_subnet: admin, or a member of the network's project (a shared network takes no subnets from others).</summary>
     static bool MayUseNetwork(Caller caller, LogicalSwitch net) =>
@@ -142,6 +159,11 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
             subnet.Ipv6AddressMode = Ipv6Mode(body, "ipv6_address_mode");
             if (subnet.Ipv6RaMode is { } ra && subnet.Ipv6AddressMode is { } am && ra != am)
                 throw NeutronErrors.InvalidInput($"ipv6_ra_mode set to '{ra}' with ipv6_address_mode set to '{am}' is not valid. If both attributes are set, they must be the same value");
+            if ((subnet.Ipv6RaMode ?? subnet.Ipv6AddressMode) is not null && !subnet.EnableDhcp)
+                throw NeutronErrors.InvalidInput("ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False");
+            // The port addresses of such a subnet are EUI-64 ones: a 64-bit interface identifier under a /64.
+            if (AutoAddress.IsAutoAddress(subnet) && cidr.Network.PrefixLength != AutoAddress.PrefixLength)
+                throw NeutronErrors.InvalidInput($"Invalid CIDR {cidr} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64");
         }
         else if (body.String("ipv6_ra_mode") is not null || body.String("ipv6_address_mode") is not null)
         {
@@ -364,6 +386,8 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
         string? claimed = null, released = null;
         if (body.Bool("enable_dhcp") is { } dhcp && dhcp != subnet.EnableDhcp)
         {
+            if (!dhcp && (subnet.Ipv6RaMode ?? subnet.Ipv6AddressMode) is not null)
+                throw NeutronErrors.InvalidInput("Cannot disable enable_dhcp with ipv6 attributes set");
             subnet.EnableDhcp = dhcp;
             if (dhcp)
                 subnet.DhcpIp = claimed = await TryClaimDhcpAsync(subnet);
@@ -387,10 +411,26 @@ sealed class SubnetEndpoints(CorePlugin plugin) : ResourceEndpoints<LogicalSubne
 
     protected override async Task DeleteAsync(Caller caller, LogicalSubnet subnet)
     {
-        var owners = await Plugin.Reservations.OwnersAsync(Reservations.IpTable, subnet.Id);
-        if (owners.Any(o => o.Owner != DhcpOwner))
-            throw NeutronErrors.InUse("SubnetInUse",
-                $"Unable to complete operation on subnet {subnet.Id}: One or more ports have an IP allocation from this subnet.");
+        var owners = (await Plugin.Reservations.OwnersAsync(Reservations.IpTable, subnet.Id)).Where(o => o.Owner != DhcpOwner).ToList();
+        // On a SLAAC/DHCPv6-stateless subnet the ports' addresses are their own (from their MACs):
+        // as in Neutron they go with the subnet, unless a router interface holds one.
+        var auto = AutoAddress.IsAutoAddress(subnet);
+        var ports = new List<LogicalPort>();
+        foreach (var owner in owners.Select(o => o.Owner).Distinct())
+        {
+            var port = auto ? await Plugin.Nb.TryGetAsync<LogicalPort>(owner) : null;
+            if (port is null || !AutoAddress.TakesAutoAddress(port.DeviceOwner))
+                throw NeutronErrors.InUse("SubnetInUse",
+                    $"Unable to complete operation on subnet {subnet.Id}: One or more ports have an IP allocation from this subnet.");
+            ports.Add(port);
+        }
+        foreach (var port in ports)
+        {
+            var gone = port.Ips.Where(i => i.SubnetId == subnet.Id).ToList();
+            await Plugin.UpdatePortAsync(port.Id, p => p.Ips = p.Ips.Where(i => i.SubnetId != subnet.Id).ToList());
+            foreach (var ip in gone)
+                await Plugin.Addresses.ReleaseAsync(subnet.Id, ip.IpAddress, port.Id);
+        }
         await RemoveAsync(Plugin, subnet);
     }
 

@@ -22,6 +22,7 @@ sealed class SubnetPoolEndpoints(CorePlugin plugin) : ResourceEndpoints<SubnetPo
 
     public override string Collection => "subnetpools";
     public override string Member => "subnetpool";
+    protected override string? QuotaResource => "subnetpool";
     protected override string Noun => "SubnetPool";
 
     public override JsonObject View(SubnetPool item) => PoolViews.SubnetPool(item);
@@ -49,7 +50,7 @@ sealed class SubnetPoolEndpoints(CorePlugin plugin) : ResourceEndpoints<SubnetPo
         pool.DefaultPrefixlen = body.Int("default_prefixlen", 0, max) ?? pool.MinPrefixlen;
         pool.DefaultQuota = body.Int("default_quota", 0);
         CheckBounds(pool);
-        pool.AddressScopeId = await ScopeAsync(caller, body, pool);
+        pool.AddressScopeId = await ScopeAsync(caller, body.String("address_scope_id"), pool);
         await CheckDefaultAsync(pool);
         return await Plugin.Nb.CreateAsync(pool);
     }
@@ -58,8 +59,10 @@ sealed class SubnetPoolEndpoints(CorePlugin plugin) : ResourceEndpoints<SubnetPo
     {
         body.Only(Attributes).ReadOnly("shared");
         UpdateCommon(pool, body);
+        var prefixesChanged = false;
         if (body.StringList("prefixes") is { } list)
         {
+            prefixesChanged = true;
             var grown = PoolPrefixes.Parse(list);
             if (grown[0].IpVersion != pool.IpVersion)
                 throw PoolPrefixes.MixedVersions();
@@ -79,8 +82,11 @@ sealed class SubnetPoolEndpoints(CorePlugin plugin) : ResourceEndpoints<SubnetPo
             Access.Require(caller.IsAdmin, Rule("update"), "is_default");
             pool.IsDefault = isDefault;
         }
+        // New prefixes are checked against the pool's scope as a new scope is (owner, unique prefixes).
         if (body.Has("address_scope_id"))
-            pool.AddressScopeId = await ScopeAsync(caller, body, pool);
+            pool.AddressScopeId = await ScopeAsync(caller, body.String("address_scope_id"), pool);
+        else if (prefixesChanged && pool.AddressScopeId is { } scopeId)
+            await ScopeAsync(caller, scopeId, pool);
         await CheckDefaultAsync(pool);
         return await Plugin.Nb.UpdateAsync(pool);
     }
@@ -99,13 +105,20 @@ sealed class SubnetPoolEndpoints(CorePlugin plugin) : ResourceEndpoints<SubnetPo
     static NeutronException Bounds(string type, int length, string baseType, int baseLength) =>
         new(400, "IllegalSubnetPoolPrefixBounds", $"Illegal prefix bounds: {type}={length}, {baseType}={baseLength}.");
 
-    /// <summary>The address scope named in the body: visible to the caller, of the pool's IP version, no prefix overlapping another pool of it.</summary>
-    async Task<string?> ScopeAsync(Caller caller, Input body, SubnetPool pool)
+    /// <summary>
+    /// The address scope of the pool: a UUID, visible to the caller, the caller's own (unless an
+    /// admin), of the pool's IP version, no prefix overlapping another pool of it.
+    /// </summary>
+    async Task<string?> ScopeAsync(Caller caller, string? id, SubnetPool pool)
     {
-        var id = body.String("address_scope_id");
         if (string.IsNullOrEmpty(id))
             return null;
+        if (!Guid.TryParse(id, out _))
+            throw NeutronErrors.InvalidInput($"'{id}' is not a valid UUID");
         var scope = await Access.FindAsync<AddressScope>(Plugin, caller, id, "AddressScope");
+        if (!caller.IsAdmin && !caller.InProject(scope.Topic))
+            throw new NeutronException(400, "IllegalSubnetPoolAssociationToAddressScope",
+                $"Illegal subnetpool association: subnetpool {pool.Id} cannot be associated with address scope {id}.");
         if (scope.IpVersion != pool.IpVersion)
             throw new NeutronException(400, "IllegalSubnetPoolIpVersionAssociationToAddressScope",
                 $"Illegal subnetpool association: subnetpool {pool.Id} cannot associate with address scope {id} because subnetpool ip_version is not {scope.IpVersion}.");

@@ -19,6 +19,7 @@ public sealed class NbSyncIgnoredTableTests
     [InlineData("rbac_policy")]
     [InlineData("subnetpool")]
     [InlineData("address_scope")]
+    [InlineData("quota")]
     public async Task Api_only_tables_change_nothing_and_log_nothing_on_a_controller(string tableName)
     {
         using var scratch = new ScratchDirectory("df-rbac-sync-");
@@ -34,6 +35,7 @@ public sealed class NbSyncIgnoredTableTests
             Id = "pool", Topic = "alice", Prefixes = ["10.0.0.0/16"], Allocations = [new PoolAllocation("s1", "10.0.0.0/24", "alice")],
         });
         await api.CreateAsync(new AddressScope { Id = "scope", Topic = "alice" });
+        await api.CreateAsync(new ProjectQuota { Id = "alice", Topic = "alice", Limits = new() { ["network"] = 5 } });
         Assert.True(NbTables.TryGet(tableName, out var table));
         var row = Assert.Single(await driver.ListAsync(tableName));
         var cache = new NbCache();

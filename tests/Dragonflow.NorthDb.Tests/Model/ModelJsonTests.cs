@@ -55,6 +55,7 @@ public class ModelJsonTests
             new RbacPolicy { Id = "rb", Topic = "t", ObjectId = "n", Action = RbacPolicy.AccessAsShared, TargetTenant = RbacPolicy.Everyone },
             new SubnetPool { Id = "sp", Topic = "t", Prefixes = ["10.0.0.0/8"], MinPrefixlen = 8, MaxPrefixlen = 32, DefaultPrefixlen = 24, DefaultQuota = 512, Shared = true, IsDefault = true, AddressScopeId = "as", Allocations = [new PoolAllocation("s", "10.0.0.0/24", "t")] },
             new AddressScope { Id = "as", Topic = "t", IpVersion = 6, Shared = true },
+            new ProjectQuota { Id = "t", Topic = "t", Limits = new() { ["network"] = 5, ["port"] = -1 } },
         ];
 
         foreach (var sample in samples)
@@ -94,7 +95,7 @@ public class ModelJsonTests
         Assert.Equal(
             ["lswitch", "lsubnet", "lport", "lrouter", "floatingip", "lsecgroup", "chassis", "publisher", "unique_key",
              "ipam_ip", "ipam_mac", "ipam_segment", "ipam_netport", "index_port_device", "rbac_policy",
-             "subnetpool", "address_scope"],
+             "subnetpool", "address_scope", "quota"],
             NbTables.All.Select(t => t.Name));
         Assert.True(NbTables.TryGet("lport", out var lport));
         Assert.Equal(typeof(LogicalPort), lport.Type);

@@ -194,6 +194,53 @@ public sealed class ProviderNetworkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Security_groups_and_port_security_hold_on_a_vlan_network_across_chassis()
+    {
+        await using var s = await ControllerSandbox.CreateAsync();
+        using var fabric = PhysicalFabric.Create(s.Ovs.Names);
+        try
+        {
+            var (a, b) = await TwoChassisOnFabricAsync(s, fabric, ["l2", "tunneling", "provider", "sg", "portsec", "aging"]);
+            var vlan = await CreateProviderNetworkAsync(s, "vlan", 300, "10.0.0.0/24");
+            // Open egress; ingress TCP 8080 only, from the network.
+            var web = await s.Api.CreateAsync(new SecurityGroup
+            {
+                Id = Guid.NewGuid().ToString(), Topic = "tenant1", Name = "web", UniqueKey = await s.Api.AllocateUniqueKeyAsync<SecurityGroup>(),
+                Rules =
+                [
+                    new SecurityGroupRule { Id = "out", Topic = "tenant1", Direction = "egress", Version = 1 },
+                    new SecurityGroupRule { Id = "web-in", Topic = "tenant1", Direction = "ingress", Protocol = "tcp", PortRangeMin = 8080, PortRangeMax = 8080, RemoteIpPrefix = "10.0.0.0/24", Version = 1 },
+                ],
+            });
+            var v1 = await CreatePortAsync(s, vlan, "fa:16:3e:65:00:01", "10.0.0.1", web.Id);
+            var v2 = await CreatePortAsync(s, vlan, "fa:16:3e:65:00:02", "10.0.0.2", web.Id);
+            var vm1 = s.Plug(a, v1);
+            var vm2 = s.Plug(b, v2);
+            foreach (var (p, c) in new[] { (v1, a), (v2, b) }) await s.WaitForStatusAsync(p.Id, "ACTIVE", c.Host);
+
+            using (TcpProbe.Start(vm2.Namespace, 8080, "admitted"))
+                Assert.Equal("admitted", await TcpProbe.ConnectWithinAsync(vm1.Namespace, "10.0.0.2", 8080, PingDeadline));
+            using (TcpProbe.Start(vm2.Namespace, 8081, "refused"))
+                Assert.Null(TcpProbe.Connect(vm1.Namespace, "10.0.0.2", 8081)); // no rule admits 8081
+            Assert.False(vm1.Ping("10.0.0.2", count: 2), "no rule admits ICMP");
+
+            // A source address the port was not given is dropped before it reaches the physical network.
+            vm1.Namespace.ExecChecked("ip", "addr", "add", "10.0.0.66/24", "dev", "eth0");
+            using (TcpProbe.Start(vm2.Namespace, 8080, TcpProbe.Peer))
+            {
+                Assert.Null(TcpProbe.Connect(vm1.Namespace, "10.0.0.2", 8080, source: "10.0.0.66"));
+                Assert.Equal("10.0.0.1", TcpProbe.Connect(vm1.Namespace, "10.0.0.2", 8080)); // its own address still passes
+            }
+            Assert.Equal([300], fabric.VlansSeenFrom(v1.Macs[0])); // and went out tagged
+        }
+        catch
+        {
+            Dump(s);
+            throw;
+        }
+    }
+
+    [Fact]
     public async Task A_port_on_a_physical_network_the_chassis_has_no_mapping_for_stays_down_with_its_reason()
     {
         await using var s = await ControllerSandbox.CreateAsync();
@@ -255,10 +302,10 @@ public sealed class ProviderNetworkTests(ITestOutputHelper output)
         return net;
     }
 
-    private static async Task<LogicalPort> CreatePortAsync(ControllerSandbox s, LogicalSwitch net, string mac, string ip) =>
+    private static async Task<LogicalPort> CreatePortAsync(ControllerSandbox s, LogicalSwitch net, string mac, string ip, params string[] groups) =>
         await s.Api.CreateAsync(new LogicalPort
         {
             Id = "port-" + Guid.NewGuid().ToString("n")[..8], Topic = net.Topic, Lswitch = net.Id, Macs = [mac],
-            Ips = [new FixedIp("sub-" + net.Id, ip)], UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
+            Ips = [new FixedIp("sub-" + net.Id, ip)], SecurityGroups = [.. groups], UniqueKey = await s.Api.AllocateUniqueKeyAsync<LogicalPort>(),
         });
 }

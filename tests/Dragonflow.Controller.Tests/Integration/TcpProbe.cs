@@ -25,7 +25,8 @@ public sealed class TcpProbe : IDisposable
 
     private const string Client =
         "import socket,sys\n" +
-        "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3);print(s.recv(100).decode())\n";
+        "src=(sys.argv[3],0) if len(sys.argv)>3 else None\n" +
+        "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3,source_address=src);print(s.recv(100).decode())\n";
 
     private readonly Process _process;
 
@@ -45,10 +46,11 @@ public sealed class TcpProbe : IDisposable
         return new TcpProbe(p);
     }
 
-    /// <summary>Connects from <paramref name="ns"/>; the server's answer, or null when the connection failed.</summary>
-    public static string? Connect(NetworkNamespace ns, string ip, int port)
+    /// <summary>Connects from <paramref name="ns"/> (from <paramref name="source"/> if given); the server's answer, or null when the connection failed.</summary>
+    public static string? Connect(NetworkNamespace ns, string ip, int port, string? source = null)
     {
-        var r = ns.Exec("python3", ["-c", Client, ip, port.ToString(CultureInfo.InvariantCulture)], timeout: TimeSpan.FromSeconds(10));
+        string[] args = ["-c", Client, ip, port.ToString(CultureInfo.InvariantCulture), .. source is null ? Array.Empty<string>() : [source]];
+        var r = ns.Exec("python3", args, timeout: TimeSpan.FromSeconds(10));
         return r.Succeeded ? r.StdOut.Trim() : null;
     }
 

@@ -15,7 +15,7 @@ namespace Dragonflow.Controller.Tests.Integration;
 public sealed class FloatingIpTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    private const string ExternalGateway = "172.24.4.1";
+    private const string ExternalGateway = RoutedTenant.ExternalGateway;
     private const int VmPort = 8080;
     private const int ExternalPort = 9000;
 
@@ -147,20 +147,11 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
     /// 10.1.0.0/24 behind a router whose external gateway is on 172.24.4.0/24, and each
     /// chassis' br-ex uplinked into the external segment.
     /// </summary>
-    private sealed class Cloud
+    private sealed class Cloud(ControllerSandbox s) : RoutedTenant(s)
     {
-        private Cloud(ControllerSandbox s) => S = s;
-
-        public ControllerSandbox S { get; }
         public ChassisUnderTest A { get; private set; } = null!;
         public ChassisUnderTest B { get; private set; } = null!;
         public string UplinkA { get; private set; } = "";
-        public LogicalSwitch Tenant { get; private set; } = null!;
-        public LogicalSwitch External { get; private set; } = null!;
-        public LogicalRouter Router { get; private set; } = null!;
-
-        private const string TenantSubnet = "sub-tenant";
-        private const string ExternalSubnet = "sub-external";
 
         public static async Task<Cloud> CreateAsync(ControllerSandbox s, ExternalSegment ext, bool flat)
         {
@@ -170,86 +161,8 @@ public sealed class FloatingIpTests(ITestOutputHelper output)
             c.B = await s.AddChassisAsync("geneve");
             c.UplinkA = ext.Connect(c.A.Ovs);
             ext.Connect(c.B.Ovs);
-
-            var api = s.Api;
-            c.Tenant = await api.CreateAsync(new LogicalSwitch
-            {
-                Id = "net-tenant", Topic = "tenant1", NetworkType = "geneve", SegmentationId = 101, Subnets = [TenantSubnet],
-                UniqueKey = await api.AllocateUniqueKeyAsync<LogicalSwitch>(),
-            });
-            await api.CreateAsync(new LogicalSubnet { Id = TenantSubnet, Topic = "tenant1", Lswitch = c.Tenant.Id, Cidr = "10.1.0.0/24", GatewayIp = "10.1.0.1" });
-            // router:external=True, either flat on physnet "public" or with no provider attributes
-            // (the API server then gives it its default tunnel type).
-            c.External = await api.CreateAsync(new LogicalSwitch
-            {
-                Id = "net-external", Topic = "admin", RouterExternal = true, Subnets = [ExternalSubnet],
-                NetworkType = flat ? "flat" : "geneve", PhysicalNetwork = flat ? "public" : null, SegmentationId = flat ? null : 300,
-                UniqueKey = await api.AllocateUniqueKeyAsync<LogicalSwitch>(),
-            });
-            await api.CreateAsync(new LogicalSubnet
-            {
-                Id = ExternalSubnet, Topic = "admin", Lswitch = c.External.Id, Cidr = "172.24.4.0/24", GatewayIp = ExternalGateway, EnableDhcp = false,
-            });
-
-            var routerId = "router-" + Guid.NewGuid().ToString("n")[..8];
-            var gatewayPort = await c.LportAsync(c.External, ExternalSubnet, "fa:16:3e:ee:00:02", "172.24.4.2", "network:router_gateway", routerId);
-            var interfacePort = await c.LportAsync(c.Tenant, TenantSubnet, "fa:16:3e:10:00:01", "10.1.0.1", "network:router_interface", routerId);
-            c.Router = await api.CreateAsync(new LogicalRouter
-            {
-                Id = routerId, Topic = "tenant1", Name = "r1", UniqueKey = await api.AllocateUniqueKeyAsync<LogicalRouter>(),
-                Ports =
-                [
-                    new LogicalRouterPort
-                    {
-                        Id = interfacePort.Id, Topic = "tenant1", Mac = "fa:16:3e:10:00:01", Network = "10.1.0.1/24",
-                        Lswitch = c.Tenant.Id, SubnetId = TenantSubnet, UniqueKey = interfacePort.UniqueKey,
-                    },
-                ],
-                ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = c.External.Id, ExternalFixedIps = [.. gatewayPort.Ips], PortId = gatewayPort.Id },
-            });
+            await c.CreateNetworksAsync(flat);
             return c;
-        }
-
-        private async Task<LogicalPort> LportAsync(LogicalSwitch net, string subnet, string mac, string ip, string owner = "", string deviceId = "") =>
-            await S.Api.CreateAsync(new LogicalPort
-            {
-                Id = "port-" + Guid.NewGuid().ToString("n")[..8], Topic = net.Topic, Lswitch = net.Id, Macs = [mac],
-                Ips = [new FixedIp(subnet, ip)], DeviceOwner = owner, DeviceId = deviceId, PortSecurityEnabled = owner.Length == 0,
-                UniqueKey = await S.Api.AllocateUniqueKeyAsync<LogicalPort>(),
-            });
-
-        /// <summary>A VM on the tenant network, plugged into the chassis and bound (ACTIVE).</summary>
-        public async Task<(LogicalPort, VmNamespace)> VmAsync(ChassisUnderTest chassis, string mac, string ip)
-        {
-            var port = await LportAsync(Tenant, TenantSubnet, mac, ip);
-            var vm = S.Ovs.AddVm(chassis.Ovs, new VmOptions { Mac = mac, IpCidr = ip + "/24", IfaceId = port.Id, Gateway = "10.1.0.1" });
-            await S.WaitForStatusAsync(port.Id, "ACTIVE", chassis.Host);
-            return (port, vm);
-        }
-
-        /// <summary>POST /v2.0/floatingips with port_id: the floating lport, then the floating IP.</summary>
-        public async Task<FloatingIp> CreateFloatingIpAsync(string address, string mac, LogicalPort? vm)
-        {
-            var id = Guid.NewGuid().ToString();
-            var lport = await LportAsync(External, ExternalSubnet, mac, address, "network:floatingip", id);
-            var fip = new FloatingIp
-            {
-                Id = id, Topic = "tenant1", FloatingNetworkId = External.Id, FloatingLport = lport.Id, FloatingMac = mac,
-                FloatingIpAddress = address, ExternalGatewayIp = ExternalGateway,
-            };
-            Associate(fip, vm);
-            return await S.Api.CreateAsync(fip);
-        }
-
-        /// <summary>PUT /v2.0/floatingips/ID with port_id (null: disassociate).</summary>
-        public Task AssociateAsync(string fipId, LogicalPort? vm) => S.Api.UpdateAsync<FloatingIp>(fipId, f => Associate(f, vm));
-
-        private void Associate(FloatingIp fip, LogicalPort? vm)
-        {
-            fip.Lport = vm?.Id;
-            fip.FixedIpAddress = vm?.Ips[0].IpAddress;
-            fip.Lrouter = vm is null ? null : Router.Id;
-            fip.Status = vm is null ? "DOWN" : "ACTIVE";
         }
     }
 }

@@ -18,8 +18,8 @@ namespace Dragonflow.Controller.Tests.Integration;
 public sealed class SnatGatewayTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-    private const string ExternalGateway = "172.24.4.1";
-    private const string RouterGatewayIp = "172.24.4.2";
+    private const string ExternalGateway = RoutedTenant.ExternalGateway;
+    private const string RouterGatewayIp = RoutedTenant.RouterGatewayIp;
     private const string VmIp = "10.1.0.10";
     private const int ExternalPort = 9000;
 
@@ -182,19 +182,10 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
     /// aging), a tenant network 10.1.0.0/24 behind a router whose external gateway is
     /// 172.24.4.2 on a flat external network, every chassis' br-ex uplinked into the segment.
     /// </summary>
-    private sealed class SnatCloud
+    private sealed class SnatCloud(ControllerSandbox s) : RoutedTenant(s)
     {
-        private SnatCloud(ControllerSandbox s) => S = s;
-
-        public ControllerSandbox S { get; }
         public ChassisUnderTest Compute { get; private set; } = null!;
         public List<ChassisUnderTest> Gateways { get; } = [];
-        public LogicalSwitch Tenant { get; private set; } = null!;
-        public LogicalSwitch External { get; private set; } = null!;
-        public LogicalRouter Router { get; private set; } = null!;
-
-        private const string TenantSubnet = "sub-tenant";
-        private const string ExternalSubnet = "sub-external";
 
         public ChassisUnderTest Gateway(string host) => Gateways.Single(g => g.Host == host);
 
@@ -216,72 +207,8 @@ public sealed class SnatGatewayTests(ITestOutputHelper output)
                 ext.Connect(g.Ovs);
                 c.Gateways.Add(g);
             }
-
-            var api = s.Api;
-            c.Tenant = await api.CreateAsync(new LogicalSwitch
-            {
-                Id = "net-tenant", Topic = "tenant1", NetworkType = "geneve", SegmentationId = 101, Subnets = [TenantSubnet],
-                UniqueKey = await api.AllocateUniqueKeyAsync<LogicalSwitch>(),
-            });
-            await api.CreateAsync(new LogicalSubnet { Id = TenantSubnet, Topic = "tenant1", Lswitch = c.Tenant.Id, Cidr = "10.1.0.0/24", GatewayIp = "10.1.0.1" });
-            c.External = await api.CreateAsync(new LogicalSwitch
-            {
-                Id = "net-external", Topic = "admin", RouterExternal = true, Subnets = [ExternalSubnet],
-                NetworkType = "flat", PhysicalNetwork = "public",
-                UniqueKey = await api.AllocateUniqueKeyAsync<LogicalSwitch>(),
-            });
-            await api.CreateAsync(new LogicalSubnet
-            {
-                Id = ExternalSubnet, Topic = "admin", Lswitch = c.External.Id, Cidr = "172.24.4.0/24", GatewayIp = ExternalGateway, EnableDhcp = false,
-            });
-
-            var routerId = "router-" + Guid.NewGuid().ToString("n")[..8];
-            var gatewayPort = await c.LportAsync(c.External, ExternalSubnet, "fa:16:3e:ee:00:02", RouterGatewayIp, "network:router_gateway", routerId);
-            var interfacePort = await c.LportAsync(c.Tenant, TenantSubnet, "fa:16:3e:10:00:01", "10.1.0.1", "network:router_interface", routerId);
-            c.Router = await api.CreateAsync(new LogicalRouter
-            {
-                Id = routerId, Topic = "tenant1", Name = "r1", UniqueKey = await api.AllocateUniqueKeyAsync<LogicalRouter>(),
-                Ports =
-                [
-                    new LogicalRouterPort
-                    {
-                        Id = interfacePort.Id, Topic = "tenant1", Mac = "fa:16:3e:10:00:01", Network = "10.1.0.1/24",
-                        Lswitch = c.Tenant.Id, SubnetId = TenantSubnet, UniqueKey = interfacePort.UniqueKey,
-                    },
-                ],
-                ExternalGatewayInfo = new ExternalGatewayInfo { NetworkId = c.External.Id, ExternalFixedIps = [.. gatewayPort.Ips], PortId = gatewayPort.Id },
-            });
+            await c.CreateNetworksAsync(flat: true);
             return c;
-        }
-
-        private async Task<LogicalPort> LportAsync(LogicalSwitch net, string subnet, string mac, string ip, string owner = "", string deviceId = "") =>
-            await S.Api.CreateAsync(new LogicalPort
-            {
-                Id = "port-" + Guid.NewGuid().ToString("n")[..8], Topic = net.Topic, Lswitch = net.Id, Macs = [mac],
-                Ips = [new FixedIp(subnet, ip)], DeviceOwner = owner, DeviceId = deviceId, PortSecurityEnabled = owner.Length == 0,
-                UniqueKey = await S.Api.AllocateUniqueKeyAsync<LogicalPort>(),
-            });
-
-        /// <summary>A VM on the tenant network, plugged into the chassis and bound (ACTIVE).</summary>
-        public async Task<(LogicalPort, VmNamespace)> VmAsync(ChassisUnderTest chassis, string mac, string ip)
-        {
-            var port = await LportAsync(Tenant, TenantSubnet, mac, ip);
-            var vm = S.Ovs.AddVm(chassis.Ovs, new VmOptions { Mac = mac, IpCidr = ip + "/24", IfaceId = port.Id, Gateway = "10.1.0.1" });
-            await S.WaitForStatusAsync(port.Id, "ACTIVE", chassis.Host);
-            return (port, vm);
-        }
-
-        /// <summary>A floating IP on the external network associated with the VM's port.</summary>
-        public async Task CreateFloatingIpAsync(string address, string mac, LogicalPort vm)
-        {
-            var id = Guid.NewGuid().ToString();
-            var lport = await LportAsync(External, ExternalSubnet, mac, address, "network:floatingip", id);
-            await S.Api.CreateAsync(new FloatingIp
-            {
-                Id = id, Topic = "tenant1", FloatingNetworkId = External.Id, FloatingLport = lport.Id, FloatingMac = mac,
-                FloatingIpAddress = address, ExternalGatewayIp = ExternalGateway,
-                Lport = vm.Id, FixedIpAddress = vm.Ips[0].IpAddress, Lrouter = Router.Id, Status = "ACTIVE",
-            });
         }
     }
 }

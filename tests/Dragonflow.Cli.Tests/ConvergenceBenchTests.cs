@@ -66,7 +66,7 @@ public sealed partial class ConvergenceBenchTests
             Assert.Equal("yes", restart.Groups["same"].Value);
         }
         Assert.Equal("0", restarts[0].Groups["old"].Value);
-        Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 2000 ms (aging): ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("target restart reconciled <= 1000 ms (aging): ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("target active p50 <= 2 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("target active p99 <= 5 ms at 30 ports: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("p50 growth 5 -> 30 ports: ", StringComparison.Ordinal));

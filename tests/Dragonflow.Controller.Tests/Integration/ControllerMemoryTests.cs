@@ -38,12 +38,21 @@ public sealed partial class ControllerMemoryTests(ITestOutputHelper output)
         {
             await FillAsync(s, a);
             await Poll.UntilAsync(() => FlowCount(a, 10) >= Networks * PortsPerNetwork, TimeSpan.FromSeconds(60), "every ARP flow");
+            // Settled: the count holds for a second (flows of other tables may still be coming).
             var before = FlowCount(a, 255);
+            await Poll.UntilAsync(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                var now = FlowCount(a, 255);
+                (var settled, before) = (now == before, now);
+                return settled;
+            }, TimeSpan.FromSeconds(60), "the flow count settled");
+            // The old generation, read before the kill: the new process may stamp its own before the test looks.
+            var canary = a.Ovs.Ofctl("dump-flows", "br-int", "table=200");
             process.Dispose(); // SIGKILL
             var clock = System.Diagnostics.Stopwatch.StartNew();
             process = await StartAsync(config);
             var started = clock.ElapsedMilliseconds;
-            var canary = a.Ovs.Ofctl("dump-flows", "br-int", "table=200");
             await Poll.UntilAsync(() => FlowCount(a, 255) == before &&
                     OldGenerationCount(a, canary) == 0,
                 TimeSpan.FromSeconds(30), "one new generation, as many flows as before");
